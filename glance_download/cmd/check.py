@@ -8,6 +8,7 @@ directory that holds no copy of this project (metadata found earlier on
 """
 
 import argparse
+import importlib
 import sys
 
 from glance_download import selection
@@ -16,14 +17,11 @@ from glance_download import selection
 def _describe(entry_point):
     if entry_point is None:
         return 'nothing (no plugin registered under that name)'
-    dist = entry_point.dist
-    where = ''
-    if dist is not None:
-        where = ' from %s %s' % (dist.name, dist.version)
-        location = getattr(dist, '_path', None)
-        if location is not None:
-            where += ' (%s)' % location
-    return '%s%s' % (entry_point.value, where)
+    try:
+        where = importlib.import_module(entry_point.module).__file__
+    except Exception as exc:  # report, do not hide, a broken install
+        where = 'cannot be imported: %s' % exc
+    return '%s (%s)' % (entry_point.value, where)
 
 
 def main(argv=None):
