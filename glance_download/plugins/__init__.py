@@ -1,0 +1,33 @@
+"""Glance internal import plugins (``glance.image_import.internal_plugins``).
+
+Glance calls ``get_flow(**kwargs)`` of every plugin registered under the
+method's name and uses the one stevedore keeps. A ``get_flow`` that raises
+is silently dropped by stevedore and Glance's own implementation runs
+instead, so ours never raise: a problem found while building the flow is
+handed to the download task, which fails with the reason when it runs.
+"""
+
+import logging
+
+from oslo_config import cfg
+
+from glance_download import opts
+from glance_download import selection
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+
+def prepare(method):
+    """Common start of every ``get_flow``: options and plugin selection.
+
+    Returns whether Glance will run our flow for ``method``.
+    """
+    opts.register_opts(CONF)
+    winner = selection.selected_elsewhere(method)
+    if winner is not None:
+        LOG.error('Glance will run %s for %s imports, not the '
+                  'glance_download package that is also installed: install '
+                  'glance_download as its documentation says and check with '
+                  'glance-download-check.', winner.value, method)
+    return winner is None

@@ -1,0 +1,85 @@
+"""Talking back to Glance while data flows: progress and cancellation.
+
+Glance's own store copy reports "Copied N MiB" only during its own phase;
+the download, usually the longest phase, reported nothing. Writing progress
+to the task also refreshes the task's ``updated_at``, which is what keeps
+the image's import lock from being broken by a second import call after
+an hour of silence. The same periodic look at the task and the image lets a
+deleted image, or a task no longer ``processing``, stop the download.
+"""
+
+import logging
+import time
+
+from glance.common import exception as glance_exception
+from glance.common import utils as glance_utils
+from glance.common.scripts import utils as script_utils
+from oslo_utils import units
+
+from glance_download import errors
+
+LOG = logging.getLogger(__name__)
+
+
+class Progress:
+    """A ``progress(done, total)`` callback for :class:`Transfer`."""
+
+    def __init__(self, task_repo, task_id, image_repo, image_id, label,
+                 interval):
+        self.task_repo = task_repo
+        self.task_id = task_id
+        self.image_repo = image_repo
+        self.image_id = image_id
+        self.label = label
+        self.interval = interval
+        self._last = time.monotonic()
+
+    def __call__(self, done, total):
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            return
+        self._last = now
+        self._check_image()
+        if total:
+            message = 'Downloaded %d of %d MiB from %s' % (
+                done // units.Mi, total // units.Mi, self.label)
+        else:
+            message = 'Downloaded %d MiB from %s' % (done // units.Mi,
+                                                      self.label)
+        self._save(message)
+
+    def _check_image(self):
+        try:
+            image = self.image_repo.get(self.image_id)
+        except glance_exception.NotFound:
+            image = None
+        if image is None or image.status in ('deleted', 'pending_delete'):
+            raise errors.ImportCancelled(
+                'Image %s was deleted during the download; the download '
+                'was stopped.' % self.image_id)
+
+    def _save(self, message):
+        task = script_utils.get_task(self.task_repo, self.task_id)
+        if task is None or task.status != 'processing':
+            raise errors.ImportCancelled(
+                'Import task %s is no longer processing; the download was '
+                'stopped.' % self.task_id)
+        task.message = message
+        glance_utils.retry_on_db_lock(lambda: self.task_repo.save(task))
+        LOG.debug('Task %s: %s', self.task_id, message)
+
+
+def fail_now(task_repo, task_id, message):
+    """Mark the task failed with ``message`` before its flow even runs.
+
+    For glance-download, Glance runs its own metadata step before any task
+    of ours, and a failure there (unknown region, missing remote image, ...)
+    would only ever say "Task failed due to Internal Error". When our check
+    at flow-build time already knows the import cannot succeed, we record
+    the real reason; Glance's executor leaves an already failed task alone.
+    """
+    task = script_utils.get_task(task_repo, task_id)
+    if task is None or task.status != 'processing':
+        return
+    task.fail(message)
+    glance_utils.retry_on_db_lock(lambda: task_repo.save(task))

@@ -1,0 +1,180 @@
+"""Configuration options of the glance_download plugins.
+
+Nothing is registered at import time: Glance, oslo-config-generator and the
+tests each call :func:`register_opts` (or :func:`list_opts`) on the
+configuration object they own.
+"""
+
+import copy
+
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+
+PROPERTIES_GROUP = 'glance_download_properties'
+TRANSFER_GROUP = 'glance_download'
+SERVICE_USER_GROUP = 'glance_download_service_user'
+
+DEFAULT_PREFIXES = ['hw_', 'trait:', 'os_distro', 'os_secure_boot', 'os_type']
+
+properties_opts = [
+    cfg.ListOpt(
+        'extra_properties_prefixes',
+        item_type=cfg.types.String(quotes=True),
+        bounds=True,
+        default=DEFAULT_PREFIXES,
+        deprecated_opts=[cfg.DeprecatedOpt('extra_properties',
+                                           group=PROPERTIES_GROUP)],
+        help="""
+Properties of the source image that glance-download copies to the new image.
+
+A property is copied when its name starts with one of these prefixes. The
+defaults carry what an instance needs to boot the same way in the other
+region (hardware model, placement traits, guest OS hints, secure boot).
+
+Core image attributes (size, checksum, os_hash_*, status, visibility,
+owner, id, locations, ...) and reserved ``os_glance_*`` properties are never
+copied, whatever the prefixes say; disk_format and container_format are
+always copied.
+
+The old name of this option, ``extra_properties`` (used by Glance's in-tree
+glance-download), is still honoured, so an existing configuration keeps
+working.
+
+The value is written in brackets, as Glance's own list options are, for
+example ``extra_properties_prefixes = [hw_,trait:,os_distro,img_signature]``
+
+"""),
+]
+
+transfer_opts = [
+    cfg.IntOpt(
+        'chunk_size',
+        default=4 * 1024 * 1024,
+        min=64 * 1024,
+        max=64 * 1024 * 1024,
+        help="""
+Size in bytes of each read from the source and write to the staging area.
+
+Larger chunks cost less CPU per GiB; memory used by one import is about one
+chunk, whatever the image size. The default (4 MiB) is a good fit for
+networks from 1 to 25 Gbit/s.
+"""),
+    cfg.FloatOpt(
+        'connect_timeout',
+        default=10.0,
+        min=0.1,
+        help="""
+Seconds to wait for the source to accept a connection before the attempt
+counts as failed (and is retried, see ``max_retries``).
+"""),
+    cfg.FloatOpt(
+        'read_timeout',
+        default=60.0,
+        min=0.1,
+        help="""
+Seconds without receiving a single byte from the source after which the
+transfer is considered stalled. A stalled transfer is resumed from the last
+byte received (see ``max_retries``); without this limit a source that stops
+sending would hold the import, and its image lock, for ever.
+"""),
+    cfg.IntOpt(
+        'max_retries',
+        default=5,
+        min=0,
+        help="""
+How many times one import reconnects after a dropped connection, a timeout
+or a 5xx answer from the source before it gives up. When the source honours
+HTTP Range requests (Glance does for most stores), each retry resumes where
+the previous attempt stopped; otherwise it starts again from the first byte.
+"""),
+    cfg.FloatOpt(
+        'retry_delay',
+        default=1.0,
+        min=0.0,
+        help="""
+Seconds to wait before the first retry. The wait doubles after each failed
+attempt, up to ``max_retry_delay``.
+"""),
+    cfg.FloatOpt(
+        'max_retry_delay',
+        default=30.0,
+        min=0.0,
+        help="Longest wait, in seconds, between two retries.",
+    ),
+    cfg.BoolOpt(
+        'verify_checksum',
+        default=True,
+        help="""
+Check the downloaded data against the hash the source Glance recorded for
+the image (``os_hash_value`` with its ``os_hash_algo``, or the md5
+``checksum`` of images that have no multihash). A mismatch fails the import
+and the data is discarded. The hash is computed while the data streams in,
+so this costs one hash pass and no extra read. Turn it off only to measure
+its cost.
+"""),
+    cfg.FloatOpt(
+        'progress_interval',
+        default=5.0,
+        min=1.0,
+        help="""
+Seconds between two progress updates written to the import task (visible in
+``glance image-tasks`` as "Downloaded 512 of 4096 MiB from RegionOne").
+Each update also refreshes the image's import lock, and checks that the task
+is still running and that the image still exists, so this is also the
+longest time a cancelled import keeps downloading.
+"""),
+]
+
+service_user_opts = [
+    cfg.BoolOpt(
+        'send_service_user_token',
+        default=False,
+        help="""
+Send a service token (``X-Service-Token``) of the user configured in this
+section along with the caller's token when fetching from the source region.
+
+A source Glance whose keystonemiddleware accepts service tokens
+(``[keystone_authtoken] service_token_roles_required = true`` and the
+service user holding the ``service`` role) then still serves an import
+whose user token expired while the import waited in the queue or while a
+long transfer was running. Without it such imports fail with an
+authentication error from the source region.
+
+The other options of this section are keystoneauth1's usual ones, for
+example ``auth_type = password``, ``auth_url``, ``username``, ``password``,
+``project_name``, ``user_domain_name`` and ``project_domain_name``.
+"""),
+]
+
+
+def _tls_opts():
+    """keystoneauth1's TLS options for talking to the source Glance.
+
+    Only the TLS ones: timeouts are ours (connect and read apart), and
+    keystoneauth's single ``timeout`` would be a second, ignored knob.
+    """
+    wanted = ('cafile', 'certfile', 'keyfile', 'insecure')
+    return [copy.deepcopy(opt) for opt in ks_loading.get_session_conf_options()
+            if opt.dest in wanted]
+
+
+def register_opts(conf):
+    """Register every option on ``conf``; safe to call more than once."""
+    conf.register_opts(properties_opts, group=PROPERTIES_GROUP)
+    conf.register_opts(transfer_opts + _TLS_OPTS, group=TRANSFER_GROUP)
+    conf.register_opts(service_user_opts, group=SERVICE_USER_GROUP)
+    ks_loading.register_auth_conf_options(conf, SERVICE_USER_GROUP)
+
+
+_TLS_OPTS = _tls_opts()
+
+
+def list_opts():
+    """Options for oslo-config-generator (entry point ``oslo.config.opts``)."""
+    auth_opts = (ks_loading.get_auth_common_conf_options() +
+                 ks_loading.get_auth_plugin_conf_options('password'))
+    return [
+        (PROPERTIES_GROUP, copy.deepcopy(properties_opts)),
+        (TRANSFER_GROUP, copy.deepcopy(transfer_opts + _TLS_OPTS)),
+        (SERVICE_USER_GROUP, copy.deepcopy(service_user_opts + auth_opts)),
+    ]

@@ -1,0 +1,106 @@
+"""The glance-download import method: copy an image from another region.
+
+Glance's flow for this method is ``ImageLock -> ImportMetadata (Glance's,
+not replaceable) -> our flow -> VerifyStaging -> ImportToStore ...``. Our
+flow is ``GlanceDownload`` (stage the verified data) then
+``SetImageMetadata`` (formats and properties, under our rules).
+"""
+
+import logging
+
+from oslo_config import cfg
+from taskflow.patterns import linear_flow as lf
+
+from glance_download import errors
+from glance_download import glance_task
+from glance_download import opts
+from glance_download import plugins
+from glance_download import remote_glance
+from glance_download.tasks import download
+from glance_download.tasks import metadata
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+
+class GlanceDownload(download.StageImageData):
+    """Stage the data of an image of another region, verified."""
+
+    def __init__(self, remote, remote_image, error, **kwargs):
+        self.remote = remote
+        self.remote_image = remote_image
+        self.error = error
+        super().__init__(requeue_on_revert=False, name='GlanceDownload',
+                         **kwargs)
+
+    def plan(self):
+        if self.error is not None:
+            raise self.error
+        verify = CONF[opts.TRANSFER_GROUP].verify_checksum
+        return download.Plan(
+            self.remote.data(),
+            self.remote.expected(self.remote_image, verify),
+            origin=self.remote.region)
+
+
+def _prepare_remote(context, method, image_repo, image_id):
+    """Find and read the source image while the flow is being built.
+
+    Glance's own metadata step runs before any task of ours and reports
+    every failure as "Internal Error"; finding the problem here lets the
+    task say what it is (see :func:`glance_task.fail_now`). The target's
+    formats and properties are read now too: no task has run yet, so this
+    is what a failed import must restore.
+    """
+    remote = remote_glance.RemoteImage(
+        context, CONF, method.get('glance_region'),
+        method.get('glance_service_interface') or 'public',
+        method.get('glance_image_id'))
+    remote_image = remote.describe()
+    baseline = metadata.Snapshot.of(image_repo.get(image_id))
+    return remote, remote_image, baseline
+
+
+def get_flow(**kwargs):
+    """Glance's entry point for the glance-download internal plugin."""
+    task_id = kwargs.get('task_id')
+    task_type = kwargs.get('task_type')
+    task_repo = kwargs.get('task_repo')
+    image_repo = kwargs.get('image_repo')
+    selected = plugins.prepare('glance_download')
+
+    remote = remote_image = baseline = error = None
+    try:
+        remote, remote_image, baseline = _prepare_remote(
+            kwargs.get('context'), kwargs['import_req']['method'],
+            image_repo, kwargs.get('image_id'))
+    except errors.ImportFailed as exc:
+        error = exc
+    except Exception as exc:
+        LOG.exception('Preparing glance-download task %s failed', task_id)
+        error = errors.ImportFailed(
+            'The glance-download import could not be prepared (%s); the '
+            'Glance API log has the details.' % type(exc).__name__)
+    if error is not None:
+        LOG.warning('glance-download task %s cannot succeed: %s', task_id,
+                    error)
+        if selected:
+            try:
+                glance_task.fail_now(task_repo, task_id, str(error))
+            except Exception:
+                LOG.exception('Could not record the failure of task %s',
+                              task_id)
+
+    flow = lf.Flow('%s-glance_download' % task_type)
+    flow.add(GlanceDownload(
+        remote, remote_image, error,
+        task_id=task_id, task_type=task_type,
+        action_wrapper=kwargs.get('action_wrapper'),
+        stores=kwargs.get('backend') or [None],
+        task_repo=task_repo, image_repo=image_repo))
+    if error is None:
+        flow.add(metadata.SetImageMetadata(
+            task_id, task_type, kwargs.get('action_wrapper'),
+            CONF[opts.PROPERTIES_GROUP].extra_properties_prefixes,
+            baseline=baseline, inject={'source_image': remote_image}))
+    return flow

@@ -1,0 +1,105 @@
+"""One image in another region's Glance, reached as the caller.
+
+The data path of glance-download starts here: the caller's catalog gives
+the source region's image API (``catalog``), a keystoneauth1 session
+carries the caller's token (``sessions``), the image record tells us what
+the data must look like, and ``/file`` is the stream (``source``).
+"""
+
+import functools
+import hashlib
+import logging
+
+from keystoneauth1 import exceptions as ks_exceptions
+
+from glance_download import catalog
+from glance_download import errors
+from glance_download import sessions
+from glance_download import source
+from glance_download import transfer
+from glance_download import uri_filter
+
+LOG = logging.getLogger(__name__)
+
+
+class RemoteImage:
+    """The image ``image_id`` of ``region``, as the caller may see it."""
+
+    def __init__(self, context, conf, region, interface, image_id):
+        self.conf = conf
+        self.region = region
+        self.image_id = image_id
+        self.label = 'image %s in region %s' % (image_id, region)
+        root = catalog.find_image_endpoint(
+            context.service_catalog, region, interface)
+        # Glance's own metadata step refuses endpoints its import filter
+        # rejects; saying so here turns its "Internal Error" into a reason.
+        check_url = functools.partial(
+            uri_filter.check,
+            what='the %s image endpoint of region %s' % (interface, region))
+        check_url(root)
+        self._check_url = check_url
+        self.image_url = '%s/v2/images/%s' % (root, image_id)
+        self.session = sessions.for_caller(context, conf)
+        self._timeouts = (conf.glance_download.connect_timeout,
+                          conf.glance_download.read_timeout)
+
+    def describe(self):
+        """Return the remote image record, if it can be imported.
+
+        It must be ``active`` (anything else has no, or no final, data) and
+        must have a size, which bounds what we accept from ``/file``.
+        """
+        try:
+            response = self.session.get(
+                self.image_url, redirect=False, raise_exc=False,
+                timeout=self._timeouts,
+                headers={'Accept': 'application/json'})
+        except ks_exceptions.ConnectionError as exc:
+            raise errors.ImportFailed(
+                'Could not reach the image API of region %s: %s'
+                % (self.region, exc))
+        if response.status_code in (401, 403, 404):
+            # Glance answers 404 for another project's private image too.
+            raise errors.ImportFailed(
+                'Image %s was not found in region %s, or you are not '
+                'allowed to read it (HTTP %d).'
+                % (self.image_id, self.region, response.status_code))
+        if response.status_code != 200:
+            raise errors.ImportFailed(
+                'The image API of region %s answered HTTP %d for image %s.'
+                % (self.region, response.status_code, self.image_id))
+        image = response.json()
+        status = image.get('status')
+        if status != 'active':
+            raise errors.ImportFailed(
+                'Image %s in region %s is %s, not active: only active '
+                'images can be imported.' % (self.image_id, self.region,
+                                             status))
+        if not isinstance(image.get('size'), int):
+            raise errors.ImportFailed(
+                'Image %s in region %s has no size, so its data cannot be '
+                'checked.' % (self.image_id, self.region))
+        return image
+
+    def expected(self, image, verify_checksum):
+        """What ``/file`` must deliver: exactly ``size`` bytes, and the
+        source's multihash (or its md5 ``checksum`` when it has none)."""
+        algo, value = None, None
+        if verify_checksum:
+            if (image.get('os_hash_value') and
+                    image.get('os_hash_algo') in
+                    hashlib.algorithms_available):
+                algo, value = image['os_hash_algo'], image['os_hash_value']
+            elif image.get('checksum'):
+                algo, value = 'md5', image['checksum']
+            else:
+                LOG.warning('%s records no hash; only its size is checked',
+                            self.label)
+        return transfer.Expected(size=image['size'], hash_algo=algo,
+                                 hash_value=value)
+
+    def data(self):
+        return source.HttpSource(
+            self.session, self.image_url + '/file', self.label,
+            self._timeouts, self._check_url, authenticated=True)

@@ -1,0 +1,62 @@
+"""keystoneauth1 sessions for reaching other services.
+
+The caller's token authenticates every request to the source region. When
+the operator configures a service user, keystoneauth1's
+``ServiceTokenAuthWrapper`` adds that user's token as ``X-Service-Token``,
+which lets a source Glance that accepts service tokens serve a request whose
+user token has meanwhile expired (the same mechanism Nova uses).
+"""
+
+import threading
+
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import service_token
+from keystoneauth1 import session as ks_session
+from keystoneauth1 import token_endpoint
+
+from glance_download import opts
+
+_service_auth = None
+_service_auth_lock = threading.Lock()
+
+
+def _service_user_auth(conf):
+    """The configured service user's auth plugin, loaded once.
+
+    Kept for the life of the process so that its token is reused until it
+    nears expiry, instead of asking Keystone for a new one per import.
+    """
+    global _service_auth
+    with _service_auth_lock:
+        if _service_auth is None:
+            _service_auth = ks_loading.load_auth_from_conf_options(
+                conf, opts.SERVICE_USER_GROUP)
+        return _service_auth
+
+
+def _verify(group):
+    if group.insecure:
+        return False
+    return group.cafile or True
+
+
+def _cert(group):
+    if group.certfile and group.keyfile:
+        return group.certfile, group.keyfile
+    return group.certfile
+
+
+def for_caller(context, conf):
+    """A session that acts for the user who asked for the import."""
+    auth = token_endpoint.Token(None, context.auth_token)
+    if conf[opts.SERVICE_USER_GROUP].send_service_user_token:
+        auth = service_token.ServiceTokenAuthWrapper(
+            user_auth=auth, service_auth=_service_user_auth(conf))
+    return anonymous(conf, auth=auth)
+
+
+def anonymous(conf, auth=None):
+    """A session with our TLS settings and no credentials (unless given)."""
+    group = conf[opts.TRANSFER_GROUP]
+    return ks_session.Session(auth=auth, verify=_verify(group),
+                              cert=_cert(group))

@@ -1,0 +1,142 @@
+"""An HTTP(S) resource read as a byte stream that can be resumed.
+
+Requests go through a keystoneauth1 session (so TLS settings, user agent,
+token handling and log redaction are keystoneauth's), but redirects are
+followed here, not by keystoneauth: keystoneauth would resend the caller's
+token to whatever host the redirect names. We keep credentials only for
+the origin they were meant for, and every redirect target must pass the
+caller's URL check (Glance's import filter).
+"""
+
+import logging
+import re
+from urllib import parse
+
+from keystoneauth1 import exceptions as ks_exceptions
+
+from glance_download import errors
+from glance_download import uri_filter
+
+LOG = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+_REDIRECTS = (301, 302, 303, 307, 308)
+_CONTENT_RANGE = re.compile(r'^bytes (\d+)-(\d+)/(\d+|\*)$')
+
+_HTTP_HINTS = {
+    401: 'the credentials were not accepted (an expired token? '
+         'see [glance_download_service_user] in the documentation)',
+    403: 'access is forbidden',
+    404: 'it was not found',
+}
+
+
+def _origin(url):
+    parts = parse.urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
+
+
+class Stream:
+    """An open response and where in the resource its body starts."""
+
+    def __init__(self, response, start, total):
+        self.response = response
+        self.start = start
+        self.total = total
+
+    def chunks(self, size):
+        return self.response.iter_content(size)
+
+    def close(self):
+        self.response.close()
+
+
+class HttpSource:
+    """One URL to stream from, with the rules for reaching it.
+
+    :param session: keystoneauth1 session; it holds the credentials, if any
+    :param url: what to download
+    :param label: how messages name the source ("image X in region Y")
+    :param timeouts: (connect, read) seconds
+    :param check_url: callable(url) raising ImportFailed for URLs that must
+        not be fetched; applied to every redirect target
+    :param authenticated: send the session's credentials to ``url``'s origin
+    """
+
+    def __init__(self, session, url, label, timeouts, check_url,
+                 authenticated):
+        self.session = session
+        self.url = url
+        self.label = label
+        self.timeouts = timeouts
+        self.check_url = check_url
+        self.authenticated = authenticated
+
+    def open(self, offset=0):
+        """Start a GET at byte ``offset``; return a :class:`Stream`.
+
+        ``Stream.start`` is 0 when the source ignored the Range header.
+        """
+        url, origin = self.url, _origin(self.url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            response = self._get(url, offset, _origin(url) == origin)
+            if response.status_code not in _REDIRECTS:
+                return self._stream(response, offset)
+            location = response.headers.get('Location')
+            response.close()
+            if not location:
+                raise errors.ImportFailed(
+                    '%s answered a redirect without a Location.' % self.label)
+            url = parse.urljoin(url, location)
+            self.check_url(url)
+            LOG.info('Following redirect for %s to %s%s', self.label,
+                     uri_filter.redact(url),
+                     '' if _origin(url) == origin else
+                     ' (another host: credentials are not sent there)')
+        raise errors.ImportFailed(
+            '%s redirected more than %d times.' % (self.label, MAX_REDIRECTS))
+
+    def _get(self, url, offset, same_origin):
+        # identity: a compressed body would not match the announced size.
+        headers = {'Accept-Encoding': 'identity'}
+        if offset:
+            headers['Range'] = 'bytes=%d-' % offset
+        try:
+            return self.session.get(
+                url, headers=headers, stream=True, redirect=False,
+                raise_exc=False, timeout=self.timeouts,
+                authenticated=self.authenticated and same_origin)
+        except (ks_exceptions.ConnectionError,
+                ks_exceptions.ConnectTimeout) as exc:
+            raise errors.TransferInterrupted(
+                'Could not connect to %s: %s' % (self.label, exc))
+
+    def _stream(self, response, offset):
+        code = response.status_code
+        if code >= 400:
+            reason = response.reason or ''
+            response.close()
+            message = '%s answered HTTP %d %s' % (self.label, code, reason)
+            if code >= 500 or code == 429:
+                raise errors.TransferInterrupted(message.strip() + '.')
+            hint = _HTTP_HINTS.get(code)
+            raise errors.ImportFailed(
+                message.strip() + (': %s.' % hint if hint else '.'))
+        length = response.headers.get('Content-Length')
+        length = int(length) if length and length.isdigit() else None
+        if code == 206:
+            match = _CONTENT_RANGE.match(
+                response.headers.get('Content-Range', ''))
+            if not match or int(match.group(1)) != offset:
+                response.close()
+                raise errors.TransferInterrupted(
+                    '%s answered a resumed request with a wrong range (%s).'
+                    % (self.label, response.headers.get('Content-Range')))
+            total = match.group(3)
+            return Stream(response, offset,
+                          int(total) if total != '*' else None)
+        if offset:
+            LOG.warning('%s does not support resuming (HTTP %d to a Range '
+                        'request): starting again from the first byte',
+                        self.label, code)
+        return Stream(response, 0, length)

@@ -1,0 +1,115 @@
+"""A reusable task: give an image the formats and chosen properties of
+another image.
+
+It knows nothing of where the attributes come from (glance-download feeds
+it the remote image record; any flow can feed it a dict) and which
+properties travel is decided by name prefixes. Core attributes and
+Glance's reserved ``os_glance_*`` names never travel, whatever the
+prefixes: a broad prefix such as ``os_`` would otherwise copy the source's
+``os_hash_value`` or ``os_hidden`` into the target's properties.
+"""
+
+import logging
+
+from glance.common import exception as glance_exception
+from taskflow import task
+
+LOG = logging.getLogger(__name__)
+
+RESERVED_PREFIX = 'os_glance'
+CORE_ATTRIBUTES = frozenset((
+    'checksum', 'container_format', 'created_at', 'deleted', 'deleted_at',
+    'direct_url', 'disk_format', 'file', 'id', 'locations', 'member',
+    'min_disk', 'min_ram', 'name', 'os_hash_algo', 'os_hash_value',
+    'os_hidden', 'owner', 'protected', 'schema', 'self', 'size', 'status',
+    'stores', 'tags', 'updated_at', 'virtual_size', 'visibility',
+))
+
+
+def is_copyable(name):
+    return name not in CORE_ATTRIBUTES and not name.startswith(
+        RESERVED_PREFIX)
+
+
+def select_properties(attributes, prefixes):
+    """The properties of ``attributes`` that ``prefixes`` let through."""
+    return {name: value for name, value in attributes.items()
+            if is_copyable(name) and isinstance(value, str) and
+            any(name.startswith(prefix) for prefix in prefixes)}
+
+
+class Snapshot:
+    """Formats and (non-reserved) properties of an image at one moment."""
+
+    def __init__(self, disk_format, container_format, properties):
+        self.disk_format = disk_format
+        self.container_format = container_format
+        self.properties = {k: v for k, v in properties.items()
+                           if is_copyable(k)}
+
+    @classmethod
+    def of(cls, image):
+        """Snapshot a Glance image domain object (or ``_ImportActions``)."""
+        return cls(image.disk_format, image.container_format,
+                   image.extra_properties)
+
+
+class SetImageMetadata(task.Task):
+    """Set formats and prefixed properties from ``source_image``.
+
+    :param baseline: the image as it was before the whole import began
+        (:class:`Snapshot`). The target ends with the baseline's properties
+        plus the selected ones: anything an earlier step of the flow added
+        beyond that is removed, and revert restores the baseline. Without a
+        baseline, the image as this task finds it is the baseline.
+    """
+
+    def __init__(self, task_id, task_type, action_wrapper, prefixes,
+                 baseline=None, inject=None):
+        self.action_wrapper = action_wrapper
+        self.prefixes = tuple(prefixes)
+        self.baseline = baseline
+        super().__init__(
+            name='%s-SetImageMetadata-%s' % (task_type, task_id),
+            inject=inject)
+
+    def execute(self, source_image):
+        selected = select_properties(source_image, self.prefixes)
+        with self.action_wrapper as action:
+            if self.baseline is None:
+                self.baseline = Snapshot(
+                    action.image_disk_format, action.image_container_format,
+                    action.image_extra_properties)
+            self._apply(action, source_image['disk_format'],
+                        source_image['container_format'],
+                        dict(self.baseline.properties, **selected))
+        skipped = sorted(k for k in source_image
+                         if k not in selected and k not in CORE_ATTRIBUTES)
+        LOG.info('Image %s: formats %s/%s, copied properties: %s; not '
+                 'copied: %s', self.action_wrapper.image_id,
+                 source_image['disk_format'],
+                 source_image['container_format'],
+                 ', '.join(sorted(selected)) or 'none',
+                 ', '.join(skipped) or 'none')
+        return sorted(selected)
+
+    @staticmethod
+    def _apply(action, disk_format, container_format, properties):
+        for name in action.image_extra_properties:
+            if is_copyable(name) and name not in properties:
+                action.pop_extra_property(name)
+        action.set_image_extra_properties(properties)
+        action.set_image_attribute(disk_format=disk_format,
+                                   container_format=container_format)
+
+    def revert(self, result, **kwargs):
+        if self.baseline is None:
+            return
+        try:
+            with self.action_wrapper as action:
+                self._apply(action, self.baseline.disk_format,
+                            self.baseline.container_format,
+                            self.baseline.properties)
+        except glance_exception.NotFound:
+            LOG.info('Image %s is gone; no metadata to restore',
+                     self.action_wrapper.image_id)

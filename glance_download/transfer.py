@@ -1,0 +1,168 @@
+"""The copy loop: source stream -> staging file, in bounded chunks.
+
+Each byte is touched once: read into one chunk, hashed, written. Memory is
+one chunk whatever the image size. The loop enforces the size as it goes
+(a source that sends one byte too many is stopped before that byte is
+written), resumes after a broken connection from the last byte written,
+and checks the hash at the end.
+"""
+
+import hashlib
+import logging
+import time
+
+import requests
+
+from glance_download import errors
+
+LOG = logging.getLogger(__name__)
+
+# What a broken stream looks like once the response has started.
+_READ_ERRORS = (requests.exceptions.ConnectionError,
+                requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.Timeout)
+
+
+class Expected:
+    """What the data must look like.
+
+    :param size: exact number of bytes, when the source announced it
+    :param limit: most bytes accepted when ``size`` is unknown
+    :param hash_algo: hashlib name of ``hash_value``'s algorithm
+    :param hash_value: hex digest the data must have
+    """
+
+    def __init__(self, size=None, limit=None, hash_algo=None,
+                 hash_value=None):
+        self.size = size
+        self.limit = size if size is not None else limit
+        self.hash_algo = hash_algo
+        self.hash_value = hash_value
+
+
+class RetryPolicy:
+    def __init__(self, max_retries, delay, max_delay):
+        self.max_retries = max_retries
+        self.delay = delay
+        self.max_delay = max_delay
+
+    def wait(self, attempt):
+        time.sleep(min(self.delay * 2 ** (attempt - 1), self.max_delay))
+
+
+class Transfer:
+    """Copy ``source`` into ``sink`` under the rules of ``expected``.
+
+    :param source: :class:`glance_download.source.HttpSource`
+    :param sink: :class:`glance_download.staging.StagingFile`, opened
+    :param progress: callable(done_bytes, total_bytes) called per chunk;
+        it may raise ImportCancelled to stop the transfer
+    """
+
+    def __init__(self, source, sink, expected, chunk_size, retry,
+                 progress=None):
+        self.source = source
+        self.sink = sink
+        self.expected = expected
+        self.chunk_size = chunk_size
+        self.retry = retry
+        self.progress = progress or (lambda done, total: None)
+        self.done = 0
+        self.restarts = 0
+        self._hasher = self._new_hasher()
+
+    def _new_hasher(self):
+        return hashlib.new(self.expected.hash_algo) \
+            if self.expected.hash_value else None
+
+    def run(self):
+        """Return the number of bytes staged once they are all verified."""
+        attempt = 0
+        while True:
+            try:
+                self._attempt()
+                break
+            except errors.TransferInterrupted as exc:
+                attempt += 1
+                if attempt > self.retry.max_retries:
+                    raise errors.ImportFailed(
+                        '%s Gave up after %d attempts (%d of %s bytes '
+                        'received).' % (exc, attempt, self.done,
+                                        self._total_text()))
+                LOG.warning('%s Retrying (attempt %d of %d) from byte %d.',
+                            exc, attempt + 1, self.retry.max_retries + 1,
+                            self.done)
+                self.retry.wait(attempt)
+        self._verify()
+        return self.done
+
+    def _total_text(self):
+        size = self.expected.size
+        return str(size) if size is not None else 'unknown'
+
+    def _attempt(self):
+        stream = self.source.open(self.done)
+        try:
+            if stream.start != self.done:
+                self.restarts += 1
+                self.sink.restart()
+                self._hasher = self._new_hasher()
+                self.done = 0
+            self._check_announced(stream.total)
+            try:
+                for chunk in stream.chunks(self.chunk_size):
+                    self._accept(chunk)
+            except _READ_ERRORS as exc:
+                raise errors.TransferInterrupted(
+                    'The transfer from %s broke off: %s.'
+                    % (self.source.label, type(exc).__name__))
+        finally:
+            stream.close()
+        if self.expected.size is not None and self.done < self.expected.size:
+            raise errors.TransferInterrupted(
+                '%s closed the connection after %d of %d bytes.'
+                % (self.source.label, self.done, self.expected.size))
+
+    def _check_announced(self, total):
+        expected = self.expected
+        if total is None:
+            return
+        if expected.size is None and (expected.limit is None or
+                                      total <= expected.limit):
+            # The first answer fixes the size: a later short body or a
+            # resumed range must add up to it.
+            expected.size = total
+        if expected.size is not None and total != expected.size:
+            raise errors.ImportFailed(
+                '%s announced %d bytes but the image has %d.'
+                % (self.source.label, total, expected.size))
+        if expected.limit is not None and total > expected.limit:
+            raise errors.ImportFailed(
+                '%s announced %d bytes, more than the %d this import '
+                'accepts.' % (self.source.label, total, expected.limit))
+
+    def _accept(self, chunk):
+        size = self.done + len(chunk)
+        limit = self.expected.limit
+        if limit is not None and size > limit:
+            raise errors.ImportFailed(
+                '%s sent more data than expected (over %d bytes); the '
+                'import was stopped and nothing of it kept.'
+                % (self.source.label, limit))
+        if self._hasher is not None:
+            self._hasher.update(chunk)
+        self.sink.write(chunk)
+        self.done = size
+        self.progress(size, self.expected.size)
+
+    def _verify(self):
+        if self._hasher is None:
+            return
+        actual = self._hasher.hexdigest()
+        if actual != self.expected.hash_value:
+            raise errors.ImportFailed(
+                'The data received from %s does not match the source '
+                'image: its %s is %s, the source image records %s. The '
+                'data was discarded.' % (self.source.label,
+                                         self.expected.hash_algo, actual,
+                                         self.expected.hash_value))
