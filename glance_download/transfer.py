@@ -131,7 +131,7 @@ class Transfer:
                                       total <= expected.limit):
             # The first answer fixes the size: a later short body or a
             # resumed range must add up to it.
-            expected.size = total
+            expected.size = expected.limit = total
         if expected.size is not None and total != expected.size:
             raise errors.ImportFailed(
                 '%s announced %d bytes but the image has %d.'
