@@ -1,0 +1,50 @@
+"""Common set-up: configuration as a Glance API worker would have it."""
+
+import logging
+import os
+
+import fixtures
+# Registers [import_filtering_opts] (Glance's own import filter options).
+import glance.async_.flows._internal_plugins  # noqa: F401
+from oslo_config import cfg
+import testtools
+
+from glance_download import opts
+from glance_download import selection
+from glance_download import sessions
+
+CONF = cfg.CONF
+
+opts.register_opts(CONF)
+
+
+class TestCase(testtools.TestCase):
+    """Our options registered, fast timeouts, staging in a temp dir."""
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(CONF.reset)
+        self.addCleanup(setattr, sessions, '_service_auth', None)
+        self.addCleanup(selection.selected_elsewhere.cache_clear)
+        self.logs = self.useFixture(fixtures.FakeLogger(
+            level=logging.DEBUG,
+            format='%(levelname)s %(name)s %(message)s'))
+        self.staging_dir = self.useFixture(fixtures.TempDir()).path
+        self.config(enabled_backends=None,
+                    node_staging_uri='file://%s' % self.staging_dir)
+        self.config(group=opts.TRANSFER_GROUP, read_timeout=0.2,
+                    connect_timeout=2.0, retry_delay=0.0, max_retries=2,
+                    chunk_size=64 * 1024)
+        self.config(group='import_filtering_opts',
+                    allowed_hosts=['127.0.0.1'])
+
+    def config(self, group=None, **overrides):
+        for name, value in overrides.items():
+            CONF.set_override(name, value, group=group)
+
+    def allow_ports(self, *servers):
+        self.config(group='import_filtering_opts',
+                    allowed_ports=[s.port for s in servers])
+
+    def staged_path(self, image_id):
+        return os.path.join(self.staging_dir, image_id)

@@ -1,0 +1,460 @@
+"""Test doubles: a real, scriptable HTTP server and a small fake Glance host.
+
+``FakeGlanceServer`` is a ``ThreadingHTTPServer`` on 127.0.0.1 (port 0)
+that serves image records at ``/v2/images/<id>`` and image data at
+``/v2/images/<id>/file`` with Range support, like Glance does. Each test
+scripts how the next answers misbehave (``server.script(...)``) and reads
+back what the server received (``server.requests``) and how many body
+bytes it sent (``server.bytes_served``).
+
+``FakeImageRepo`` and ``FakeTaskRepo`` hold Glance's real domain objects
+(``glance.domain.Image`` / ``glance.domain.Task``), so status transitions
+and format rules are Glance's own, and Glance's real
+``ImportActionWrapper`` works over them.
+"""
+
+import copy
+import hashlib
+import http.server
+import json
+import threading
+import uuid
+
+import fixtures
+from glance.async_.flows import api_image_import
+from glance.common import exception as glance_exception
+import glance.context
+from glance import domain
+from oslo_utils import timeutils
+
+
+# ---------------------------------------------------------------------------
+# Scripted behaviours of the data endpoint. Each one describes a single
+# answer; the server uses them in order, then answers normally.
+
+class Normal:
+    """Honour Range with 206/Content-Range, else 200 with everything."""
+
+
+class Drop:
+    """Announce the full length, send ``after`` bytes, close the socket."""
+
+    def __init__(self, after):
+        self.after = after
+
+
+class Stall:
+    """Send ``after`` bytes, then go silent for ``seconds``."""
+
+    def __init__(self, after=0, seconds=0.6, before_headers=False):
+        self.after = after
+        self.seconds = seconds
+        self.before_headers = before_headers
+
+
+class IgnoreRange:
+    """Answer 200 with the whole image whatever the Range header says."""
+
+
+class Announce:
+    """Announce ``extra`` more bytes than the image has and send them."""
+
+    def __init__(self, extra):
+        self.extra = extra
+
+
+class Overflow:
+    """No Content-Length; send the image plus ``extra`` bytes, then close."""
+
+    def __init__(self, extra):
+        self.extra = extra
+
+
+class NoLength:
+    """No Content-Length, the exact image bytes, then close."""
+
+
+class Truncate:
+    """No Content-Length, only ``after`` bytes, then a clean close."""
+
+    def __init__(self, after):
+        self.after = after
+
+
+class Flip:
+    """Serve normally but with the byte at ``index`` changed."""
+
+    def __init__(self, index):
+        self.index = index
+
+
+class Status:
+    """Answer HTTP ``code`` with a short body."""
+
+    def __init__(self, code):
+        self.code = code
+
+
+class Redirect:
+    """Answer ``code`` with ``Location: location`` (None: no header)."""
+
+    def __init__(self, location, code=302):
+        self.location = location
+        self.code = code
+
+
+class WrongRange:
+    """Answer a Range request with 206 but a Content-Range starting at 0."""
+
+
+# ---------------------------------------------------------------------------
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.0'
+    server_version = 'FakeGlance/1.0'
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        server = self.server.owner
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        server._record(self.path, headers)
+        try:
+            server._route(self, headers)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    # helpers used by FakeGlanceServer._route -------------------------------
+
+    def send_body(self, code, body, headers=(), length=True):
+        self.send_response(code)
+        for name, value in headers:
+            self.send_header(name, value)
+        if length:
+            self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.write(body)
+
+    def write(self, data):
+        if data:
+            self.wfile.write(data)
+            self.server.owner._count(len(data))
+
+
+class FakeGlanceServer(fixtures.Fixture):
+    """A real HTTP server standing in for another region's Glance."""
+
+    def _setUp(self):
+        self.images = {}
+        self.requests = []
+        self.bytes_served = 0
+        self._script = []
+        self._routes = {}
+        self._lock = threading.Lock()
+        self.stop_event = threading.Event()
+        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
+                                                     _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.owner = self
+        self.port = self.httpd.server_address[1]
+        self.url = 'http://127.0.0.1:%d' % self.port
+        thread = threading.Thread(target=self.httpd.serve_forever,
+                                  kwargs={'poll_interval': 0.05},
+                                  daemon=True)
+        thread.start()
+        self.addCleanup(self._stop, thread)
+
+    def _stop(self, thread):
+        self.stop_event.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        thread.join(5)
+
+    # -- scripting ---------------------------------------------------------
+
+    def add_image(self, data, image_id=None, hash_algo='sha512', **record):
+        """Serve ``data`` as an active image; return its record."""
+        image_id = image_id or str(uuid.uuid4())
+        image = {
+            'id': image_id,
+            'name': 'source image',
+            'status': 'active',
+            'disk_format': 'raw',
+            'container_format': 'bare',
+            'size': len(data),
+            'checksum': hashlib.md5(data).hexdigest(),
+            'os_hash_algo': hash_algo,
+            'os_hash_value': (hashlib.new(hash_algo, data).hexdigest()
+                              if hash_algo else None),
+            'visibility': 'shared',
+            'protected': False,
+            'os_hidden': False,
+            'min_disk': 0,
+            'min_ram': 0,
+            'owner': 'p1',
+            'tags': [],
+            'file': '/v2/images/%s/file' % image_id,
+            'self': '/v2/images/%s' % image_id,
+            'schema': '/v2/schemas/image',
+            'created_at': '2026-01-01T00:00:00Z',
+            'updated_at': '2026-01-01T00:00:00Z',
+        }
+        image.update(record)
+        self.images[image_id] = {'record': image, 'data': data}
+        return image
+
+    def script(self, *behaviours):
+        """Use ``behaviours`` for the next data answers, in order."""
+        with self._lock:
+            self._script.extend(behaviours)
+
+    def route(self, path, data, content_type='application/octet-stream'):
+        """Serve ``data`` at ``path`` (for web-download and redirects)."""
+        self._routes[path] = (data, content_type)
+
+    def file_url(self, image_id):
+        return '%s/v2/images/%s/file' % (self.url, image_id)
+
+    # -- what happened -----------------------------------------------------
+
+    def _record(self, path, headers):
+        with self._lock:
+            self.requests.append((path, headers))
+
+    def _count(self, n):
+        with self._lock:
+            self.bytes_served += n
+
+    def requests_to(self, suffix):
+        return [h for p, h in self.requests if p.endswith(suffix)]
+
+    def data_requests(self):
+        return [h for p, h in self.requests if p.endswith('/file')]
+
+    # -- serving -----------------------------------------------------------
+
+    def _next(self):
+        with self._lock:
+            return self._script.pop(0) if self._script else Normal()
+
+    def _route(self, handler, headers):
+        path = handler.path.split('?')[0]
+        if path in self._routes:
+            data, content_type = self._routes[path]
+            return self._serve_data(handler, headers, data,
+                                    content_type=content_type)
+        parts = path.strip('/').split('/')
+        if parts[:2] != ['v2', 'images'] or len(parts) not in (3, 4):
+            return handler.send_body(404, b'not found')
+        image = self.images.get(parts[2])
+        if len(parts) == 3:
+            if image is None:
+                return handler.send_body(404, b'{"message": "no image"}')
+            body = json.dumps(image['record']).encode()
+            return handler.send_body(
+                200, body, [('Content-Type', 'application/json')])
+        if parts[3] != 'file' or image is None:
+            return handler.send_body(404, b'not found')
+        return self._serve_data(handler, headers, image['data'])
+
+    def _serve_data(self, handler, headers, data,
+                    content_type='application/octet-stream'):
+        how = self._next()
+        ctype = ('Content-Type', content_type)
+        if isinstance(how, Status):
+            return handler.send_body(how.code, b'error %d' % how.code,
+                                     [('Content-Type', 'text/plain')])
+        if isinstance(how, Redirect):
+            extra = [('Location', how.location)] if how.location else []
+            return handler.send_body(how.code, b'', extra)
+        if isinstance(how, Flip):
+            data = bytearray(data)
+            data[how.index] ^= 0xFF
+            data = bytes(data)
+        if isinstance(how, Stall) and how.before_headers:
+            self.stop_event.wait(how.seconds)
+            return None
+
+        start = 0
+        wanted = headers.get('range', '')
+        if wanted.startswith('bytes=') and not isinstance(how, IgnoreRange):
+            start = int(wanted[len('bytes='):].split('-')[0])
+        body = data[start:]
+        if isinstance(how, (Announce, Overflow)):
+            body = body + b'\0' * how.extra
+
+        handler.send_response(206 if start else 200)
+        handler.send_header(*ctype)
+        if start:
+            first = 0 if isinstance(how, WrongRange) else start
+            handler.send_header('Content-Range', 'bytes %d-%d/%d' % (
+                first, len(data) - 1, len(data)))
+        if not isinstance(how, (Overflow, NoLength, Truncate)):
+            handler.send_header('Content-Length', str(len(body)))
+        handler.end_headers()
+
+        if isinstance(how, (Drop, Truncate)):
+            handler.write(body[:how.after])
+            return None
+        if isinstance(how, Stall):
+            handler.write(body[:how.after])
+            self.stop_event.wait(how.seconds)
+            return None
+        handler.write(body)
+        return None
+
+
+# ---------------------------------------------------------------------------
+# The Glance host side.
+
+def catalog_v2(*regions):
+    """A v2 catalog (what keystonemiddleware hands Glance) with one image
+    service; ``regions`` are (name, url) or (name, {interface: url})."""
+    endpoints = []
+    for name, urls in regions:
+        if isinstance(urls, str):
+            urls = {'public': urls, 'internal': urls, 'admin': urls}
+        endpoint = {'region': name} if name else {}
+        for interface, url in urls.items():
+            endpoint['%sURL' % interface] = url
+        endpoints.append(endpoint)
+    return [{'type': 'compute', 'name': 'nova',
+             'endpoints': [{'region': 'RegionOne',
+                            'publicURL': 'http://nova.example/v2.1'}]},
+            {'type': 'image', 'name': 'glance', 'endpoints': endpoints}]
+
+
+def catalog_v3(*regions):
+    """The same in the v3 token form."""
+    endpoints = []
+    for name, urls in regions:
+        if isinstance(urls, str):
+            urls = {'public': urls, 'internal': urls, 'admin': urls}
+        for interface, url in urls.items():
+            endpoints.append({'id': uuid.uuid4().hex, 'region': name,
+                              'region_id': name, 'interface': interface,
+                              'url': url})
+    return [{'type': 'image', 'name': 'glance', 'id': 'x',
+             'endpoints': endpoints}]
+
+
+class _NoPolicy:
+    def check_is_admin(self, context):
+        return False
+
+
+def context(token='user-token', catalog=None):
+    return glance.context.RequestContext(
+        auth_token=token, service_catalog=catalog, project_id='p1',
+        user_id='u1', roles=['member'], policy_enforcer=_NoPolicy())
+
+
+class FakeImageRepo:
+    """Keeps ``glance.domain.Image`` objects; get/save copy like a DB."""
+
+    def __init__(self):
+        self.images = {}
+        self.saves = 0
+
+    def add(self, image):
+        self.images[image.image_id] = copy.deepcopy(image)
+
+    def get(self, image_id):
+        image = self.images.get(image_id)
+        if image is None or image.status == 'deleted':
+            raise glance_exception.ImageNotFound(image_id)
+        return copy.deepcopy(image)
+
+    def save(self, image, from_state=None):
+        if image.image_id not in self.images:
+            raise glance_exception.ImageNotFound(image.image_id)
+        self.saves += 1
+        self.images[image.image_id] = copy.deepcopy(image)
+
+    def delete(self, image_id):
+        del self.images[image_id]
+
+    def current(self, image_id):
+        """The stored image, for assertions (no copy)."""
+        return self.images[image_id]
+
+
+class FakeTaskRepo:
+    def __init__(self):
+        self.tasks = {}
+        self.saved = []
+
+    def add(self, task):
+        self.tasks[task.task_id] = task
+
+    def get(self, task_id):
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise glance_exception.NotFound()
+        return task
+
+    def save(self, task):
+        self.saved.append((task.status, task.message))
+        self.tasks[task.task_id] = task
+
+
+class GlanceHost:
+    """A target image being imported, its task, and the repos around it.
+
+    The image starts as Glance leaves it when the plugin's first task
+    runs: ``importing``, locked by the task, importing to ``stores``.
+    """
+
+    def __init__(self, stores=('fast',), status='importing',
+                 properties=None, disk_format='qcow2',
+                 container_format='ovf'):
+        self.image_repo = FakeImageRepo()
+        self.task_repo = FakeTaskRepo()
+        self.task = domain.TaskFactory().new_task(
+            'api_image_import', 'p1', None, 'u1', 'req-1',
+            task_input={})
+        self.task.begin_processing()
+        self.task_id = self.task.task_id
+        self.task_repo.add(self.task)
+        self.image_id = str(uuid.uuid4())
+        self.stores = list(stores)
+        extra = {
+            'os_glance_import_task': self.task_id,
+            'os_glance_importing_to_stores': ','.join(
+                s for s in self.stores if s),
+            'os_glance_failed_import': '',
+        }
+        extra.update(properties or {})
+        now = timeutils.utcnow()
+        image = domain.Image(
+            self.image_id, 'queued', now, now, disk_format=disk_format,
+            container_format=container_format, extra_properties=extra,
+            owner='p1', name='target')
+        if status != 'queued':
+            image.status = status
+        self.image_repo.add(image)
+        self.action_wrapper = api_image_import.ImportActionWrapper(
+            self.image_repo, self.image_id, self.task_id)
+
+    @property
+    def image(self):
+        return self.image_repo.current(self.image_id)
+
+    def set_image_status(self, status):
+        image = self.image_repo.images[self.image_id]
+        image.status = status
+
+    def flow_kwargs(self, ctx, method):
+        return {
+            'context': ctx,
+            'task_id': self.task_id,
+            'task_type': 'api_image_import',
+            'image_id': self.image_id,
+            'import_req': {'method': method},
+            'backend': self.stores,
+            'action_wrapper': self.action_wrapper,
+            'task_repo': self.task_repo,
+            'image_repo': self.image_repo,
+            'image_factory': None,
+        }

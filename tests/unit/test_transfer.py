@@ -1,0 +1,275 @@
+"""transfer.Transfer against a real, misbehaving HTTP server."""
+
+import hashlib
+import os
+from unittest import mock
+
+from glance.common import exception as glance_exception
+
+from glance_download import errors
+from glance_download import sessions
+from glance_download import source
+from glance_download import staging
+from glance_download import transfer
+from tests.unit import base
+from tests.unit import fakes
+
+CHUNK = 64 * 1024
+SIZE = 5 * CHUNK + 1234
+
+
+class TransferTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(fakes.FakeGlanceServer())
+        self.allow_ports(self.server)
+        self.data = os.urandom(SIZE)
+        self.image = self.server.add_image(self.data)
+        self.calls = []
+
+    def source(self, url=None):
+        return source.HttpSource(
+            sessions.anonymous(base.CONF),
+            url or self.server.file_url(self.image['id']),
+            'image X in region RegionOne', (2.0, 0.2), lambda url: None,
+            authenticated=False)
+
+    def expected(self, **kwargs):
+        values = {'size': SIZE, 'hash_algo': 'sha512',
+                  'hash_value': self.image['os_hash_value']}
+        values.update(kwargs)
+        return transfer.Expected(**values)
+
+    def run_transfer(self, expected=None, max_retries=2, url=None,
+                     image_id='img'):
+        expected = expected or self.expected()
+        self.copy = None
+        with staging.StagingFile(image_id) as sink:
+            self.copy = transfer.Transfer(
+                self.source(url), sink, expected, CHUNK,
+                transfer.RetryPolicy(max_retries, 0, 0),
+                progress=lambda done, total: self.calls.append((done, total)))
+            return self.copy.run()
+
+    def staged(self, image_id='img'):
+        with open(self.staged_path(image_id), 'rb') as f:
+            return f.read()
+
+    def test_complete_and_verified(self):
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+        self.assertEqual(SIZE, self.server.bytes_served)
+        self.assertEqual(0, self.copy.restarts)
+        # progress: after every chunk, cumulative, with the total
+        self.assertEqual([(min(n * CHUNK, SIZE), SIZE)
+                          for n in range(1, SIZE // CHUNK + 2)], self.calls)
+        self.assertNotIn('range', self.server.data_requests()[0])
+        self.assertEqual('identity',
+                         self.server.data_requests()[0]['accept-encoding'])
+
+    def test_md5_checksum_verified(self):
+        expected = self.expected(hash_algo='md5',
+                                 hash_value=hashlib.md5(self.data).hexdigest())
+        self.assertEqual(SIZE, self.run_transfer(expected))
+        self.server.script(fakes.Flip(7))
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
+                                self.expected(hash_algo='md5',
+                                              hash_value=expected.hash_value))
+        self.assertIn('does not match the source image: its md5 is',
+                      str(exc))
+
+    def test_no_hash_checks_only_size(self):
+        self.server.script(fakes.Flip(7))
+        self.assertEqual(SIZE, self.run_transfer(
+            self.expected(hash_algo=None, hash_value=None)))
+        self.assertNotEqual(self.data, self.staged())
+
+    def test_flipped_byte_fails_with_both_hashes(self):
+        self.server.script(fakes.Flip(SIZE // 2))
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertIsInstance(exc, glance_exception.UploadException)
+        actual = bytearray(self.data)
+        actual[SIZE // 2] ^= 0xFF
+        self.assertIn(hashlib.sha512(actual).hexdigest(), str(exc))
+        self.assertIn(self.image['os_hash_value'], str(exc))
+        self.assertIn('sha512', str(exc))
+
+    def test_resume_after_drop_from_last_byte_written(self):
+        # urllib3 discards the partial chunk it was filling when the
+        # connection broke, so the resume starts at a chunk boundary.
+        self.server.script(fakes.Drop(after=2 * CHUNK + 5000))
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+        first, second = self.server.data_requests()
+        self.assertNotIn('range', first)
+        self.assertEqual('bytes=%d-' % (2 * CHUNK), second['range'])
+        # Only the lost part of one chunk was sent twice.
+        self.assertEqual(SIZE + 5000, self.server.bytes_served)
+        self.assertEqual(0, self.copy.restarts)
+        self.assertIn('Retrying (attempt 2 of 3) from byte %d' % (2 * CHUNK),
+                      self.logs.output)
+
+    def test_resume_after_stall(self):
+        self.server.script(fakes.Stall(after=3 * CHUNK, seconds=0.6))
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+        ranges = [h.get('range') for h in self.server.data_requests()]
+        self.assertEqual([None, 'bytes=%d-' % (3 * CHUNK)], ranges)
+        self.assertEqual(SIZE, self.server.bytes_served)
+
+    def test_several_drops_resume_each_time(self):
+        self.server.script(fakes.Drop(after=CHUNK), fakes.Drop(after=CHUNK))
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+        ranges = [h.get('range') for h in self.server.data_requests()]
+        self.assertEqual([None, 'bytes=%d-' % CHUNK,
+                          'bytes=%d-' % (2 * CHUNK)], ranges)
+        self.assertEqual(SIZE, self.server.bytes_served)
+
+    def test_restart_from_zero_when_range_ignored(self):
+        # The hash must restart too: a stale hash would make this fail.
+        self.server.script(fakes.Drop(after=2 * CHUNK), fakes.IgnoreRange())
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+        self.assertEqual(1, self.copy.restarts)
+        self.assertEqual('bytes=%d-' % (2 * CHUNK),
+                         self.server.data_requests()[1]['range'])
+        self.assertEqual(2 * CHUNK + SIZE, self.server.bytes_served)
+        self.assertIn('does not support resuming', self.logs.output)
+        # progress went back to the start
+        dones = [done for done, _total in self.calls]
+        self.assertEqual([CHUNK, 2 * CHUNK, CHUNK], dones[:3])
+
+    def test_give_up_after_max_retries(self):
+        self.server.script(*[fakes.Drop(after=CHUNK + 10)] * 3)
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertNotIsInstance(exc, errors.TransferInterrupted)
+        self.assertIsInstance(exc, glance_exception.UploadException)
+        self.assertIn('Gave up after 3 attempts (%d of %d bytes received)'
+                      % (3 * CHUNK, SIZE), str(exc))
+        self.assertIn('broke off', str(exc))
+        self.assertEqual(3, len(self.server.data_requests()))
+
+    def test_no_retries(self):
+        self.server.script(fakes.Drop(after=10))
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
+                                max_retries=0)
+        self.assertIn('Gave up after 1 attempts (0 of %d bytes received)'
+                      % SIZE, str(exc))
+
+    def test_retry_waits_with_backoff(self):
+        policy = transfer.RetryPolicy(5, 1.0, 3.0)
+        with mock.patch.object(transfer.time, 'sleep') as sleep:
+            for attempt in (1, 2, 3, 4):
+                policy.wait(attempt)
+        self.assertEqual([mock.call(1.0), mock.call(2.0), mock.call(3.0),
+                          mock.call(3.0)], sleep.call_args_list)
+
+    def test_short_body_without_length(self):
+        # A close-delimited body that ends early is a broken transfer.
+        self.server.script(fakes.Truncate(CHUNK))
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
+                                max_retries=0)
+        self.assertIn('closed the connection after %d of %d bytes. Gave up '
+                      'after 1 attempts' % (CHUNK, SIZE), str(exc))
+
+    def test_short_body_is_resumed(self):
+        self.server.script(fakes.Truncate(CHUNK + 100))
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+        self.assertEqual('bytes=%d-' % (CHUNK + 100),
+                         self.server.data_requests()[1]['range'])
+        self.assertIn('closed the connection after %d of %d bytes. '
+                      'Retrying' % (CHUNK + 100, SIZE), self.logs.output)
+
+    def test_announced_size_larger_than_image(self):
+        self.server.script(fakes.Announce(extra=10))
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertIn('announced %d bytes but the image has %d'
+                      % (SIZE + 10, SIZE), str(exc))
+        self.assertEqual(1, len(self.server.data_requests()))
+        self.assertEqual(b'', self.staged())
+
+    def test_more_bytes_than_image_size_are_never_written(self):
+        self.server.script(fakes.Overflow(extra=3 * CHUNK))
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertIn('sent more data than expected (over %d bytes)' % SIZE,
+                      str(exc))
+        self.assertLessEqual(len(self.staged()), SIZE)
+        self.assertEqual(1, len(self.server.data_requests()))
+
+    def test_unknown_size_adopts_content_length(self):
+        expected = transfer.Expected(limit=10 * SIZE)
+        self.server.script(fakes.Drop(after=CHUNK))
+        self.assertEqual(SIZE, self.run_transfer(expected))
+        self.assertEqual(SIZE, expected.size)
+        self.assertEqual(self.data, self.staged())
+        self.assertEqual('bytes=%d-' % CHUNK,
+                         self.server.data_requests()[1]['range'])
+        self.assertEqual(SIZE, self.calls[-1][1])
+
+    def test_unknown_size_without_length(self):
+        expected = transfer.Expected(limit=10 * SIZE)
+        self.server.script(fakes.NoLength())
+        self.assertEqual(SIZE, self.run_transfer(expected))
+        self.assertIsNone(expected.size)
+        self.assertEqual((SIZE, None), self.calls[-1])
+
+    def test_unknown_size_announced_over_limit(self):
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
+                                transfer.Expected(limit=SIZE - 1))
+        self.assertIn('announced %d bytes, more than the %d this import '
+                      'accepts' % (SIZE, SIZE - 1), str(exc))
+
+    def test_unknown_size_sent_over_limit(self):
+        self.server.script(fakes.NoLength())
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
+                                transfer.Expected(limit=2 * CHUNK))
+        self.assertIn('sent more data than expected (over %d bytes)'
+                      % (2 * CHUNK), str(exc))
+        self.assertLessEqual(len(self.staged()), 2 * CHUNK)
+
+    def test_adopted_size_bounds_a_resumed_body(self):
+        # The first answer announced SIZE bytes and that became the size;
+        # a resumed answer (206, right Content-Range) that then sends more
+        # than that, without a Content-Length, must not stage more than
+        # SIZE bytes nor succeed.
+        expected = transfer.Expected(limit=10 * SIZE)
+        self.server.script(fakes.Drop(after=CHUNK), fakes.Overflow(CHUNK))
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
+                                expected)
+        self.assertIn('sent more data than expected', str(exc))
+        self.assertLessEqual(len(self.staged()), SIZE)
+
+    def test_wrong_content_range_gives_up(self):
+        self.server.script(fakes.Drop(after=CHUNK), fakes.WrongRange(),
+                           fakes.WrongRange())
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertIn('answered a resumed request with a wrong range '
+                      '(bytes 0-%d/%d)' % (SIZE - 1, SIZE), str(exc))
+        self.assertIn('Gave up after 3 attempts', str(exc))
+
+    def test_server_error_is_retried(self):
+        self.server.script(fakes.Status(503), fakes.Status(500))
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+        self.assertEqual(3, len(self.server.data_requests()))
+
+    def test_client_error_is_not_retried(self):
+        self.server.script(fakes.Status(403))
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertIn('HTTP 403 Forbidden: access is forbidden', str(exc))
+        self.assertEqual(1, len(self.server.data_requests()))
+
+    def test_progress_may_cancel(self):
+        def cancel(done, total):
+            raise errors.ImportCancelled('stop now')
+
+        with staging.StagingFile('img') as sink:
+            copy = transfer.Transfer(self.source(), sink, self.expected(),
+                                     CHUNK, transfer.RetryPolicy(2, 0, 0),
+                                     progress=cancel)
+            self.assertRaises(errors.ImportCancelled, copy.run)
+        self.assertEqual(1, len(self.server.data_requests()))
+        self.assertEqual(CHUNK, len(self.staged()))
