@@ -23,7 +23,8 @@ def check(url, what):
     except ValueError as exc:
         raise errors.ImportFailed(
             '%s (%s) is not allowed by this Glance\'s '
-            '[import_filtering_opts]: %s.' % (what, redact(url), exc))
+            '[import_filtering_opts]: %s.'
+            % (what, redact(url), str(exc).replace(url, redact(url))))
 
 
 def redact(url):
