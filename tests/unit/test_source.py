@@ -1,0 +1,221 @@
+"""source.HttpSource and sessions: redirects, credentials, HTTP errors."""
+
+import functools
+import os
+import socket
+
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import token_endpoint
+
+from glance_download import errors
+from glance_download import opts
+from glance_download import sessions
+from glance_download import source
+from glance_download import uri_filter
+from tests.unit import base
+from tests.unit import fakes
+
+TOKEN = 'user-token-0123'
+SERVICE_TOKEN = 'service-token-4567'
+
+
+class SourceTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(fakes.FakeGlanceServer())
+        self.other = self.useFixture(fakes.FakeGlanceServer())
+        self.allow_ports(self.server, self.other)
+        self.data = os.urandom(1000)
+        self.image = self.server.add_image(self.data)
+        self.other.add_image(self.data, image_id=self.image['id'])
+
+    def source(self, session=None, authenticated=True):
+        session = session or sessions.for_caller(fakes.context(TOKEN),
+                                                 base.CONF)
+        return source.HttpSource(
+            session, self.server.file_url(self.image['id']), 'the image',
+            (2.0, 0.2),
+            functools.partial(uri_filter.check, what='A redirect'),
+            authenticated=authenticated)
+
+    def read(self, src, offset=0):
+        stream = src.open(offset)
+        try:
+            return stream, b''.join(stream.chunks(4096))
+        finally:
+            stream.close()
+
+    def use_service_user(self):
+        self.config(group=opts.SERVICE_USER_GROUP,
+                    send_service_user_token=True)
+        sessions._service_auth = token_endpoint.Token(None, SERVICE_TOKEN)
+
+    def test_caller_token_only(self):
+        stream, body = self.read(self.source())
+        self.assertEqual(self.data, body)
+        self.assertEqual((0, 1000), (stream.start, stream.total))
+        headers = self.server.data_requests()[0]
+        self.assertEqual(TOKEN, headers['x-auth-token'])
+        self.assertNotIn('x-service-token', headers)
+
+    def test_service_token_sent_with_caller_token(self):
+        self.use_service_user()
+        _stream, body = self.read(self.source())
+        self.assertEqual(self.data, body)
+        headers = self.server.data_requests()[0]
+        self.assertEqual(TOKEN, headers['x-auth-token'])
+        self.assertEqual(SERVICE_TOKEN, headers['x-service-token'])
+
+    def test_service_user_loaded_from_config_once(self):
+        # admin_token needs no Keystone: it is a static token plugin.
+        self.config(group=opts.SERVICE_USER_GROUP,
+                    send_service_user_token=True, auth_type='admin_token')
+        base.CONF.register_opts(
+            [o._to_oslo_opt() for o in
+             ks_loading.get_plugin_loader('admin_token').get_options()],
+            group=opts.SERVICE_USER_GROUP)
+        self.config(group=opts.SERVICE_USER_GROUP, token=SERVICE_TOKEN,
+                    endpoint='http://unused.example')
+        self.read(self.source())
+        first = sessions._service_auth
+        self.assertIsNotNone(first)
+        self.read(self.source())
+        self.assertIs(first, sessions._service_auth)
+        for headers in self.server.data_requests():
+            self.assertEqual(SERVICE_TOKEN, headers['x-service-token'])
+            self.assertEqual(TOKEN, headers['x-auth-token'])
+
+    def test_unauthenticated_source_sends_no_token(self):
+        self.use_service_user()
+        self.read(self.source(authenticated=False))
+        headers = self.server.data_requests()[0]
+        self.assertNotIn('x-auth-token', headers)
+        self.assertNotIn('x-service-token', headers)
+
+    def test_redirect_same_origin_keeps_credentials(self):
+        self.use_service_user()
+        self.server.script(fakes.Redirect(
+            '/v2/images/%s/file' % self.image['id']))
+        _stream, body = self.read(self.source())
+        self.assertEqual(self.data, body)
+        first, second = self.server.data_requests()
+        self.assertEqual(TOKEN, second['x-auth-token'])
+        self.assertEqual(SERVICE_TOKEN, second['x-service-token'])
+        self.assertIn('Following redirect for the image', self.logs.output)
+
+    def test_redirect_elsewhere_drops_credentials(self):
+        self.use_service_user()
+        self.server.script(fakes.Redirect(self.other.file_url(
+            self.image['id']), code=307))
+        stream, body = self.read(self.source())
+        self.assertEqual(self.data, body)
+        self.assertEqual(TOKEN, self.server.data_requests()[0][
+            'x-auth-token'])
+        (received,) = self.other.data_requests()
+        self.assertNotIn('x-auth-token', received)
+        self.assertNotIn('x-service-token', received)
+        self.assertIn('another host: credentials are not sent there',
+                      self.logs.output)
+
+    def test_redirect_back_to_origin_gets_credentials_again(self):
+        self.server.script(fakes.Redirect(self.other.url + '/hop'))
+        self.other.route('/hop', b'')
+        self.other.script(fakes.Redirect(self.server.file_url(
+            self.image['id'])))
+        _stream, body = self.read(self.source())
+        self.assertEqual(self.data, body)
+        self.assertNotIn('x-auth-token', self.other.requests_to('/hop')[0])
+        self.assertEqual(TOKEN,
+                         self.server.data_requests()[1]['x-auth-token'])
+
+    def test_redirect_with_range_keeps_range(self):
+        self.server.script(fakes.Redirect(self.other.file_url(
+            self.image['id'])))
+        stream, body = self.read(self.source(), offset=600)
+        self.assertEqual(self.data[600:], body)
+        self.assertEqual((600, 1000), (stream.start, stream.total))
+        self.assertEqual('bytes=600-',
+                         self.other.data_requests()[0]['range'])
+
+    def test_redirect_refused_by_import_filter(self):
+        self.allow_ports(self.server)
+        self.server.script(fakes.Redirect(self.other.file_url(
+            self.image['id'])))
+        exc = self.assertRaises(errors.ImportFailed, self.source().open)
+        self.assertIn("A redirect (http://127.0.0.1:%d/v2/images/%s/file) "
+                      "is not allowed by this Glance's "
+                      "[import_filtering_opts]: port not allowed"
+                      % (self.other.port, self.image['id']), str(exc))
+        self.assertEqual([], self.other.requests)
+
+    def test_redirect_without_location(self):
+        self.server.script(fakes.Redirect(None))
+        exc = self.assertRaises(errors.ImportFailed, self.source().open)
+        self.assertEqual('the image answered a redirect without a Location.',
+                         str(exc))
+
+    def test_redirect_loop(self):
+        self.server.script(*[fakes.Redirect(
+            '/v2/images/%s/file' % self.image['id'])] * 10)
+        exc = self.assertRaises(errors.ImportFailed, self.source().open)
+        self.assertEqual('the image redirected more than 5 times.', str(exc))
+        self.assertEqual(source.MAX_REDIRECTS + 1,
+                         len(self.server.data_requests()))
+
+    def test_client_errors_name_the_cause(self):
+        for code, text in ((401, 'the credentials were not accepted'),
+                           (403, 'access is forbidden'),
+                           (404, 'it was not found'),
+                           (400, 'HTTP 400 Bad Request.')):
+            self.server.script(fakes.Status(code))
+            exc = self.assertRaises(errors.ImportFailed, self.source().open)
+            self.assertNotIsInstance(exc, errors.TransferInterrupted)
+            self.assertIn('the image answered HTTP %d' % code, str(exc))
+            self.assertIn(text, str(exc))
+
+    def test_server_errors_may_be_retried(self):
+        for code in (500, 503, 429):
+            self.server.script(fakes.Status(code))
+            exc = self.assertRaises(errors.TransferInterrupted,
+                                    self.source().open)
+            self.assertIn('answered HTTP %d' % code, str(exc))
+
+    def test_connection_refused(self):
+        sock = socket.socket()
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        src = source.HttpSource(
+            sessions.anonymous(base.CONF), 'http://127.0.0.1:%d/x' % port,
+            'the image', (2.0, 0.2), lambda url: None, authenticated=False)
+        exc = self.assertRaises(errors.TransferInterrupted, src.open)
+        self.assertIn('Could not connect to the image', str(exc))
+
+    def test_stall_before_headers(self):
+        self.server.script(fakes.Stall(before_headers=True, seconds=0.5))
+        exc = self.assertRaises(errors.TransferInterrupted,
+                                self.source().open)
+        self.assertIn('Could not connect to the image', str(exc))
+
+    def test_range_ignored(self):
+        self.server.script(fakes.IgnoreRange())
+        stream, body = self.read(self.source(), offset=500)
+        self.assertEqual((0, 1000), (stream.start, stream.total))
+        self.assertEqual(self.data, body)
+        self.assertEqual('bytes=500-',
+                         self.server.data_requests()[0]['range'])
+
+    def test_wrong_content_range(self):
+        self.server.script(fakes.WrongRange())
+        exc = self.assertRaises(errors.TransferInterrupted,
+                                self.source().open, 500)
+        self.assertIn('wrong range (bytes 0-999/1000)', str(exc))
+
+    def test_unknown_total_in_content_range(self):
+        response = type('R', (), {
+            'status_code': 206, 'reason': 'Partial Content',
+            'headers': {'Content-Range': 'bytes 10-99/*'},
+            'close': lambda self: None})()
+        stream = self.source()._stream(response, 10)
+        self.assertEqual((10, None), (stream.start, stream.total))

@@ -1,0 +1,64 @@
+"""staging: where Glance's later import tasks look for the data."""
+
+import os
+
+from glance.common import store_utils
+import glance_store.multi_backend
+
+from glance_download import staging
+from tests.unit import base
+
+
+class StagingUriTest(base.TestCase):
+
+    def test_single_store(self):
+        self.assertEqual('file://%s/abc' % self.staging_dir,
+                         staging.staging_uri('abc'))
+        self.config(node_staging_uri='file:///var/staging/')
+        self.assertEqual('file:///var/staging/abc',
+                         staging.staging_uri('abc'))
+
+    def test_multi_store(self):
+        self.config(enabled_backends={'fast': 'file'})
+        glance_store.multi_backend.register_store_opts(
+            base.CONF, reserved_stores={'os_glance_staging_store': 'file'})
+        for datadir in ('/srv/staging', '/srv/staging/'):
+            self.config(group='os_glance_staging_store',
+                        filesystem_store_datadir=datadir)
+            self.assertEqual('file:///srv/staging/abc',
+                             staging.staging_uri('abc'))
+            # The same computation as Glance's own flow.
+            separator, root = store_utils.get_dir_separator()
+            self.assertEqual(separator.join((root, 'abc')),
+                             staging.staging_uri('abc'))
+        # node_staging_uri is ignored with multiple stores
+        self.assertNotIn(self.staging_dir, staging.staging_uri('abc'))
+
+    def test_not_a_file_uri(self):
+        self.config(node_staging_uri='http://example/staging')
+        exc = self.assertRaises(ValueError, staging.StagingFile, 'abc')
+        self.assertIn('is not a file:// URI', str(exc))
+
+
+class StagingFileTest(base.TestCase):
+
+    def test_write_restart_delete(self):
+        staged = staging.StagingFile('img')
+        self.assertEqual(self.staged_path('img'), staged.path)
+        with staged as sink:
+            sink.write(b'abc')
+            sink.write(b'def')
+            sink.restart()
+            sink.write(b'xy')
+        with open(staged.path, 'rb') as f:
+            self.assertEqual(b'xy', f.read())
+        staged.delete()
+        self.assertFalse(os.path.exists(staged.path))
+        staged.delete()  # already gone: fine
+
+    def test_creates_the_staging_directory(self):
+        self.config(node_staging_uri='file://%s/sub/dir' % self.staging_dir)
+        with staging.StagingFile('img') as sink:
+            sink.write(b'1')
+        self.assertTrue(os.path.exists(
+            os.path.join(self.staging_dir, 'sub', 'dir', 'img')))
