@@ -50,8 +50,9 @@ class Snapshot:
     @classmethod
     def of(cls, image):
         """Snapshot a Glance image domain object (or ``_ImportActions``)."""
+        # dict(): iterating Glance's ExtraProperties yields nothing.
         return cls(image.disk_format, image.container_format,
-                   image.extra_properties)
+                   dict(image.extra_properties))
 
 
 class SetImageMetadata(task.Task):
