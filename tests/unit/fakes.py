@@ -350,6 +350,16 @@ def context(token='user-token', catalog=None):
         user_id='u1', roles=['member'], policy_enforcer=_NoPolicy())
 
 
+def _clone(image):
+    # copy.deepcopy loses the content of domain.ExtraProperties.
+    clone = copy.copy(image)
+    clone.extra_properties = domain.ExtraProperties(
+        dict(image.extra_properties))
+    clone.locations = copy.deepcopy(image.locations)
+    clone.tags = set(image.tags)
+    return clone
+
+
 class FakeImageRepo:
     """Keeps ``glance.domain.Image`` objects; get/save copy like a DB."""
 
@@ -358,19 +368,19 @@ class FakeImageRepo:
         self.saves = 0
 
     def add(self, image):
-        self.images[image.image_id] = copy.deepcopy(image)
+        self.images[image.image_id] = _clone(image)
 
     def get(self, image_id):
         image = self.images.get(image_id)
         if image is None or image.status == 'deleted':
             raise glance_exception.ImageNotFound(image_id)
-        return copy.deepcopy(image)
+        return _clone(image)
 
     def save(self, image, from_state=None):
         if image.image_id not in self.images:
             raise glance_exception.ImageNotFound(image.image_id)
         self.saves += 1
-        self.images[image.image_id] = copy.deepcopy(image)
+        self.images[image.image_id] = _clone(image)
 
     def delete(self, image_id):
         del self.images[image_id]

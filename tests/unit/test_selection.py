@@ -1,0 +1,104 @@
+"""selection and glance-download-check: which plugin Glance runs."""
+
+import io
+from importlib import metadata as importlib_metadata
+from unittest import mock
+
+import fixtures
+
+from glance_download.cmd import check
+from glance_download import selection
+from tests.unit import base
+
+
+def entry_point(value, name='glance_download'):
+    return importlib_metadata.EntryPoint(name=name, value=value,
+                                         group=selection.NAMESPACE)
+
+
+OURS = {
+    'glance_download': entry_point(
+        'glance_download.plugins.glance_download:get_flow'),
+    'web_download': entry_point(
+        'glance_download.plugins.web_download:get_flow', 'web_download'),
+}
+
+
+class SelectionTest(base.TestCase):
+
+    def test_glance_wins_when_we_are_not_installed(self):
+        # In this test environment only Glance registers the plugins.
+        for method in selection.METHODS:
+            winner = selection.lookup(method)
+            self.assertEqual('glance.async_.flows._internal_plugins.%s'
+                             % method, winner.module)
+            self.assertFalse(selection.is_ours(winner))
+            self.assertEqual(winner, selection.selected_elsewhere(method))
+
+    def test_unknown_method(self):
+        self.assertIsNone(selection.lookup('no_such_method'))
+        self.assertFalse(selection.is_ours(None))
+
+    def test_ours(self):
+        self.assertTrue(selection.is_ours(OURS['glance_download']))
+        self.assertFalse(selection.is_ours(entry_point(
+            'glance_download_other.x:get_flow')))
+
+    def test_selected_elsewhere_is_cached(self):
+        with mock.patch.object(selection, 'lookup',
+                               return_value=OURS['web_download']) as lookup:
+            self.assertIsNone(selection.selected_elsewhere('web_download'))
+            self.assertIsNone(selection.selected_elsewhere('web_download'))
+        lookup.assert_called_once_with('web_download')
+
+
+class CheckCommandTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.stdout = self.useFixture(fixtures.MonkeyPatch(
+            'sys.stdout', io.StringIO())).new_value
+        self.stderr = self.useFixture(fixtures.MonkeyPatch(
+            'sys.stderr', io.StringIO())).new_value
+
+    def test_not_ours(self):
+        self.assertEqual(1, check.main([]))
+        lines = self.stdout.getvalue().splitlines()
+        self.assertEqual(2, len(lines))
+        for line, method in zip(lines, selection.METHODS):
+            self.assertTrue(line.startswith(method), line)
+            self.assertIn('NOT OURS -> glance.async_.flows._internal_plugins'
+                          '.%s:get_flow (' % method, line)
+            self.assertIn('site-packages/glance/async_/flows/'
+                          '_internal_plugins/%s.py)' % method, line)
+        self.assertIn('Install it as README.rst describes',
+                      self.stderr.getvalue())
+
+    def test_ours(self):
+        with mock.patch.object(selection, 'lookup',
+                               side_effect=OURS.get) as lookup:
+            self.assertEqual(0, check.main([]))
+        self.assertEqual([mock.call('glance_download'),
+                          mock.call('web_download')], lookup.call_args_list)
+        out = self.stdout.getvalue()
+        self.assertEqual(2, out.count('OK   -> glance_download.plugins.'))
+        self.assertIn('glance_download/plugins/glance_download.py)', out)
+        self.assertEqual('', self.stderr.getvalue())
+
+    def test_one_method(self):
+        with mock.patch.object(selection, 'lookup',
+                               side_effect=OURS.get):
+            self.assertEqual(0, check.main(['--method', 'web_download']))
+        self.assertEqual(1, len(self.stdout.getvalue().splitlines()))
+        self.assertTrue(self.stdout.getvalue().startswith('web_download'))
+
+    def test_nothing_registered_and_broken_install(self):
+        broken = entry_point('glance_download.no_such_module:get_flow')
+        with mock.patch.object(selection, 'lookup',
+                               side_effect=[None, broken]):
+            self.assertEqual(1, check.main([]))
+        out = self.stdout.getvalue()
+        self.assertIn('NOT OURS -> nothing (no plugin registered under that '
+                      'name)', out)
+        self.assertIn('OK   -> glance_download.no_such_module:get_flow '
+                      '(cannot be imported: No module named', out)
