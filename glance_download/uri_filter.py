@@ -18,6 +18,7 @@ def check(url, what):
     ``what`` names the URL for the user, e.g. "the image endpoint of
     region RegionOne".
     """
+    url = url or ''  # web-download without a uri
     try:
         glance_utils.get_validated_address(url)
     except ValueError as exc:
