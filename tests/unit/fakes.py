@@ -150,6 +150,7 @@ class FakeGlanceServer(fixtures.Fixture):
         self.requests = []
         self.bytes_served = 0
         self._script = []
+        self._record_script = []
         self._routes = {}
         self._lock = threading.Lock()
         self.stop_event = threading.Event()
@@ -209,6 +210,11 @@ class FakeGlanceServer(fixtures.Fixture):
         with self._lock:
             self._script.extend(behaviours)
 
+    def script_record(self, *behaviours):
+        """Use ``behaviours`` (Status, Stall) for the next record answers."""
+        with self._lock:
+            self._record_script.extend(behaviours)
+
     def route(self, path, data, content_type='application/octet-stream'):
         """Serve ``data`` at ``path`` (for web-download and redirects)."""
         self._routes[path] = (data, content_type)
@@ -249,6 +255,14 @@ class FakeGlanceServer(fixtures.Fixture):
             return handler.send_body(404, b'not found')
         image = self.images.get(parts[2])
         if len(parts) == 3:
+            with self._lock:
+                how = (self._record_script.pop(0) if self._record_script
+                       else Normal())
+            if isinstance(how, Status):
+                return handler.send_body(how.code, b'error')
+            if isinstance(how, Stall):
+                self.stop_event.wait(how.seconds)
+                return None
             if image is None:
                 return handler.send_body(404, b'{"message": "no image"}')
             body = json.dumps(image['record']).encode()

@@ -54,3 +54,11 @@ class UriFilterTest(base.TestCase):
         self.assertIn('port not allowed', str(exc))
         self.assertNotIn('s3cr3t', str(exc))
         self.assertNotIn('pa55', str(exc))
+
+    def test_no_url(self):
+        for url in (None, ''):
+            exc = self.assertRaises(errors.ImportFailed, uri_filter.check,
+                                    url, 'The image URL')
+            self.assertEqual("The image URL () is not allowed by this "
+                             "Glance's [import_filtering_opts]: empty "
+                             "external URI.", str(exc))

@@ -1,0 +1,265 @@
+"""The plugins' get_flow, as Glance calls it, and the flows they build."""
+
+from importlib import metadata as importlib_metadata
+import os
+import unittest
+from unittest import mock
+
+import fixtures
+from glance.common import exception as glance_exception
+from taskflow import engines
+from taskflow import task as tf_task
+
+from glance_download import errors
+from glance_download import plugins
+from glance_download.plugins import glance_download as gd_plugin
+from glance_download.plugins import web_download as wd_plugin
+from glance_download import remote_glance
+from glance_download import selection
+from tests.unit import base
+from tests.unit import fakes
+
+GLANCE_EP = importlib_metadata.EntryPoint(
+    name='glance_download',
+    value='glance.async_.flows._internal_plugins.glance_download:get_flow',
+    group=selection.NAMESPACE)
+
+
+class PrepareTest(base.TestCase):
+
+    def test_error_when_another_implementation_wins(self):
+        # Only Glance's own plugin is registered in this environment.
+        self.assertFalse(plugins.prepare('glance_download'))
+        self.assertIn(
+            'ERROR glance_download.plugins Glance will run '
+            'glance.async_.flows._internal_plugins.glance_download:get_flow '
+            'for glance_download imports, not the glance_download package',
+            self.logs.output)
+        self.assertIn('glance-download-check', self.logs.output)
+
+    def test_quiet_when_ours_wins(self):
+        with mock.patch.object(selection, 'selected_elsewhere',
+                               return_value=None):
+            self.assertTrue(plugins.prepare('web_download'))
+        self.assertNotIn('ERROR', self.logs.output)
+        # and the options are there
+        self.assertEqual(0.2, base.CONF.glance_download.read_timeout)
+
+
+class GlanceDownloadFlowTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(fakes.FakeGlanceServer())
+        self.allow_ports(self.server)
+        self.data = os.urandom(300000)
+        self.record = self.server.add_image(
+            self.data, hw_disk_bus='scsi', os_distro='rhel', foo='bar',
+            os_glance_importing_to_stores='x')
+        # Before the flow runs, as Glance leaves it: the target still has
+        # its own formats and properties.
+        self.host = fakes.GlanceHost(
+            properties={'speed': '88mph', 'os_distro': 'windows'})
+        self.winner = self.useFixture(fixtures.MockPatchObject(
+            selection, 'selected_elsewhere', return_value=None)).mock
+        self.catalog = fakes.catalog_v2(('RegionOne', self.server.url))
+
+    def method(self, **overrides):
+        method = {'name': 'glance-download',
+                  'glance_image_id': self.record['id'],
+                  'glance_region': 'RegionOne',
+                  'glance_service_interface': 'public'}
+        method.update(overrides)
+        return method
+
+    def get_flow(self, catalog='default', **overrides):
+        catalog = self.catalog if catalog == 'default' else catalog
+        return gd_plugin.get_flow(**self.host.flow_kwargs(
+            fakes.context('tok', catalog), self.method(**overrides)))
+
+    def task_names(self, flow):
+        return [atom.name for atom in flow]
+
+    def test_success(self):
+        flow = self.get_flow()
+        names = self.task_names(flow)
+        self.assertEqual(2, len(names))
+        self.assertIn('GlanceDownload', names[0])
+        self.assertIn('SetImageMetadata', names[1])
+        self.assertEqual('processing', self.host.task.status)
+
+        results = engines.run(flow)
+        self.assertEqual('file://' + self.staged_path(self.host.image_id),
+                         results['file_uri'])
+        with open(self.staged_path(self.host.image_id), 'rb') as f:
+            self.assertEqual(self.data, f.read())
+        image = self.host.image
+        self.assertEqual(('raw', 'bare'),
+                         (image.disk_format, image.container_format))
+        props = dict(image.extra_properties)
+        self.assertEqual('scsi', props['hw_disk_bus'])
+        self.assertEqual('rhel', props['os_distro'])
+        self.assertEqual('88mph', props['speed'])  # the target's own
+        self.assertNotIn('foo', props)
+        self.assertEqual('fast', props['os_glance_importing_to_stores'])
+
+    def test_default_interface_is_public(self):
+        self.catalog = fakes.catalog_v2(('RegionOne', {
+            'public': self.server.url, 'internal': 'http://nowhere:1'}))
+        flow = self.get_flow(glance_service_interface=None)
+        self.assertEqual(2, len(self.task_names(flow)))
+
+    def test_revert_restores_the_target(self):
+        flow = self.get_flow()
+        flow.add(Boom())  # a later task of Glance's flow fails
+        exc = self.assertRaises(RuntimeError, engines.run, flow)
+        self.assertEqual('later failure', str(exc))
+        image = self.host.image
+        self.assertEqual(('qcow2', 'ovf'),
+                         (image.disk_format, image.container_format))
+        props = dict(image.extra_properties)
+        self.assertEqual({'speed': '88mph', 'os_distro': 'windows'},
+                         {k: v for k, v in props.items()
+                          if not k.startswith('os_glance')})
+        self.assertEqual('fast', props['os_glance_failed_import'])
+        self.assertEqual('', props['os_glance_importing_to_stores'])
+        self.assertEqual('importing', image.status)
+        self.assertFalse(os.path.exists(self.staged_path(
+            self.host.image_id)))
+
+    def assert_fails_early(self, reason, flow, selected=True):
+        """The task is failed with ``reason`` and the flow raises it."""
+        self.assertEqual(1, len(self.task_names(flow)))
+        self.assertIn('GlanceDownload', self.task_names(flow)[0])
+        if selected:
+            self.assertEqual('failure', self.host.task.status)
+            self.assertIn(reason, self.host.task.message)
+        else:
+            self.assertEqual('processing', self.host.task.status)
+        exc = self.assertRaises(glance_exception.UploadException,
+                                engines.run, flow)
+        self.assertIn(reason, str(exc))
+        if selected:
+            self.assertEqual(self.host.task.message, str(exc))
+        self.assertEqual([], self.server.data_requests())
+        self.assertEqual('fast', dict(self.host.image.extra_properties)
+                         ['os_glance_failed_import'])
+
+    def test_no_catalog(self):
+        self.assert_fails_early('The request carried no service catalog',
+                                self.get_flow(catalog=None))
+
+    def test_unknown_region(self):
+        self.assert_fails_early(
+            'Region RegionTwo has no image endpoint in your service catalog.'
+            ' Regions with an image endpoint: RegionOne.',
+            self.get_flow(glance_region='RegionTwo'))
+
+    def test_bad_interface(self):
+        self.assert_fails_early(
+            "Unknown glance_service_interface 'not an interface'",
+            self.get_flow(glance_service_interface='not an interface'))
+
+    def test_remote_image_missing(self):
+        self.assert_fails_early(
+            'Image 0000 was not found in region RegionOne, or you are not '
+            'allowed to read it (HTTP 404).',
+            self.get_flow(glance_image_id='0000'))
+
+    def test_remote_image_not_active(self):
+        record = self.server.add_image(b'', status='importing', size=None)
+        self.assert_fails_early(
+            'is importing, not active',
+            self.get_flow(glance_image_id=record['id']))
+
+    def test_endpoint_refused_by_import_filter(self):
+        self.config(group='import_filtering_opts', allowed_ports=[80])
+        self.assert_fails_early("[import_filtering_opts]", self.get_flow())
+
+    def test_something_unexpected(self):
+        with mock.patch.object(remote_glance.RemoteImage, 'describe',
+                               side_effect=RuntimeError('secret detail')):
+            flow = self.get_flow()
+        self.assert_fails_early(
+            'The glance-download import could not be prepared '
+            '(RuntimeError); the Glance API log has the details.', flow)
+        self.assertNotIn('secret detail', self.host.task.message)
+        self.assertIn('Preparing glance-download task %s failed'
+                      % self.host.task_id, self.logs.output)
+        self.assertIn('secret detail', self.logs.output)
+
+    def test_not_selected_leaves_the_task_alone(self):
+        self.winner.return_value = GLANCE_EP
+        self.assert_fails_early(
+            'Region RegionTwo has no image endpoint',
+            self.get_flow(glance_region='RegionTwo'), selected=False)
+
+    def test_task_record_cannot_be_failed(self):
+        with mock.patch.object(self.host.task_repo, 'save',
+                               side_effect=RuntimeError('db gone')):
+            flow = self.get_flow(glance_region='RegionTwo')
+        self.assertIn('Could not record the failure of task',
+                      self.logs.output)
+        self.assertRaises(errors.ImportFailed, engines.run, flow)
+
+    @unittest.expectedFailure
+    def test_never_raises_when_selection_fails(self):
+        # stevedore drops a plugin whose get_flow raises and Glance runs
+        # its own implementation instead, silently.
+        # KNOWN BUG (reported, not fixed here): plugins.prepare() is called
+        # outside get_flow's try, so an exception from the selection lookup
+        # (or from register_opts) escapes get_flow.
+        self.winner.side_effect = RuntimeError('broken entry points')
+        flow = self.get_flow()
+        self.assertEqual(2, len(self.task_names(flow)))
+
+
+class WebDownloadFlowTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(fakes.FakeGlanceServer())
+        self.allow_ports(self.server)
+        self.data = os.urandom(100000)
+        self.server.route('/cirros.img', self.data)
+        self.host = fakes.GlanceHost(stores=[None])
+        self.useFixture(fixtures.MockPatchObject(
+            selection, 'selected_elsewhere', return_value=None))
+
+    def get_flow(self, uri):
+        return wd_plugin.get_flow(**self.host.flow_kwargs(
+            fakes.context('tok', []), {'name': 'web-download', 'uri': uri}))
+
+    def test_success(self):
+        flow = self.get_flow(self.server.url + '/cirros.img')
+        (name,) = [atom.name for atom in flow]
+        self.assertEqual('api_image_import-WebDownload-%s'
+                         % self.host.task_id, name)
+        engines.run(flow)
+        with open(self.staged_path(self.host.image_id), 'rb') as f:
+            self.assertEqual(self.data, f.read())
+        self.assertNotIn('x-auth-token', self.server.requests[0][1])
+
+    def test_failure_requeues(self):
+        flow = self.get_flow(self.server.url + '/missing.img')
+        exc = self.assertRaises(glance_exception.UploadException,
+                                engines.run, flow)
+        self.assertIn('HTTP 404', str(exc))
+        self.assertEqual('queued', self.host.image.status)
+        self.assertFalse(os.path.exists(self.staged_path(
+            self.host.image_id)))
+
+    def test_no_uri(self):
+        flow = self.get_flow(None)
+        exc = self.assertRaises(glance_exception.UploadException,
+                                engines.run, flow)
+        self.assertEqual("The image URL () is not allowed by this Glance's "
+                         "[import_filtering_opts]: empty external URI.",
+                         str(exc))
+
+
+class Boom(tf_task.Task):
+    """A later task of Glance's flow that fails."""
+
+    def execute(self):
+        raise RuntimeError('later failure')

@@ -1,0 +1,128 @@
+"""remote_glance.RemoteImage: the source image, read as the caller."""
+
+import hashlib
+import os
+
+from glance.common import exception as glance_exception
+
+from glance_download import errors
+from glance_download import remote_glance
+from tests.unit import base
+from tests.unit import fakes
+
+TOKEN = 'caller-token-remote'
+
+
+class RemoteImageTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(fakes.FakeGlanceServer())
+        self.allow_ports(self.server)
+        self.data = os.urandom(2000)
+        self.image = self.server.add_image(self.data, hw_disk_bus='scsi')
+
+    def remote(self, image_id=None, url=None, interface='public'):
+        ctx = fakes.context(TOKEN, fakes.catalog_v2(
+            ('RegionOne', url or self.server.url + '/v2/')))
+        return remote_glance.RemoteImage(
+            ctx, base.CONF, 'regionone', interface,
+            image_id or self.image['id'])
+
+    def test_describe(self):
+        remote = self.remote()
+        self.assertEqual('%s/v2/images/%s' % (self.server.url,
+                                              self.image['id']),
+                         remote.image_url)
+        self.assertEqual(self.image, remote.describe())
+        (headers,) = self.server.requests_to(self.image['id'])
+        self.assertEqual(TOKEN, headers['x-auth-token'])
+        self.assertEqual('application/json', headers['accept'])
+        self.assertEqual('image %s in region regionone' % self.image['id'],
+                         remote.label)
+
+    def test_endpoint_refused_by_import_filter(self):
+        self.config(group='import_filtering_opts', allowed_ports=[80, 443])
+        exc = self.assertRaises(errors.ImportFailed, self.remote)
+        self.assertIsInstance(exc, glance_exception.UploadException)
+        self.assertEqual(
+            "the public image endpoint of region regionone (%s) is not "
+            "allowed by this Glance's [import_filtering_opts]: port not "
+            "allowed for external URI: %s." % (self.server.url,
+                                               self.server.url), str(exc))
+        self.assertEqual([], self.server.requests)
+
+    def test_missing_or_forbidden(self):
+        for code in (401, 403, 404):
+            self.server.script_record(fakes.Status(code))
+            exc = self.assertRaises(errors.ImportFailed,
+                                    self.remote().describe)
+            self.assertEqual(
+                'Image %s was not found in region regionone, or you are not '
+                'allowed to read it (HTTP %d).' % (self.image['id'], code),
+                str(exc))
+
+    def test_unknown_image(self):
+        exc = self.assertRaises(errors.ImportFailed,
+                                self.remote(image_id='nope').describe)
+        self.assertIn('Image nope was not found in region regionone',
+                      str(exc))
+
+    def test_server_error(self):
+        self.server.script_record(fakes.Status(503))
+        exc = self.assertRaises(errors.ImportFailed, self.remote().describe)
+        self.assertEqual('The image API of region regionone answered HTTP '
+                         '503 for image %s.' % self.image['id'], str(exc))
+
+    def test_unreachable(self):
+        self.server.script_record(fakes.Stall(seconds=0.5))
+        exc = self.assertRaises(errors.ImportFailed, self.remote().describe)
+        self.assertIn('Could not reach the image API of region regionone',
+                      str(exc))
+
+    def test_not_active(self):
+        image = self.server.add_image(b'', status='queued', size=None)
+        exc = self.assertRaises(errors.ImportFailed,
+                                self.remote(image['id']).describe)
+        self.assertEqual('Image %s in region regionone is queued, not '
+                         'active: only active images can be imported.'
+                         % image['id'], str(exc))
+
+    def test_no_size(self):
+        image = self.server.add_image(b'x', size=None)
+        exc = self.assertRaises(errors.ImportFailed,
+                                self.remote(image['id']).describe)
+        self.assertIn('has no size, so its data cannot be checked',
+                      str(exc))
+
+    def test_expected_uses_the_multihash(self):
+        expected = self.remote().expected(self.image, True)
+        self.assertEqual((2000, 2000, 'sha512',
+                          hashlib.sha512(self.data).hexdigest()),
+                         (expected.size, expected.limit, expected.hash_algo,
+                          expected.hash_value))
+
+    def test_expected_falls_back_to_md5(self):
+        for record in (dict(self.image, os_hash_algo=None,
+                            os_hash_value=None),
+                       dict(self.image, os_hash_algo='no-such-algo')):
+            expected = self.remote().expected(record, True)
+            self.assertEqual(('md5', hashlib.md5(self.data).hexdigest()),
+                             (expected.hash_algo, expected.hash_value))
+
+    def test_expected_without_any_hash(self):
+        record = dict(self.image, os_hash_value=None, checksum=None)
+        expected = self.remote().expected(record, True)
+        self.assertIsNone(expected.hash_value)
+        self.assertIn('records no hash; only its size is checked',
+                      self.logs.output)
+
+    def test_expected_when_verification_is_off(self):
+        expected = self.remote().expected(self.image, False)
+        self.assertEqual((2000, None), (expected.size, expected.hash_value))
+
+    def test_data_source(self):
+        source = self.remote().data()
+        self.assertEqual(self.server.file_url(self.image['id']), source.url)
+        self.assertTrue(source.authenticated)
+        self.assertEqual((2.0, 0.2), source.timeouts)
