@@ -24,7 +24,11 @@ def prepare(method):
     Returns whether Glance will run our flow for ``method``.
     """
     opts.register_opts(CONF)
-    winner = selection.selected_elsewhere(method)
+    try:
+        winner = selection.selected_elsewhere(method)
+    except Exception:
+        LOG.exception('Could not tell which %s plugin Glance runs', method)
+        return True
     if winner is not None:
         LOG.error('Glance will run %s for %s imports, not the '
                   'glance_download package that is also installed: install '
