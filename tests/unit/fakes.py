@@ -138,8 +138,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def write(self, data):
         if data:
-            self.wfile.write(data)
+            # Counted before sending: the client may have read it all and
+            # the test asserted on the count before write() returns here.
             self.server.owner._count(len(data))
+            self.wfile.write(data)
 
 
 class FakeGlanceServer(fixtures.Fixture):

@@ -2,7 +2,6 @@
 
 from importlib import metadata as importlib_metadata
 import os
-import unittest
 from unittest import mock
 
 import fixtures
@@ -202,16 +201,20 @@ class GlanceDownloadFlowTest(base.TestCase):
                       self.logs.output)
         self.assertRaises(errors.ImportFailed, engines.run, flow)
 
-    @unittest.expectedFailure
     def test_never_raises_when_selection_fails(self):
         # stevedore drops a plugin whose get_flow raises and Glance runs
         # its own implementation instead, silently.
-        # KNOWN BUG (reported, not fixed here): plugins.prepare() is called
-        # outside get_flow's try, so an exception from the selection lookup
-        # (or from register_opts) escapes get_flow.
         self.winner.side_effect = RuntimeError('broken entry points')
         flow = self.get_flow()
         self.assertEqual(2, len(self.task_names(flow)))
+        self.assertIn('Could not tell which glance_download plugin Glance '
+                      'runs', self.logs.output)
+
+    def test_never_raises_when_selection_fails_and_import_cannot_work(self):
+        self.winner.side_effect = RuntimeError('broken entry points')
+        flow = self.get_flow(glance_region='RegionTwo')
+        self.assertEqual(1, len(self.task_names(flow)))
+        self.assertEqual('failure', self.host.task.status)
 
 
 class WebDownloadFlowTest(base.TestCase):

@@ -1,0 +1,95 @@
+"""No token may appear in any log line or task message.
+
+Whole glance-download imports (get_flow, then the flow run by a taskflow
+engine) with every logger at DEBUG, including keystoneauth's request
+logging and taskflow's own, once succeeding and once failing after a
+cross-host redirect, retries and a corrupt body.
+"""
+
+import os
+
+import fixtures
+from glance.common import exception as glance_exception
+from keystoneauth1 import token_endpoint
+from taskflow import engines
+
+from glance_download import opts
+from glance_download.plugins import glance_download as gd_plugin
+from glance_download import selection
+from glance_download import sessions
+from tests.unit import base
+from tests.unit import fakes
+
+USER_TOKEN = 'gAAAAAB-USER-T0KEN-d1st1nct1ve-7f3a9c'
+SERVICE_TOKEN = 'gAAAAAB-SERVICE-T0KEN-d1st1nct1ve-2b8e'
+
+
+class NoTokenInLogsTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.server = self.useFixture(fakes.FakeGlanceServer())
+        self.other = self.useFixture(fakes.FakeGlanceServer())
+        self.allow_ports(self.server, self.other)
+        self.data = os.urandom(200000)
+        self.record = self.server.add_image(self.data, hw_disk_bus='scsi')
+        self.other.add_image(self.data, image_id=self.record['id'])
+        self.host = fakes.GlanceHost()
+        self.useFixture(fixtures.MockPatchObject(
+            selection, 'selected_elsewhere', return_value=None))
+        self.config(group=opts.SERVICE_USER_GROUP,
+                    send_service_user_token=True)
+        sessions._service_auth = token_endpoint.Token(None, SERVICE_TOKEN)
+
+    def run_import(self):
+        ctx = fakes.context(USER_TOKEN, fakes.catalog_v2(
+            ('RegionOne', self.server.url + '/v2')))
+        flow = gd_plugin.get_flow(**self.host.flow_kwargs(ctx, {
+            'name': 'glance-download', 'glance_image_id': self.record['id'],
+            'glance_region': 'RegionOne',
+            'glance_service_interface': 'public'}))
+        return engines.run(flow)
+
+    def assert_no_token(self):
+        # The tokens were really used...
+        first = self.server.requests[0][1]
+        self.assertEqual(USER_TOKEN, first['x-auth-token'])
+        self.assertEqual(SERVICE_TOKEN, first['x-service-token'])
+        # ...and keystoneauth's request logging was really on...
+        self.assertIn('X-Auth-Token: {SHA256}', self.logs.output)
+        # ...yet no token appears anywhere.
+        for token in (USER_TOKEN, SERVICE_TOKEN):
+            for fragment in (token, token[8:]):
+                self.assertNotIn(fragment, self.logs.output)
+                self.assertNotIn(fragment, self.host.task.message)
+
+    def test_successful_import(self):
+        self.server.script(fakes.Drop(after=70000))
+        self.run_import()
+        self.assertIn('sha512 verified', self.logs.output)
+        self.assertIn('Retrying', self.logs.output)
+        self.assert_no_token()
+
+    def test_failed_import(self):
+        # Redirected elsewhere, stalls there; the resume starts again at
+        # the source, which then sends a corrupt byte.
+        self.server.script(fakes.Redirect(
+            self.other.file_url(self.record['id'])), fakes.Flip(100000))
+        self.other.script(fakes.Stall(after=70000, seconds=0.5))
+        exc = self.assertRaises(glance_exception.UploadException,
+                                self.run_import)
+        self.assertIn('does not match the source image', str(exc))
+        self.assertIn('Following redirect', self.logs.output)
+        self.assertIn('failed, cleaning up the staged data',
+                      self.logs.output)
+        (received,) = self.other.data_requests()
+        self.assertNotIn('x-auth-token', received)
+        self.assertEqual('bytes=65536-',
+                         self.server.data_requests()[1]['range'])
+        self.assert_no_token()
+
+    def test_import_failing_before_the_flow_runs(self):
+        self.server.script_record(fakes.Status(401))
+        self.assertRaises(glance_exception.UploadException, self.run_import)
+        self.assertEqual('failure', self.host.task.status)
+        self.assert_no_token()
