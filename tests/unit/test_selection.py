@@ -1,7 +1,10 @@
 """selection and glance-download-check: which plugin Glance runs."""
 
-import io
 from importlib import metadata as importlib_metadata
+import io
+import os
+import subprocess
+import sys
 from unittest import mock
 
 import fixtures
@@ -102,3 +105,19 @@ class CheckCommandTest(base.TestCase):
                       'name)', out)
         self.assertIn('OK   -> glance_download.no_such_module:get_flow '
                       '(cannot be imported: No module named', out)
+
+
+class CheckScriptTest(base.TestCase):
+
+    def test_exit_status_of_the_module(self):
+        # As operators run it: python -m glance_download.cmd.check
+        result = subprocess.run(
+            [sys.executable, '-m', 'glance_download.cmd.check',
+             '--method', 'web_download'],
+            capture_output=True, text=True, timeout=60,
+            cwd=os.path.dirname(os.path.dirname(os.path.dirname(
+                os.path.abspath(__file__)))),
+            env=dict(os.environ, PYTHONWARNINGS='ignore'))
+        self.assertEqual(1, result.returncode, result.stderr)
+        self.assertIn('web_download     NOT OURS -> glance.async_',
+                      result.stdout)
