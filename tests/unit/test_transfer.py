@@ -69,6 +69,14 @@ class TransferTest(base.TestCase):
         self.assertEqual('identity',
                          self.server.data_requests()[0]['accept-encoding'])
 
+    def test_empty_image(self):
+        empty = self.server.add_image(b'')
+        expected = self.expected(size=0, hash_value=empty['os_hash_value'])
+        self.assertEqual(0, self.run_transfer(
+            expected, url=self.server.file_url(empty['id'])))
+        self.assertEqual(b'', self.staged())
+        self.assertEqual([], self.calls)
+
     def test_md5_checksum_verified(self):
         expected = self.expected(hash_algo='md5',
                                  hash_value=hashlib.md5(self.data).hexdigest())
