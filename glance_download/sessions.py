@@ -14,6 +14,7 @@ from keystoneauth1 import service_token
 from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 
+from glance_download import errors
 from glance_download import opts
 
 _service_auth = None
@@ -31,6 +32,12 @@ def _service_user_auth(conf):
         if _service_auth is None:
             _service_auth = ks_loading.load_auth_from_conf_options(
                 conf, opts.SERVICE_USER_GROUP)
+        if _service_auth is None:
+            raise errors.ImportFailed(
+                '[%s] send_service_user_token is true but no service user '
+                'is configured (auth_type and its options are missing); '
+                'ask the operator to fix glance-api.conf.'
+                % opts.SERVICE_USER_GROUP)
         return _service_auth
 
 

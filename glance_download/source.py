@@ -80,6 +80,15 @@ class HttpSource:
         url, origin = self.url, _origin(self.url)
         for _hop in range(MAX_REDIRECTS + 1):
             response = self._get(url, offset, _origin(url) == origin)
+            if offset and response.status_code in (400, 416):
+                # Glance answers 400 when its store cannot seek; 416 is the
+                # standard refusal. Either way: start again from byte 0.
+                LOG.warning('%s refused to resume at byte %d (HTTP %d): '
+                            'starting again from the first byte',
+                            self.label, offset, response.status_code)
+                response.close()
+                offset = 0
+                continue
             if response.status_code not in _REDIRECTS:
                 return self._stream(response, offset)
             location = response.headers.get('Location')

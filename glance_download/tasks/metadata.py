@@ -49,7 +49,7 @@ class Snapshot:
 
     @classmethod
     def of(cls, image):
-        """Snapshot a Glance image domain object (or ``_ImportActions``)."""
+        """Snapshot a Glance image (domain object or repo proxy)."""
         # dict(): iterating Glance's ExtraProperties yields nothing.
         return cls(image.disk_format, image.container_format,
                    dict(image.extra_properties))
@@ -85,7 +85,7 @@ class SetImageMetadata(task.Task):
                         source_image['container_format'],
                         dict(self.baseline.properties, **selected))
         skipped = sorted(k for k in source_image
-                         if k not in selected and k not in CORE_ATTRIBUTES)
+                         if k not in selected and is_copyable(k))
         LOG.info('Image %s: formats %s/%s, copied properties: %s; not '
                  'copied: %s', self.action_wrapper.image_id,
                  source_image['disk_format'],

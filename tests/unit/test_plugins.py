@@ -2,7 +2,6 @@
 
 from importlib import metadata as importlib_metadata
 import os
-import unittest
 from unittest import mock
 
 import fixtures
@@ -188,11 +187,8 @@ class GlanceDownloadFlowTest(base.TestCase):
                       % self.host.task_id, self.logs.output)
         self.assertIn('secret detail', self.logs.output)
 
-    # KNOWN BUG (reported): with send_service_user_token = true and no
-    # auth_type in [glance_download_service_user], sessions wraps a None
-    # service auth and the first request dies with AttributeError; the
-    # user only reads "could not be prepared (AttributeError)".
-    @unittest.expectedFailure
+    # send_service_user_token = true without a service user: the task
+    # says which section to fix.
     def test_service_user_enabled_but_not_configured(self):
         self.config(group='glance_download_service_user',
                     send_service_user_token=True)

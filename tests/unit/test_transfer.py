@@ -2,7 +2,6 @@
 
 import hashlib
 import os
-import unittest
 from unittest import mock
 
 from glance.common import exception as glance_exception
@@ -150,19 +149,14 @@ class TransferTest(base.TestCase):
         dones = [done for done, _total in self.calls]
         self.assertEqual([CHUNK, 2 * CHUNK, CHUNK], dones[:3])
 
-    # KNOWN BUG (reported): Glance answers a Range request with 400 when
-    # its store cannot seek (StoreRandomGetNotSupported, image_data.py) and
-    # a server may answer 416; the max_retries help promises that a source
-    # that cannot resume is read again from the first byte, but
-    # source.HttpSource._stream turns these answers into a final
-    # ImportFailed.
-    @unittest.expectedFailure
+    # Glance answers a Range request with 400 when its store cannot seek
+    # (StoreRandomGetNotSupported) and a server may answer 416: the data is
+    # then read again from the first byte.
     def test_restart_from_zero_when_resume_refused_400(self):
         self.server.script(fakes.Drop(after=2 * CHUNK), fakes.Status(400))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
 
-    @unittest.expectedFailure
     def test_restart_from_zero_when_resume_refused_416(self):
         self.server.script(fakes.Drop(after=2 * CHUNK), fakes.Status(416))
         self.assertEqual(SIZE, self.run_transfer())
