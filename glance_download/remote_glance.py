@@ -34,13 +34,12 @@ class RemoteImage:
             context.service_catalog, region, interface)
         # Glance's own metadata step refuses endpoints its import filter
         # rejects; saying so here turns its "Internal Error" into a reason.
-        check_url = functools.partial(
+        self._check_url = functools.partial(
             uri_filter.check,
             what='the %s image endpoint of region %s' % (interface, region))
-        check_url(root)
-        self._check_url = check_url
         self.image_url = '%s/v2/images/%s' % (root, image_id)
         self.session = sessions.for_caller(context, conf)
+        uri_filter.pin(self.session.session, root, self._check_url(root))
         self._timeouts = (conf.glance_download.connect_timeout,
                           conf.glance_download.read_timeout)
 

@@ -4,8 +4,9 @@ Requests go through a keystoneauth1 session (so TLS settings, user agent,
 token handling and log redaction are keystoneauth's), but redirects are
 followed here, not by keystoneauth: keystoneauth would resend the caller's
 token to whatever host the redirect names. We keep credentials only for
-the origin they were meant for, and every redirect target must pass the
-caller's URL check (Glance's import filter).
+the origin they were meant for, and every URL, the first and each redirect
+target, must pass the caller's URL check (Glance's import filter), whose
+approved address the connection is then pinned to.
 """
 
 import logging
@@ -59,7 +60,8 @@ class HttpSource:
     :param label: how messages name the source ("image X in region Y")
     :param timeouts: (connect, read) seconds
     :param check_url: callable(url) raising ImportFailed for URLs that must
-        not be fetched; applied to every redirect target
+        not be fetched, else returning the address to connect to (or None
+        to let the name resolve); applied to every URL requested
     :param authenticated: send the session's credentials to ``url``'s origin
     """
 
@@ -78,7 +80,10 @@ class HttpSource:
         ``Stream.start`` is 0 when the source ignored the Range header.
         """
         url, origin = self.url, _origin(self.url)
-        for _hop in range(MAX_REDIRECTS + 1):
+        for hop in range(MAX_REDIRECTS + 1):
+            address = self._check(url, hop)
+            if address is not None:
+                uri_filter.pin(self.session.session, url, address)
             response = self._get(url, offset, _origin(url) == origin)
             if offset and response.status_code in (400, 416):
                 # Glance answers 400 when its store cannot seek; 416 is the
@@ -97,13 +102,22 @@ class HttpSource:
                 raise errors.ImportFailed(
                     '%s answered a redirect without a Location.' % self.label)
             url = parse.urljoin(url, location)
-            self.check_url(url)
             LOG.info('Following redirect for %s to %s%s', self.label,
                      uri_filter.redact(url),
                      '' if _origin(url) == origin else
                      ' (another host: credentials are not sent there)')
         raise errors.ImportFailed(
             '%s redirected more than %d times.' % (self.label, MAX_REDIRECTS))
+
+    def _check(self, url, hop):
+        try:
+            return self.check_url(url)
+        except errors.ImportFailed as exc:
+            if not hop:
+                raise
+            message = '%s redirected to a URL this Glance refuses: %s' % (
+                self.label, exc)
+            raise errors.ImportFailed(message[0].upper() + message[1:])
 
     def _get(self, url, offset, same_origin):
         # identity: a compressed body would not match the announced size.

@@ -1,26 +1,32 @@
 """Glance's ``[import_filtering_opts]`` rules, applied to our requests.
 
 The rules (scheme, host and port allow and deny lists, no loopback or
-link-local address unless allowed by name) are Glance's own code; we only
-turn its ValueError into a message for the user.
+link-local address unless allowed by name) are Glance's own code; we turn
+its ValueError into a message for the user, and connect to the very
+address the filter approved ("pinning", as Glance 33 does): resolving the
+name again when connecting would let a DNS record that changes between the
+two lookups lead the request to an address the filter refused.
 """
 
 from urllib import parse
 
 from glance.common import utils as glance_utils
+from requests import adapters
+from requests import utils as requests_utils
 
 from glance_download import errors
 
 
 def check(url, what):
-    """Raise ImportFailed unless Glance's import filter lets ``url`` pass.
+    """Return the address to connect to for ``url``, if Glance's import
+    filter lets it pass; raise ImportFailed otherwise.
 
     ``what`` names the URL for the user, e.g. "the image endpoint of
     region RegionOne".
     """
     url = url or ''  # web-download without a uri
     try:
-        glance_utils.get_validated_address(url)
+        return glance_utils.get_validated_address(url)[0]
     except ValueError as exc:
         raise errors.ImportFailed(
             '%s (%s) is not allowed by this Glance\'s '
@@ -35,3 +41,49 @@ def redact(url):
     if parts.port:
         netloc = '%s:%d' % (netloc, parts.port)
     return parse.urlunsplit((parts.scheme, netloc, parts.path, '', ''))
+
+
+def _origin_prefix(url):
+    parts = parse.urlsplit(url)
+    return '%s://%s/' % (parts.scheme, parts.netloc.rpartition('@')[2])
+
+
+def pin(session, url, address):
+    """Make the requests ``session`` reach ``url``'s origin at ``address``.
+
+    Only that origin: requests elsewhere through the same session (say,
+    the service user's token request to Keystone) resolve as usual.
+    """
+    session.mount(_origin_prefix(url), _PinnedAdapter(address))
+
+
+class _PinnedAdapter(adapters.HTTPAdapter):
+    """Connect to a fixed address, speaking to it as the URL's host.
+
+    The Host header and, for HTTPS, the TLS server name and certificate
+    check keep the host name of the URL.
+    """
+
+    def __init__(self, address):
+        self.address = address
+        super().__init__()
+
+    def send(self, request, **kwargs):
+        request.headers['Host'] = parse.urlsplit(
+            request.url).netloc.rpartition('@')[2]
+        return super().send(request, **kwargs)
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None,
+                                        cert=None):
+        if requests_utils.select_proxy(request.url, proxies):
+            # Through a proxy the proxy resolves the name; nothing to pin.
+            return super().get_connection_with_tls_context(
+                request, verify, proxies=proxies, cert=cert)
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(
+            request, verify, cert)
+        if host_params['scheme'] == 'https':
+            pool_kwargs['server_hostname'] = host_params['host']
+            pool_kwargs['assert_hostname'] = host_params['host']
+        host_params['host'] = self.address
+        return self.poolmanager.connection_from_host(
+            **host_params, pool_kwargs=pool_kwargs)

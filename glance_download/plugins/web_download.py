@@ -32,14 +32,12 @@ class WebDownload(download.StageImageData):
                          **kwargs)
 
     def plan(self):
-        uri_filter.check(self.uri, 'The image URL')
         settings = CONF[opts.TRANSFER_GROUP]
         data = source.HttpSource(
             sessions.anonymous(CONF), self.uri,
             'the image URL %s' % uri_filter.redact(self.uri),
             (settings.connect_timeout, settings.read_timeout),
-            functools.partial(uri_filter.check,
-                              what='A redirect of the image URL'),
+            functools.partial(uri_filter.check, what='The image URL'),
             authenticated=False)
         return download.Plan(data, transfer.Expected(),
                              origin=parse.urlsplit(self.uri).hostname)

@@ -147,6 +147,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class FakeGlanceServer(fixtures.Fixture):
     """A real HTTP server standing in for another region's Glance."""
 
+    def __init__(self, address='127.0.0.1', port=0):
+        super().__init__()
+        self.address = address
+        self.requested_port = port
+
     def _setUp(self):
         self.images = {}
         self.requests = []
@@ -156,12 +161,12 @@ class FakeGlanceServer(fixtures.Fixture):
         self._routes = {}
         self._lock = threading.Lock()
         self.stop_event = threading.Event()
-        self.httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0),
-                                                     _Handler)
+        self.httpd = http.server.ThreadingHTTPServer(
+            (self.address, self.requested_port), _Handler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self
         self.port = self.httpd.server_address[1]
-        self.url = 'http://127.0.0.1:%d' % self.port
+        self.url = 'http://%s:%d' % (self.address, self.port)
         thread = threading.Thread(target=self.httpd.serve_forever,
                                   kwargs={'poll_interval': 0.05},
                                   daemon=True)

@@ -284,9 +284,10 @@ class WebDownloadTaskTest(base.TestCase):
                                           '/mirror/cirros.img'))
         exc = self.assertRaises(glance_exception.UploadException,
                                 self.task().execute)
-        self.assertIn("A redirect of the image URL (%s/mirror/cirros.img) "
-                      "is not allowed by this Glance's "
-                      "[import_filtering_opts]" % self.other.url, str(exc))
+        self.assertIn("redirected to a URL this Glance refuses: The image "
+                      "URL (%s/mirror/cirros.img) is not allowed by this "
+                      "Glance's [import_filtering_opts]" % self.other.url,
+                      str(exc))
         self.assertEqual([], self.other.requests)
 
     def test_revert_requeues(self):
