@@ -27,8 +27,9 @@ GLANCE_EP = importlib_metadata.EntryPoint(
 class PrepareTest(base.TestCase):
 
     def test_error_when_another_implementation_wins(self):
-        # Only Glance's own plugin is registered in this environment.
-        self.assertFalse(plugins.prepare('glance_download'))
+        with mock.patch.object(selection, 'selected_elsewhere',
+                               return_value=GLANCE_EP):
+            self.assertFalse(plugins.prepare('glance_download'))
         self.assertIn(
             'ERROR glance_download.plugins Glance will run '
             'glance.async_.flows._internal_plugins.glance_download:get_flow '
