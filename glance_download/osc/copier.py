@@ -1,0 +1,427 @@
+"""Copy source images to target regions, concurrently, through Glance's API.
+
+One job per (source image, target region), run on a bounded thread pool:
+check that the region offers glance-download, look for copies an earlier
+run left there, create the target (or reuse / replace a left-over), start
+the glance-download import, follow its task, verify the result against the
+source. Ctrl-C (KeyboardInterrupt in the main thread) stops every job at its
+next step; the images this run created that are not active are deleted.
+
+All Glance calls go through glanceclient clients from
+:class:`glance_download.osc.plugin.GlanceRegions` (one keystoneauth session).
+"""
+
+import collections
+from concurrent import futures
+import threading
+import time
+
+from glanceclient import exc as glance_exc
+from keystoneauth1 import exceptions as ks_exc
+
+from glance_download.osc import logic
+
+
+def describe_error(exc):
+    """A one-line reason for an API error."""
+    if isinstance(exc, ks_exc.EndpointNotFound):
+        return 'no image endpoint in the catalog (%s)' % exc
+    if isinstance(exc, (ks_exc.ConnectFailure, ks_exc.ConnectTimeout)):
+        return 'Glance is not reachable: %s' % exc
+    if isinstance(exc, glance_exc.HTTPException):
+        details = (getattr(exc, 'details', None) or str(exc)).strip()
+        return 'HTTP %s: %s' % (getattr(exc, 'code', '?'),
+                                ' '.join(details.split()))
+    return '%s: %s' % (type(exc).__name__, exc)
+
+
+class Copier:
+
+    def __init__(self, regions, source_region, project_id, reporter,
+                 visibility='private', interface='public', wait=True,
+                 dry_run=False, parallel=4, timeout=None, poll=1.0,
+                 clock=time.monotonic):
+        self.regions = regions
+        self.source_region = source_region
+        self.project_id = project_id
+        self.reporter = reporter
+        self.visibility = visibility
+        self.interface = interface
+        self.wait = wait
+        self.dry_run = dry_run
+        self.parallel = max(1, parallel)
+        self.timeout = timeout
+        self.poll = poll
+        self.clock = clock
+        self.stop = threading.Event()
+        self.interrupted = False
+        self.cleaned = []       # (region, image id, status) deleted on Ctrl-C
+        self._lock = threading.Lock()
+        self._created = {}      # (region, image id) -> Result
+        self._region_checks = {}
+        self._region_locks = collections.defaultdict(threading.Lock)
+
+    # -- sources --------------------------------------------------------------
+
+    def find_source(self, name_or_id):
+        """The source image ``name_or_id`` in the source region."""
+        glance = self.regions.glance(self.source_region)
+        if logic.looks_like_id(name_or_id):
+            try:
+                return dict(glance.images.get(name_or_id))
+            except glance_exc.HTTPNotFound:
+                pass
+        matches = [dict(i) for i in glance.images.list(
+            filters={'name': name_or_id})]
+        return logic.pick_by_name(name_or_id, matches)
+
+    def select(self, names, filters):
+        """``(sources, problems)``: the source images meant by ``names``
+        and the bulk ``filters``, and ``(label, source id, reason)`` for
+        each that cannot be copied."""
+        sources, problems = [], []
+        for name in names:
+            try:
+                source = self.find_source(name)
+            except logic.SelectionError as exc:
+                problems.append((name, None, 'source: %s in %s'
+                                 % (exc, self.source_region)))
+                continue
+            except (glance_exc.HTTPException,
+                    ks_exc.ClientException) as exc:
+                problems.append((name, None, 'source: %s'
+                                 % describe_error(exc)))
+                continue
+            sources.append(source)
+        if filters is not None:
+            glance = self.regions.glance(self.source_region)
+            sources.extend(dict(i) for i in glance.images.list(
+                filters=dict(filters)))
+        good = []
+        for source in logic.unique_sources(sources):
+            problem = logic.source_problem(source)
+            if problem:
+                problems.append((source.get('name') or source['id'],
+                                 source['id'], 'source: %s' % problem))
+            else:
+                good.append(source)
+        return good, problems
+
+    # -- running --------------------------------------------------------------
+
+    @staticmethod
+    def key(source, region):
+        return (source['id'], region)
+
+    def run(self, sources, target_regions):
+        """Results, one per (source, region), in that order."""
+        jobs = [(s, r) for s in sources for r in target_regions]
+        results = {}
+        with self.reporter:
+            for source, region in jobs:
+                self.reporter.add(
+                    self.key(source, region), '%s -> %s' % (
+                        source.get('name') or source['id'], region),
+                    logic.size_mib(source))
+            executor = futures.ThreadPoolExecutor(
+                max_workers=self.parallel,
+                thread_name_prefix='image-copy')
+            submitted = {executor.submit(self.copy_one, s, r): (s, r)
+                         for s, r in jobs}
+            try:
+                pending = set(submitted)
+                while pending:
+                    _done, pending = futures.wait(pending, timeout=0.5)
+            except KeyboardInterrupt:
+                self._interrupt(submitted)
+            finally:
+                executor.shutdown(wait=False, cancel_futures=True)
+            for future, (source, region) in submitted.items():
+                results[self.key(source, region)] = self._outcome(
+                    future, source, region)
+                result = results[self.key(source, region)]
+                if future.cancelled() or not future.done():
+                    self.reporter.finish(self.key(source, region),
+                                         result.status, result.message)
+        return [results[self.key(s, r)] for s, r in jobs]
+
+    def _outcome(self, future, source, region):
+        if future.cancelled():
+            return self._result(source, region, status=logic.CANCELLED,
+                                message='not started (interrupted)')
+        if not future.done():
+            return self._result(source, region, status=logic.CANCELLED,
+                                message='still running when interrupted')
+        return future.result()
+
+    def _interrupt(self, submitted):
+        """Ctrl-C: stop the jobs, then delete what this run created that is
+        not active. A second Ctrl-C skips the wait for the jobs."""
+        self.interrupted = True
+        self.stop.set()
+        for future in submitted:
+            future.cancel()
+        self.reporter.note('Interrupted: stopping the copies and deleting '
+                           'the target images this run created that are '
+                           'not active ...')
+        try:
+            futures.wait(submitted, timeout=60)
+        except KeyboardInterrupt:
+            pass
+        self.clean_up()
+
+    def clean_up(self):
+        """Delete the images this run created that are not active."""
+        with self._lock:
+            created = list(self._created.items())
+        left = list(created)
+        try:
+            for (region, image_id), result in created:
+                left.remove(((region, image_id), result))
+                glance = self.regions.glance(region)
+                try:
+                    status = glance.images.get(image_id)['status']
+                    if status == 'active':
+                        self.reporter.note('Kept image %s in %s: it is '
+                                           'active' % (image_id, region))
+                        continue
+                    glance.images.delete(image_id)
+                except glance_exc.HTTPNotFound:
+                    continue
+                except Exception as exc:
+                    self.reporter.note('Could not delete image %s in %s: %s'
+                                       % (image_id, region,
+                                          describe_error(exc)))
+                    result.message += '; could not delete it: %s' % (
+                        describe_error(exc))
+                    continue
+                self.cleaned.append((region, image_id, status))
+                result.status = logic.CANCELLED
+                result.message = ('interrupted; deleted the target image '
+                                  'this run created (it was %s)' % status)
+                self.reporter.note('Cleaned up: deleted image %s in %s '
+                                   '(%s)' % (image_id, region, status))
+        except KeyboardInterrupt:
+            self.reporter.note('Clean-up interrupted; these images may be '
+                               'left: %s' % ', '.join(
+                                   '%s in %s' % k for k, _r in left))
+
+    # -- one job ----------------------------------------------------------------
+
+    def _result(self, source, region, **fields):
+        return logic.Result(image=source.get('name') or source['id'],
+                            source_id=source['id'], region=region, **fields)
+
+    def copy_one(self, source, region):
+        key = self.key(source, region)
+        try:
+            result = self._copy_one(source, region, key)
+        except Exception as exc:
+            result = self._result(source, region, status=logic.FAILED,
+                                  message=describe_error(exc))
+        self.reporter.finish(key, result.status, result.message)
+        return result
+
+    def check_region(self, region):
+        """None when ``region`` offers glance-download, else why not."""
+        with self._region_locks[region]:
+            if region not in self._region_checks:
+                self._region_checks[region] = self._check_region(region)
+            return self._region_checks[region]
+
+    def _check_region(self, region):
+        if region.lower() == self.source_region.lower():
+            return 'the target region is the source region'
+        glance = self.regions.glance(region)
+        try:
+            info = glance.images.get_import_info()
+        except ks_exc.EndpointNotFound:
+            return ('region %s has no image endpoint (interface %s) in the '
+                    'catalog' % (region, self.regions.interface))
+        except (glance_exc.HTTPException, ks_exc.ClientException) as exc:
+            return 'region %s: GET /v2/info/import failed: %s' % (
+                region, describe_error(exc))
+        methods = (info.get('import-methods') or {}).get('value') or []
+        if logic.METHOD not in methods:
+            return ('region %s does not offer the %s import method (it '
+                    'offers: %s)' % (region, logic.METHOD,
+                                     ', '.join(methods) or 'none'))
+        return None
+
+    def _copy_one(self, source, region, key):
+        if self.stop.is_set():
+            return self._result(source, region, status=logic.CANCELLED,
+                                message='not started (interrupted)')
+        problem = self.check_region(region)
+        if problem:
+            return self._result(source, region, status=logic.FAILED,
+                                message=problem)
+        glance = self.regions.glance(region)
+        candidates = [dict(i) for i in glance.images.list(filters={
+            logic.ORIGIN_ID: source['id'], 'owner': self.project_id,
+            'visibility': 'all'})]
+        decision = logic.decide(source, self.source_region, candidates)
+        target_id = decision.image['id'] if decision.image else None
+
+        if decision.action == logic.PRESENT:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.EXISTS, verified=True,
+                                message=decision.message)
+        if decision.action == logic.CONFLICT:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.FAILED, verified=False,
+                                message=decision.message)
+        if self.dry_run:
+            message = decision.message or (
+                'would create %r (%s) and import it from %s'
+                % (source.get('name'), self.visibility, self.source_region))
+            return self._result(source, region, target_id=target_id,
+                                status=logic.DRY_RUN_STATUS[decision.action],
+                                message=message)
+
+        note = ''
+        if decision.action == logic.FOLLOW:
+            tasks = self._tasks(glance, target_id)
+            known = {t['id'] for t in tasks
+                     if t['status'] in ('success', 'failure')}
+            self.reporter.update(key, decision.message)
+            if not self.wait:
+                return self._result(source, region, target_id=target_id,
+                                    status=logic.STARTED,
+                                    message=decision.message)
+            return self._follow(glance, source, region, key, target_id,
+                                known, 'followed an import started earlier')
+        if decision.action == logic.REPLACE:
+            glance.images.delete(target_id)
+            note = 'replaced the left-over %s (%s)' % (
+                target_id, decision.image.get('status'))
+        if decision.action == logic.RETRY:
+            known = {t['id'] for t in self._tasks(glance, target_id)}
+            note = 'retried the left-over queued copy'
+        else:
+            if self.stop.is_set():
+                return self._result(source, region, status=logic.CANCELLED,
+                                    message='not started (interrupted)')
+            target = glance.images.create(**logic.target_fields(
+                source, self.source_region, self.visibility))
+            target_id = target['id']
+            result = self._result(source, region, target_id=target_id,
+                                  status=logic.CANCELLED,
+                                  message='interrupted')
+            with self._lock:
+                self._created[(region, target_id)] = result
+            known = set()
+            self.reporter.update(key, 'created image %s' % target_id)
+        if self.stop.is_set():
+            return self._registered(region, target_id) or self._result(
+                source, region, target_id=target_id, status=logic.CANCELLED,
+                message='interrupted before the import was started')
+
+        started = self.clock()
+        try:
+            glance.images.image_import(
+                target_id, method=logic.METHOD,
+                remote_region=self.source_region,
+                remote_image_id=source['id'],
+                remote_service_interface=self.interface)
+        except glance_exc.HTTPConflict:
+            # Another import holds the image (a concurrent run): follow it.
+            note = 'followed an import that was already running'
+            known = {t['id'] for t in self._tasks(glance, target_id)
+                     if t['status'] in ('success', 'failure')}
+        except glance_exc.HTTPException as exc:
+            return self._done(source, region, target_id, logic.FAILED,
+                              'import refused: %s' % describe_error(exc))
+        self.reporter.update(key, 'import started')
+        if not self.wait:
+            return self._done(source, region, target_id, logic.STARTED,
+                              '; '.join(filter(None, (
+                                  'import started; run the command again '
+                                  'to follow and verify it', note))))
+        return self._follow(glance, source, region, key, target_id, known,
+                            note, started)
+
+    def _registered(self, region, target_id):
+        with self._lock:
+            return self._created.get((region, target_id))
+
+    def _done(self, source, region, target_id, status, message, **fields):
+        """The result of a job; the one registered for clean-up when this
+        run created the target, so that Ctrl-C can amend it."""
+        result = self._registered(region, target_id) or self._result(
+            source, region, target_id=target_id)
+        result.status = status
+        result.message = message
+        for name, value in fields.items():
+            setattr(result, name, value)
+        return result
+
+    @staticmethod
+    def _tasks(glance, image_id):
+        return list(glance.images.get_associated_image_tasks(
+            image_id).get('tasks') or ())
+
+    def _follow(self, glance, source, region, key, target_id, known, note,
+                started=None):
+        """Poll the target and its new import task until the import ended;
+        verify an active target against the source."""
+        started = self.clock() if started is None else started
+        size = logic.size_mib(source)
+        while True:
+            if self.stop.is_set():
+                return self._done(source, region, target_id,
+                                  logic.CANCELLED, 'stopped following '
+                                  '(interrupted)')
+            try:
+                image = dict(glance.images.get(target_id))
+            except glance_exc.HTTPNotFound:
+                return self._done(source, region, target_id, logic.FAILED,
+                                  'the target image was deleted during '
+                                  'the import')
+            tasks = [t for t in self._tasks(glance, target_id)
+                     if t['id'] not in known]
+            task = max(tasks, key=lambda t: t.get('created_at') or '') \
+                if tasks else None
+            if task:
+                progress = logic.task_progress(task.get('message'), size)
+                text = task.get('message') or 'import %s' % task['status']
+                if progress:
+                    phase, done, total = progress
+                    self.reporter.update(key, text, done, total)
+                else:
+                    self.reporter.update(key, text)
+            elapsed = self.clock() - started
+            if image.get('status') == 'active':
+                same, how = logic.verify(source, image)
+                message = '; '.join(filter(None, (how, note)))
+                if not same:
+                    return self._done(
+                        source, region, target_id, logic.FAILED,
+                        'copied, but %s; the copy is left active, delete '
+                        'it' % message, verified=False, seconds=elapsed)
+                return self._done(
+                    source, region, target_id, logic.COPIED, message,
+                    verified=True, seconds=elapsed,
+                    mib_per_s=logic.throughput(source.get('size'), elapsed))
+            if image.get('status') not in ('queued', 'importing',
+                                           'uploading'):
+                return self._done(source, region, target_id, logic.FAILED,
+                                  'the target image is %s'
+                                  % image.get('status'), seconds=elapsed)
+            if (task and task['status'] == 'failure' and
+                    image.get('status') == 'queued' and
+                    image.get('os_glance_import_task') != task['id']):
+                return self._done(
+                    source, region, target_id, logic.FAILED,
+                    'import failed: %s; the queued copy is left for a '
+                    'retry (run the command again) or delete it'
+                    % (task.get('message') or 'no reason given'),
+                    seconds=elapsed)
+            if self.timeout and elapsed > self.timeout:
+                return self._done(
+                    source, region, target_id, logic.FAILED,
+                    'not finished after %d s (task %s); the import goes on '
+                    'in Glance: run the command again to follow it'
+                    % (elapsed, task['status'] if task else 'not created'),
+                    seconds=elapsed)
+            self.stop.wait(self.poll)

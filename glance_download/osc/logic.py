@@ -1,0 +1,305 @@
+"""The decisions of ``openstack image copy``, without any network.
+
+Everything here works on plain image records (the dicts Glance's v2 API
+returns, as glanceclient gives them) so that it can be unit tested alone:
+which source images a selection means, what to do in a target region given
+the copies already there, whether a finished copy is the source's data, how
+far an import task's message says it got, and the output rows.
+"""
+
+import dataclasses
+import re
+import uuid
+
+MiB = 1024 * 1024
+
+# The properties ``openstack image copy`` sets on every image it creates,
+# so that a later run recognises its copies (and a person can see where an
+# image came from). Visible in ``openstack image show``; the source hash is
+# "<os_hash_algo>:<os_hash_value>" ("md5:<checksum>" for a source without
+# multihash).
+ORIGIN_REGION = 'glance_download_source_region'
+ORIGIN_ID = 'glance_download_source_id'
+ORIGIN_HASH = 'glance_download_source_hash'
+ORIGIN_PROPERTIES = (ORIGIN_REGION, ORIGIN_ID, ORIGIN_HASH)
+
+METHOD = 'glance-download'
+
+# Output statuses, one per (image, region) row.
+COPIED = 'copied'           # copied (or an earlier import followed) and verified
+EXISTS = 'exists'           # an active, verified copy was already there
+STARTED = 'started'         # --no-wait: the import was started
+FAILED = 'failed'
+CANCELLED = 'cancelled'     # Ctrl-C
+WOULD_COPY = 'would-copy'   # --dry-run ...
+WOULD_RETRY = 'would-retry'
+WOULD_REPLACE = 'would-replace'
+WOULD_FOLLOW = 'would-follow'
+
+COLUMNS = ('Image', 'Source ID', 'Region', 'Target ID', 'Status', 'Seconds',
+           'MiB/s', 'Verified', 'Message')
+
+# What to do in a target region (see decide()).
+CREATE = 'create'       # no copy yet: create one and import
+RETRY = 'retry'         # a queued left-over (earlier run failed or never
+                        # started its import): import into it again
+REPLACE = 'replace'     # a left-over in a state an import cannot use:
+                        # delete it, then create
+FOLLOW = 'follow'       # an import into a copy is under way: follow it
+PRESENT = 'present'     # an active copy with the source's data
+CONFLICT = 'conflict'   # an active copy whose data differs: touch nothing
+
+
+class SelectionError(ValueError):
+    pass
+
+
+# -- selection ---------------------------------------------------------------
+
+def parse_properties(pairs):
+    """``['k=v', ...]`` (from ``--property``) as a dict."""
+    properties = {}
+    for pair in pairs or ():
+        key, sep, value = pair.partition('=')
+        if not sep or not key:
+            raise SelectionError(
+                "--property %r: expected KEY=VALUE, e.g. --property "
+                "os_distro=ubuntu" % pair)
+        properties[key] = value
+    return properties
+
+
+def list_filters(public=False, tags=(), properties=None):
+    """The glanceclient ``images.list(filters=...)`` for a bulk selection
+    (all criteria must hold), or None when no bulk criterion was given."""
+    if not (public or tags or properties):
+        return None
+    filters = {'status': 'active'}
+    if public:
+        filters['visibility'] = 'public'
+    if tags:
+        filters['tag'] = list(tags)
+    filters.update(properties or {})
+    return filters
+
+
+def looks_like_id(name_or_id):
+    try:
+        uuid.UUID(name_or_id)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def unique_sources(images):
+    """``images`` without repeats (by id), in first-seen order."""
+    seen = set()
+    unique = []
+    for image in images:
+        if image['id'] not in seen:
+            seen.add(image['id'])
+            unique.append(image)
+    return unique
+
+
+def pick_by_name(name, matches):
+    """The one image named ``name`` among ``matches`` (a name lookup),
+    or a SelectionError that says what to do."""
+    matches = [m for m in matches if m.get('name') == name]
+    if not matches:
+        raise SelectionError('no image with name or ID %r' % name)
+    if len(matches) > 1:
+        raise SelectionError(
+            '%d images are named %r (%s); give the ID'
+            % (len(matches), name, ', '.join(sorted(m['id']
+                                                    for m in matches))))
+    return matches[0]
+
+
+def source_problem(source):
+    """Why ``source`` cannot be copied, or None."""
+    if source.get('status') != 'active':
+        return 'the source image is %s, not active' % source.get('status')
+    if not source_hash(source):
+        return 'the source image has no os_hash_value or checksum'
+    return None
+
+
+# -- origin and verification -------------------------------------------------
+
+def source_hash(image):
+    """``'<algo>:<value>'`` of an image's data, or None without one."""
+    if image.get('os_hash_algo') and image.get('os_hash_value'):
+        return '%s:%s' % (image['os_hash_algo'], image['os_hash_value'])
+    if image.get('checksum'):
+        return 'md5:%s' % image['checksum']
+    return None
+
+
+def origin_properties(source, source_region):
+    return {ORIGIN_REGION: source_region, ORIGIN_ID: source['id'],
+            ORIGIN_HASH: source_hash(source)}
+
+
+def target_fields(source, source_region, visibility):
+    """What to create the target image with: the source's name, formats,
+    minimums and tags, the requested visibility, and the origin."""
+    fields = {'visibility': visibility}
+    for key in ('name', 'disk_format', 'container_format', 'min_disk',
+                'min_ram'):
+        if source.get(key) is not None:
+            fields[key] = source[key]
+    if source.get('tags'):
+        fields['tags'] = list(source['tags'])
+    fields.update(origin_properties(source, source_region))
+    return fields
+
+
+def verify(source, target):
+    """``(same, how)``: is ``target``'s data ``source``'s? ``how`` says
+    what was compared or what differs."""
+    if target.get('size') != source.get('size'):
+        return False, 'size %s differs from the source\'s %s' % (
+            target.get('size'), source.get('size'))
+    algo = source.get('os_hash_algo')
+    if (algo and source.get('os_hash_value') and
+            target.get('os_hash_algo') == algo and
+            target.get('os_hash_value')):
+        if target['os_hash_value'] == source['os_hash_value']:
+            return True, '%s equal' % algo
+        return False, '%s differs from the source\'s' % algo
+    # Regions configured with different hashing algorithms: both always
+    # compute the md5 checksum.
+    if source.get('checksum') and target.get('checksum'):
+        if source['checksum'] == target['checksum']:
+            return True, 'md5 equal'
+        return False, 'md5 checksum differs from the source\'s'
+    return False, 'no hash to compare'
+
+
+def is_copy_of(image, source, source_region):
+    return (image.get(ORIGIN_ID) == source['id'] and
+            (image.get(ORIGIN_REGION) or '').lower() ==
+            source_region.lower())
+
+
+@dataclasses.dataclass
+class Decision:
+    action: str
+    image: dict = None
+    message: str = ''
+
+
+_NEWEST = (lambda image: image.get('created_at') or '')
+
+
+def decide(source, source_region, candidates):
+    """What to do in one target region, given ``candidates``: the images
+    there that may be copies of ``source`` (only real copies count).
+
+    An active copy with the source's data wins ("already there"); an active
+    one with other data is a conflict left alone; an import under way is
+    followed; a queued left-over (failed or never started) is imported into
+    again; any other left-over (killed, saving, ...) is replaced. Never two
+    copies from one decision.
+    """
+    copies = sorted((c for c in candidates
+                     if is_copy_of(c, source, source_region)),
+                    key=_NEWEST, reverse=True)
+    active = [c for c in copies if c.get('status') == 'active']
+    for copy in active:
+        same, how = verify(source, copy)
+        if same:
+            return Decision(PRESENT, copy, 'already there (%s)' % how)
+    if active:
+        same, how = verify(source, active[0])
+        return Decision(CONFLICT, active[0],
+                        'an active copy %s is there but its %s; delete it '
+                        'to copy again' % (active[0]['id'], how))
+    for copy in copies:
+        if copy.get('status') == 'importing':
+            return Decision(FOLLOW, copy, 'an import into %s is under way'
+                            % copy['id'])
+    for copy in copies:
+        if copy.get('status') == 'queued':
+            return Decision(RETRY, copy, 'importing again into the '
+                            'left-over queued copy %s' % copy['id'])
+    if copies:
+        return Decision(REPLACE, copies[0],
+                        'replacing the left-over copy %s (%s)'
+                        % (copies[0]['id'], copies[0].get('status')))
+    return Decision(CREATE)
+
+
+DRY_RUN_STATUS = {CREATE: WOULD_COPY, RETRY: WOULD_RETRY,
+                  REPLACE: WOULD_REPLACE, FOLLOW: WOULD_FOLLOW,
+                  PRESENT: EXISTS, CONFLICT: FAILED}
+
+
+# -- progress ----------------------------------------------------------------
+
+_DOWNLOADED = re.compile(r'Downloaded (\d+) of (\d+) MiB')
+_DOWNLOADED_SOME = re.compile(r'Downloaded (\d+) MiB')
+_COPIED = re.compile(r'Copied (\d+) MiB')
+
+
+def task_progress(message, size_mib):
+    """``(phase, done_mib, total_mib)`` from an import task's message, or
+    None. Our server plugin writes "Downloaded N of M MiB from <region>"
+    while the data arrives; Glance then writes "Copied N MiB" while it
+    copies the staged data into its store."""
+    if not message:
+        return None
+    match = _DOWNLOADED.search(message)
+    if match:
+        return 'download', int(match.group(1)), int(match.group(2))
+    match = _DOWNLOADED_SOME.search(message)
+    if match:
+        return 'download', int(match.group(1)), size_mib
+    match = _COPIED.search(message)
+    if match:
+        return 'store', int(match.group(1)), size_mib
+    return None
+
+
+def size_mib(image):
+    return (image.get('size') or 0) / MiB
+
+
+# -- output ------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Result:
+    image: str
+    source_id: str
+    region: str
+    target_id: str = None
+    status: str = FAILED
+    seconds: float = None
+    mib_per_s: float = None
+    verified: bool = None
+    message: str = ''
+
+    @property
+    def failed(self):
+        return self.status == FAILED
+
+    def row(self):
+        return (self.image, self.source_id, self.region, self.target_id,
+                self.status,
+                None if self.seconds is None else round(self.seconds, 1),
+                None if self.mib_per_s is None else round(self.mib_per_s, 1),
+                self.verified, self.message)
+
+
+def throughput(size_bytes, seconds):
+    if not size_bytes or not seconds or seconds <= 0:
+        return None
+    return size_bytes / MiB / seconds
+
+
+def exit_code(results, interrupted=False):
+    """130 after Ctrl-C, 1 when any copy failed, else 0."""
+    if interrupted:
+        return 130
+    return 1 if any(r.failed for r in results) else 0

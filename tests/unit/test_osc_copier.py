@@ -1,0 +1,408 @@
+"""openstack image copy: the per-region jobs (glance_download.osc.copier)
+against in-memory fake Glance regions, no network."""
+
+import io
+import itertools
+from unittest import mock
+
+from glanceclient import exc as glance_exc
+from keystoneauth1 import exceptions as ks_exc
+import testtools
+
+from glance_download.osc import copier
+from glance_download.osc import logic
+from glance_download.osc import progress
+
+PROJECT = 'p1'
+MiB = logic.MiB
+_ids = itertools.count(1)
+
+
+def new_id():
+    return '00000000-0000-4000-8000-%012d' % next(_ids)
+
+
+class FakeImages:
+    """The glanceclient ``images`` calls the copier makes, in memory.
+
+    An import runs when the image is read: the first get() shows the task
+    downloading, the next one the outcome (``self.outcome``: 'success',
+    'failure' or 'corrupt').
+    """
+
+    def __init__(self, region, methods=('glance-download',)):
+        self.region = region
+        self.methods = list(methods)
+        self.images = {}
+        self.tasks = {}
+        self.imports = []
+        self.deleted = []
+        self.outcome = 'success'
+        self.sources = {}           # id -> source image, for the outcome
+        self.stepped = None         # called on each import step
+
+    def add(self, **fields):
+        image = {'id': new_id(), 'status': 'queued', 'owner': PROJECT,
+                 'created_at': '2026-01-01T00:00:%02d' % len(self.images),
+                 'visibility': 'shared'}
+        image.update(fields)
+        self.images[image['id']] = image
+        self.tasks.setdefault(image['id'], [])
+        return image
+
+    def get(self, image_id):
+        if image_id not in self.images:
+            raise glance_exc.HTTPNotFound('no image %s' % image_id)
+        image = self.images[image_id]
+        task = self.tasks[image_id][-1] if self.tasks[image_id] else None
+        if task and task['status'] == 'processing':
+            self._step(image, task)
+        return dict(image)
+
+    def _step(self, image, task):
+        if self.stepped:
+            self.stepped(image, task)
+        if self.outcome == 'never':
+            return
+        if not task['message']:
+            task['message'] = 'Downloaded 1 of 3 MiB from RegionOne'
+            image['status'] = 'importing'
+            return
+        source = self.sources[image[logic.ORIGIN_ID]]
+        if self.outcome == 'failure':
+            task.update(status='failure', message='Remote image gone')
+            image['status'] = 'queued'
+            image.pop('os_glance_import_task', None)
+            return
+        image.update(status='active', size=source['size'],
+                     os_hash_algo=source['os_hash_algo'],
+                     os_hash_value=source['os_hash_value'],
+                     checksum=source['checksum'])
+        if self.outcome == 'corrupt':
+            image['os_hash_value'] = 'bad'
+        task.update(status='success', message='Copied 3 MiB')
+        image.pop('os_glance_import_task', None)
+
+    def list(self, filters=None):
+        filters = dict(filters or {})
+        filters.pop('visibility', None)
+        tags = filters.pop('tag', [])
+        for image in list(self.images.values()):
+            if all(image.get(k) == v for k, v in filters.items()) and \
+                    all(t in image.get('tags', []) for t in tags):
+                yield dict(image)
+
+    def create(self, **fields):
+        return dict(self.add(**fields))
+
+    def delete(self, image_id):
+        if image_id not in self.images:
+            raise glance_exc.HTTPNotFound('no image %s' % image_id)
+        del self.images[image_id]
+        self.deleted.append(image_id)
+
+    def image_import(self, image_id, method, remote_region=None,
+                     remote_image_id=None, remote_service_interface=None):
+        image = self.images[image_id]
+        if image['status'] != 'queued':
+            raise glance_exc.HTTPConflict('image is %s' % image['status'])
+        self.imports.append((image_id, method, remote_region,
+                             remote_image_id, remote_service_interface))
+        task = {'id': new_id(), 'status': 'processing', 'message': '',
+                'created_at': '2026-01-02T00:00:%02d'
+                % len(self.tasks[image_id])}
+        self.tasks[image_id].append(task)
+        image['os_glance_import_task'] = task['id']
+
+    def get_associated_image_tasks(self, image_id):
+        return {'tasks': [dict(t) for t in self.tasks.get(image_id, [])]}
+
+    def get_import_info(self):
+        return {'import-methods': {'value': self.methods}}
+
+
+class MissingImages:
+    def __getattr__(self, name):
+        def call(*args, **kwargs):
+            raise ks_exc.EndpointNotFound('image in region Nowhere')
+        return call
+
+
+class FakeRegions:
+    interface = 'public'
+
+    def __init__(self, **regions):
+        self.regions = regions
+
+    def glance(self, region):
+        images = self.regions.get(region) or MissingImages()
+        return mock.Mock(images=images)
+
+
+class Base(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.r1 = FakeImages('RegionOne')
+        self.r2 = FakeImages('RegionTwo')
+        self.r3 = FakeImages('RegionThree', methods=['web-download'])
+        self.regions = FakeRegions(RegionOne=self.r1, RegionTwo=self.r2,
+                                   RegionThree=self.r3)
+        self.source = self.make_source('cirros')
+        self.err = io.StringIO()
+
+    def make_source(self, name, **fields):
+        fields.setdefault('tags', ['golden'])
+        source = self.r1.add(
+            name=name, status='active', size=3 * MiB,
+            os_hash_algo='sha512', os_hash_value=name * 10,
+            checksum='c' * 32, disk_format='qcow2',
+            container_format='bare', min_disk=1, min_ram=64,
+            visibility='public', **fields)
+        for fake in (self.r2, self.r3):
+            fake.sources[source['id']] = source
+        return source
+
+    def copier(self, **kwargs):
+        kwargs.setdefault('poll', 0)
+        return copier.Copier(self.regions, 'RegionOne', PROJECT,
+                             progress.LineReporter(self.err), **kwargs)
+
+    def run_copy(self, regions=('RegionTwo',), sources=None, **kwargs):
+        engine = self.copier(**kwargs)
+        return engine, engine.run(sources or [self.source], list(regions))
+
+
+class CopierTest(Base):
+
+    def test_copy_creates_imports_follows_verifies(self):
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertTrue(result.verified)
+        self.assertEqual('sha512 equal', result.message)
+        [target] = self.r2.images.values()
+        self.assertEqual(target['id'], result.target_id)
+        self.assertEqual(
+            ('cirros', 'qcow2', 'bare', 1, 64, ['golden'], 'private'),
+            tuple(target[k] for k in ('name', 'disk_format',
+                                      'container_format', 'min_disk',
+                                      'min_ram', 'tags', 'visibility')))
+        self.assertEqual(self.source['id'], target[logic.ORIGIN_ID])
+        self.assertEqual('RegionOne', target[logic.ORIGIN_REGION])
+        self.assertEqual('sha512:' + 'cirros' * 10,
+                         target[logic.ORIGIN_HASH])
+        self.assertEqual([(target['id'], 'glance-download', 'RegionOne',
+                           self.source['id'], 'public')], self.r2.imports)
+        log = self.err.getvalue()
+        self.assertIn('cirros -> RegionTwo: created image %s'
+                      % target['id'], log)
+        self.assertIn('cirros -> RegionTwo: Downloaded 1 of 3 MiB from '
+                      'RegionOne', log)
+        self.assertIn('cirros -> RegionTwo: copied: sha512 equal', log)
+
+    def test_visibility_and_interface_are_passed(self):
+        self.run_copy(visibility='shared', interface='internal')
+        [target] = self.r2.images.values()
+        self.assertEqual('shared', target['visibility'])
+        self.assertEqual('internal', self.r2.imports[0][4])
+
+    def test_rerun_copies_nothing(self):
+        _engine, [first] = self.run_copy()
+        _engine, [again] = self.run_copy()
+        self.assertEqual(logic.EXISTS, again.status)
+        self.assertEqual(first.target_id, again.target_id)
+        self.assertTrue(again.verified)
+        self.assertIn('already there', again.message)
+        self.assertEqual(1, len(self.r2.images))
+        self.assertEqual(1, len(self.r2.imports))
+
+    def test_copy_of_another_project_is_not_ours(self):
+        self.run_copy()
+        [target] = self.r2.images.values()
+        target['owner'] = 'someone-else'
+        _engine, [again] = self.run_copy()
+        self.assertEqual(logic.COPIED, again.status)
+        self.assertEqual(2, len(self.r2.images))
+
+    def test_failed_import_leaves_queued_copy_then_retried(self):
+        self.r2.outcome = 'failure'
+        _engine, [failed] = self.run_copy()
+        self.assertEqual(logic.FAILED, failed.status)
+        self.assertIn('import failed: Remote image gone', failed.message)
+        self.assertEqual('queued', self.r2.images[failed.target_id]['status'])
+
+        self.r2.outcome = 'success'
+        _engine, [retried] = self.run_copy()
+        self.assertEqual(logic.COPIED, retried.status, retried.message)
+        self.assertEqual(failed.target_id, retried.target_id)
+        self.assertIn('retried the left-over queued copy', retried.message)
+        self.assertEqual(1, len(self.r2.images))
+        self.assertEqual(2, len(self.r2.imports))
+
+    def test_unusable_left_over_is_replaced(self):
+        left = self.r2.add(status='killed',
+                           **logic.origin_properties(self.source,
+                                                     'RegionOne'))
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual([left['id']], self.r2.deleted)
+        self.assertIn('replaced the left-over %s (killed)' % left['id'],
+                      result.message)
+        self.assertEqual([result.target_id], list(self.r2.images))
+
+    def test_running_import_is_followed_not_restarted(self):
+        _engine, [started] = self.run_copy(wait=False)
+        self.assertEqual(logic.STARTED, started.status)
+        self.assertIn('run the command again', started.message)
+        self.assertEqual('queued',
+                         self.r2.images[started.target_id]['status'])
+        self.r2.get(started.target_id)      # the import gets going
+        _engine, [followed] = self.run_copy()
+        self.assertEqual(logic.COPIED, followed.status, followed.message)
+        self.assertEqual(started.target_id, followed.target_id)
+        self.assertIn('followed an import started earlier',
+                      followed.message)
+        self.assertEqual(1, len(self.r2.imports))
+
+    def test_corrupt_copy_fails_and_is_left(self):
+        self.r2.outcome = 'corrupt'
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertFalse(result.verified)
+        self.assertIn("copied, but sha512 differs from the source's",
+                      result.message)
+        _engine, [again] = self.run_copy()
+        self.assertEqual(logic.FAILED, again.status)
+        self.assertIn('delete it to copy again', again.message)
+        self.assertEqual(1, len(self.r2.images))
+
+    def test_regions_fail_alone(self):
+        _engine, results = self.run_copy(
+            regions=['RegionTwo', 'Nowhere', 'RegionThree', 'RegionOne'])
+        self.assertEqual([logic.COPIED, logic.FAILED, logic.FAILED,
+                          logic.FAILED], [r.status for r in results])
+        self.assertEqual(
+            'region Nowhere has no image endpoint (interface public) in '
+            'the catalog', results[1].message)
+        self.assertEqual(
+            'region RegionThree does not offer the glance-download import '
+            'method (it offers: web-download)', results[2].message)
+        self.assertEqual('the target region is the source region',
+                         results[3].message)
+        self.assertEqual({}, self.r3.images)
+
+    def test_region_checked_once(self):
+        other = self.make_source('ubuntu')
+        with mock.patch.object(self.r2, 'get_import_info',
+                               wraps=self.r2.get_import_info) as info:
+            _engine, results = self.run_copy(sources=[self.source, other],
+                                             parallel=2)
+        self.assertEqual([logic.COPIED] * 2, [r.status for r in results])
+        self.assertEqual(1, info.call_count)
+
+    def test_dry_run_changes_nothing(self):
+        left = self.r2.add(status='queued', **logic.origin_properties(
+            self.source, 'RegionOne'))
+        other = self.make_source('ubuntu')
+        _engine, results = self.run_copy(
+            sources=[self.source, other], regions=['RegionTwo', 'Nowhere'],
+            dry_run=True)
+        self.assertEqual(
+            [(logic.WOULD_RETRY, left['id']), (logic.FAILED, None),
+             (logic.WOULD_COPY, None), (logic.FAILED, None)],
+            [(r.status, r.target_id) for r in results])
+        self.assertEqual("would create 'ubuntu' (private) and import it "
+                         "from RegionOne", results[2].message)
+        self.assertEqual([left['id']], list(self.r2.images))
+        self.assertEqual([], self.r2.imports)
+
+    def test_import_refused(self):
+        def refuse(*args, **kwargs):
+            raise glance_exc.HTTPBadRequest('Bad method')
+        self.r2.image_import = refuse
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('import refused: HTTP 400', result.message)
+
+    def test_timeout(self):
+        clock = itertools.count(0, 10)
+        self.r2.outcome = 'never'
+        self.r2.stepped = lambda image, task: task.update(message='x')
+        _engine, [result] = self.run_copy(timeout=15,
+                                          clock=lambda: next(clock))
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('not finished after 20 s (task processing); the '
+                      'import goes on in Glance', result.message)
+        self.assertEqual(1, len(self.r2.images))
+
+    def test_select(self):
+        other = self.make_source('ubuntu', tags=['golden', 'lts'])
+        self.r1.add(name='dup', status='active', checksum='x')
+        self.r1.add(name='dup', status='active', checksum='y')
+        queued = self.r1.add(name='half', status='queued')
+        engine = self.copier()
+        sources, problems = engine.select(
+            ['cirros', other['id'], 'nope', 'dup', 'half'],
+            logic.list_filters(tags=['lts']))
+        self.assertEqual([self.source['id'], other['id']],
+                         [s['id'] for s in sources])
+        self.assertEqual(
+            [('nope', None, "source: no image with name or ID 'nope' in "
+              "RegionOne"),
+             ('half', queued['id'],
+              'source: the source image is queued, not active')],
+            [p for p in problems if p[0] != 'dup'])
+        [dup] = [p for p in problems if p[0] == 'dup']
+        self.assertIn("2 images are named 'dup'", dup[2])
+
+
+class InterruptTest(Base):
+    """Ctrl-C: the run stops and deletes what it created and is not
+    active, and nothing else."""
+
+    def test_ctrl_c_deletes_created_not_active(self):
+        engine = self.copier()
+        earlier = self.r2.add(status='queued', name='not ours')
+        real_wait = copier.futures.wait
+
+        def interrupt_once_created(fs, timeout=None):
+            if timeout == 0.5 and any(
+                    i.get('status') == 'importing'
+                    for i in self.r2.images.values()):
+                raise KeyboardInterrupt()
+            return real_wait(fs, timeout=timeout)
+
+        # The import never ends by itself.
+        self.r2.stepped = lambda image, task: task.update(
+            message='Downloaded 1 of 3 MiB from RegionOne') or \
+            image.update(status='importing')
+        self.r2.outcome = 'never'
+        with mock.patch.object(copier.futures, 'wait',
+                               interrupt_once_created):
+            [result] = engine.run([self.source], ['RegionTwo'])
+        self.assertTrue(engine.interrupted)
+        self.assertEqual(130, logic.exit_code([result], True))
+        self.assertEqual(logic.CANCELLED, result.status)
+        self.assertEqual('interrupted; deleted the target image this run '
+                         'created (it was importing)', result.message)
+        self.assertEqual([('RegionTwo', result.target_id, 'importing')],
+                         engine.cleaned)
+        self.assertEqual([earlier['id']], list(self.r2.images))
+        self.assertIn('Cleaned up: deleted image %s in RegionTwo '
+                      '(importing)' % result.target_id, self.err.getvalue())
+
+    def test_clean_up_keeps_active_and_retried_images(self):
+        engine = self.copier()
+        [copied] = engine.run([self.source], ['RegionTwo'])
+        engine.clean_up()
+        self.assertEqual([], engine.cleaned)
+        self.assertIn(copied.target_id, self.r2.images)
+        self.assertIn('Kept image %s in RegionTwo: it is active'
+                      % copied.target_id, self.err.getvalue())
+
+    def test_stopped_before_start(self):
+        engine = self.copier()
+        engine.stop.set()
+        [result] = engine.run([self.source], ['RegionTwo'])
+        self.assertEqual(logic.CANCELLED, result.status)
+        self.assertEqual({}, self.r2.images)

@@ -1,0 +1,241 @@
+"""openstack image copy: selection, idempotency decisions, verification,
+progress parsing and output rows (glance_download.osc.logic)."""
+
+import testtools
+
+from glance_download.osc import logic
+
+SRC = 'b1a5e4c2-6a55-4c3e-9b7e-5d1c7c0e0001'
+
+
+def source(**fields):
+    image = {'id': SRC, 'name': 'cirros', 'status': 'active',
+             'size': 3 * logic.MiB, 'os_hash_algo': 'sha512',
+             'os_hash_value': 'aa' * 64, 'checksum': 'c' * 32,
+             'disk_format': 'qcow2', 'container_format': 'bare',
+             'min_disk': 1, 'min_ram': 64, 'tags': ['golden'],
+             'visibility': 'public'}
+    image.update(fields)
+    return image
+
+
+def copy(image_id='t1', status='active', region='RegionOne', **fields):
+    image = {'id': image_id, 'status': status,
+             logic.ORIGIN_ID: SRC, logic.ORIGIN_REGION: region,
+             logic.ORIGIN_HASH: 'sha512:' + 'aa' * 64,
+             'created_at': '2026-01-01T00:00:0%d' % len(image_id)}
+    if status == 'active':
+        image.update(size=3 * logic.MiB, os_hash_algo='sha512',
+                     os_hash_value='aa' * 64, checksum='c' * 32)
+    image.update(fields)
+    return image
+
+
+class SelectionTest(testtools.TestCase):
+
+    def test_parse_properties(self):
+        self.assertEqual({'os_distro': 'ubuntu', 'x': 'a=b', 'empty': ''},
+                         logic.parse_properties(['os_distro=ubuntu',
+                                                 'x=a=b', 'empty=']))
+        self.assertEqual({}, logic.parse_properties(None))
+
+    def test_parse_properties_needs_key_and_equals(self):
+        for bad in ('os_distro', '=ubuntu'):
+            error = self.assertRaises(logic.SelectionError,
+                                      logic.parse_properties, [bad])
+            self.assertIn('KEY=VALUE', str(error))
+
+    def test_no_bulk_criterion_no_filters(self):
+        self.assertIsNone(logic.list_filters())
+        self.assertIsNone(logic.list_filters(False, [], {}))
+
+    def test_filters_combine_and_select_active(self):
+        self.assertEqual(
+            {'status': 'active', 'visibility': 'public',
+             'tag': ['a', 'b'], 'os_distro': 'ubuntu'},
+            logic.list_filters(True, ['a', 'b'], {'os_distro': 'ubuntu'}))
+        self.assertEqual({'status': 'active', 'tag': ['a']},
+                         logic.list_filters(tags=['a']))
+
+    def test_looks_like_id(self):
+        self.assertTrue(logic.looks_like_id(SRC))
+        self.assertFalse(logic.looks_like_id('cirros'))
+        self.assertFalse(logic.looks_like_id(None))
+
+    def test_pick_by_name(self):
+        one = {'id': '1', 'name': 'cirros'}
+        self.assertIs(one, logic.pick_by_name(
+            'cirros', [one, {'id': '2', 'name': 'cirros-2'}]))
+        error = self.assertRaises(logic.SelectionError, logic.pick_by_name,
+                                  'nope', [])
+        self.assertEqual("no image with name or ID 'nope'", str(error))
+        error = self.assertRaises(
+            logic.SelectionError, logic.pick_by_name, 'cirros',
+            [one, {'id': '0', 'name': 'cirros'}])
+        self.assertIn("2 images are named 'cirros' (0, 1); give the ID",
+                      str(error))
+
+    def test_unique_sources_keep_order(self):
+        a, b = {'id': 'a'}, {'id': 'b'}
+        self.assertEqual([b, a], logic.unique_sources([b, a, dict(b)]))
+
+    def test_source_problem(self):
+        self.assertIsNone(logic.source_problem(source()))
+        self.assertEqual('the source image is queued, not active',
+                         logic.source_problem(source(status='queued')))
+        self.assertIn('no os_hash_value', logic.source_problem(source(
+            os_hash_value=None, checksum=None)))
+        self.assertIsNone(logic.source_problem(source(os_hash_algo=None,
+                                                      os_hash_value=None)))
+
+
+class TargetTest(testtools.TestCase):
+
+    def test_target_fields(self):
+        self.assertEqual(
+            {'name': 'cirros', 'disk_format': 'qcow2',
+             'container_format': 'bare', 'min_disk': 1, 'min_ram': 64,
+             'tags': ['golden'], 'visibility': 'private',
+             logic.ORIGIN_REGION: 'RegionOne', logic.ORIGIN_ID: SRC,
+             logic.ORIGIN_HASH: 'sha512:' + 'aa' * 64},
+            logic.target_fields(source(), 'RegionOne', 'private'))
+
+    def test_target_fields_skip_missing(self):
+        fields = logic.target_fields(source(name=None, tags=[],
+                                            os_hash_algo=None),
+                                     'R1', 'shared')
+        self.assertNotIn('name', fields)
+        self.assertNotIn('tags', fields)
+        self.assertEqual('md5:' + 'c' * 32, fields[logic.ORIGIN_HASH])
+        self.assertEqual('shared', fields['visibility'])
+
+
+class VerifyTest(testtools.TestCase):
+
+    def test_equal(self):
+        self.assertEqual((True, 'sha512 equal'),
+                         logic.verify(source(), copy()))
+
+    def test_hash_differs(self):
+        self.assertEqual((False, "sha512 differs from the source's"),
+                         logic.verify(source(), copy(os_hash_value='bb')))
+
+    def test_size_differs(self):
+        same, how = logic.verify(source(), copy(size=1))
+        self.assertFalse(same)
+        self.assertIn('size 1 differs', how)
+
+    def test_other_algorithm_falls_back_to_md5(self):
+        target = copy(os_hash_algo='sha256', os_hash_value='dd')
+        self.assertEqual((True, 'md5 equal'),
+                         logic.verify(source(), target))
+        self.assertEqual((False, "md5 checksum differs from the source's"),
+                         logic.verify(source(), dict(target, checksum='e')))
+
+    def test_nothing_to_compare(self):
+        self.assertEqual((False, 'no hash to compare'), logic.verify(
+            source(), copy(os_hash_value=None, checksum=None)))
+
+
+class DecideTest(testtools.TestCase):
+
+    def decide(self, *candidates):
+        return logic.decide(source(), 'RegionOne', list(candidates))
+
+    def test_nothing_there_create(self):
+        self.assertEqual(logic.CREATE, self.decide().action)
+
+    def test_active_verified_copy_is_there(self):
+        there = copy('t1')
+        decision = self.decide(copy('t2', status='queued'), there)
+        self.assertEqual(logic.PRESENT, decision.action)
+        self.assertIs(there, decision.image)
+        self.assertEqual('already there (sha512 equal)', decision.message)
+
+    def test_region_name_case_does_not_matter(self):
+        self.assertEqual(logic.PRESENT,
+                         self.decide(copy(region='regionone')).action)
+
+    def test_copies_of_other_origins_do_not_count(self):
+        self.assertEqual(logic.CREATE, self.decide(
+            copy(region='RegionThree'),
+            copy(**{logic.ORIGIN_ID: 'other'}),
+            {'id': 'x', 'status': 'active'}).action)
+
+    def test_active_copy_with_other_data_is_a_conflict(self):
+        decision = self.decide(copy('t1', os_hash_value='bb'),
+                               copy('t22', status='queued'))
+        self.assertEqual(logic.CONFLICT, decision.action)
+        self.assertIn("t1 is there but its sha512 differs", decision.message)
+        self.assertEqual(logic.FAILED,
+                         logic.DRY_RUN_STATUS[decision.action])
+
+    def test_import_under_way_is_followed(self):
+        importing = copy('t2', status='importing')
+        decision = self.decide(copy('t1', status='queued'), importing)
+        self.assertEqual((logic.FOLLOW, importing),
+                         (decision.action, decision.image))
+
+    def test_queued_left_over_is_retried_newest_first(self):
+        newer = copy('t22', status='queued')
+        decision = self.decide(copy('t1', status='queued'), newer,
+                               copy('t333', status='killed'))
+        self.assertEqual((logic.RETRY, newer),
+                         (decision.action, decision.image))
+
+    def test_unusable_left_over_is_replaced(self):
+        for status in ('killed', 'saving', 'uploading', 'deactivated'):
+            decision = self.decide(copy('t1', status=status))
+            self.assertEqual(logic.REPLACE, decision.action, status)
+            self.assertIn('(%s)' % status, decision.message)
+
+    def test_dry_run_statuses(self):
+        self.assertEqual(
+            {logic.WOULD_COPY, logic.WOULD_RETRY, logic.WOULD_REPLACE,
+             logic.WOULD_FOLLOW, logic.EXISTS, logic.FAILED},
+            set(logic.DRY_RUN_STATUS.values()))
+
+
+class ProgressTest(testtools.TestCase):
+
+    def test_download_message(self):
+        self.assertEqual(('download', 512, 4096), logic.task_progress(
+            'Downloaded 512 of 4096 MiB from RegionOne', 4096.0))
+
+    def test_download_without_total(self):
+        self.assertEqual(('download', 5, 7.5), logic.task_progress(
+            'Downloaded 5 MiB from RegionOne', 7.5))
+
+    def test_glance_store_copy(self):
+        self.assertEqual(('store', 300, 400.0),
+                         logic.task_progress('Copied 300 MiB', 400.0))
+
+    def test_other_messages(self):
+        for message in (None, '', 'Task failed: no such image'):
+            self.assertIsNone(logic.task_progress(message, 1))
+
+
+class OutputTest(testtools.TestCase):
+
+    def test_row_rounds(self):
+        result = logic.Result('cirros', SRC, 'R2', 't1', logic.COPIED,
+                              seconds=2.345, mib_per_s=41.06,
+                              verified=True, message='sha512 equal')
+        self.assertEqual(len(logic.COLUMNS), len(result.row()))
+        self.assertEqual(('cirros', SRC, 'R2', 't1', 'copied', 2.3, 41.1,
+                          True, 'sha512 equal'), result.row())
+        self.assertEqual((None, None), logic.Result('a', 'b', 'c').row()[5:7])
+
+    def test_throughput(self):
+        self.assertEqual(50.0, logic.throughput(100 * logic.MiB, 2))
+        self.assertIsNone(logic.throughput(None, 2))
+        self.assertIsNone(logic.throughput(10, 0))
+
+    def test_exit_code(self):
+        ok = logic.Result('a', 'b', 'c', status=logic.COPIED)
+        there = logic.Result('a', 'b', 'c', status=logic.EXISTS)
+        failed = logic.Result('a', 'b', 'c', status=logic.FAILED)
+        self.assertEqual(0, logic.exit_code([ok, there]))
+        self.assertEqual(0, logic.exit_code([]))
+        self.assertEqual(1, logic.exit_code([ok, failed]))
+        self.assertEqual(130, logic.exit_code([ok], interrupted=True))
