@@ -21,6 +21,11 @@ from keystoneauth1 import exceptions as ks_exc
 
 from glance_download.osc import logic
 
+# Errors of one poll that say nothing about the import itself.
+TRANSIENT = (glance_exc.HTTPInternalServerError, glance_exc.HTTPBadGateway,
+             glance_exc.HTTPServiceUnavailable, glance_exc.CommunicationError,
+             ks_exc.ConnectionError)
+
 
 def describe_error(exc):
     """A one-line reason for an API error."""
@@ -40,7 +45,7 @@ class Copier:
     def __init__(self, regions, source_region, project_id, reporter,
                  visibility='private', interface='public', wait=True,
                  dry_run=False, parallel=4, timeout=None, poll=1.0,
-                 clock=time.monotonic):
+                 clock=time.monotonic, patience=60):
         self.regions = regions
         self.source_region = source_region
         self.project_id = project_id
@@ -52,6 +57,7 @@ class Copier:
         self.parallel = max(1, parallel)
         self.timeout = timeout
         self.poll = poll
+        self.patience = patience
         self.clock = clock
         self.stop = threading.Event()
         self.interrupted = False
@@ -367,6 +373,7 @@ class Copier:
         verify an active target against the source."""
         started = self.clock() if started is None else started
         size = logic.size_mib(source)
+        troubled_since = None
         while True:
             if self.stop.is_set():
                 return self._done(source, region, target_id,
@@ -374,12 +381,27 @@ class Copier:
                                   '(interrupted)')
             try:
                 image = dict(glance.images.get(target_id))
+                tasks = [t for t in self._tasks(glance, target_id)
+                         if t['id'] not in known]
+                troubled_since = None
             except glance_exc.HTTPNotFound:
                 return self._done(source, region, target_id, logic.FAILED,
                                   'the target image was deleted during '
                                   'the import')
-            tasks = [t for t in self._tasks(glance, target_id)
-                     if t['id'] not in known]
+            except TRANSIENT as exc:
+                # A restarting API or a busy database: the import itself
+                # goes on in Glance; keep following for a while.
+                troubled_since = troubled_since or self.clock()
+                if self.clock() - troubled_since > self.patience:
+                    return self._done(
+                        source, region, target_id, logic.FAILED,
+                        'lost track of the import for %d s (%s); it may '
+                        'go on in Glance: run the command again to follow '
+                        'it' % (self.patience, describe_error(exc)))
+                self.reporter.update(key, 'retrying: %s'
+                                     % describe_error(exc))
+                self.stop.wait(max(self.poll, 1.0))
+                continue
             task = max(tasks, key=lambda t: t.get('created_at') or '') \
                 if tasks else None
             if task:

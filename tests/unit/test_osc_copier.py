@@ -406,3 +406,40 @@ class InterruptTest(Base):
         [result] = engine.run([self.source], ['RegionTwo'])
         self.assertEqual(logic.CANCELLED, result.status)
         self.assertEqual({}, self.r2.images)
+
+
+class TransientTest(Base):
+
+    def test_a_few_failed_polls_do_not_fail_the_copy(self):
+        real_get = self.r2.get
+        failures = iter([glance_exc.HTTPInternalServerError('locked'),
+                         ks_exc.ConnectFailure('restarting')])
+
+        def flaky_get(image_id):
+            if self.r2.imports:
+                error = next(failures, None)
+                if error:
+                    raise error
+            return real_get(image_id)
+
+        self.r2.get = flaky_get
+        engine = self.copier()
+        engine.stop.wait = lambda seconds: None
+        [result] = engine.run([self.source], ['RegionTwo'])
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('retrying: HTTP 500', self.err.getvalue())
+
+    def test_polls_failing_too_long_fail_the_copy(self):
+        clock = itertools.count(0, 30)
+
+        def broken_get(image_id):
+            raise glance_exc.HTTPServiceUnavailable('down')
+
+        engine = self.copier(clock=lambda: next(clock), patience=60)
+        engine.stop.wait = lambda seconds: None
+        self.r2.get = broken_get
+        [result] = engine.run([self.source], ['RegionTwo'])
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('lost track of the import for 60 s (HTTP 503',
+                      result.message)
+        self.assertIn('run the command again', result.message)
