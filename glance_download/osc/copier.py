@@ -440,10 +440,16 @@ class Copier:
                     % (task.get('message') or 'no reason given'),
                     seconds=elapsed)
             if self.timeout and elapsed > self.timeout:
+                if task is None or task['status'] == 'pending':
+                    advice = ('the import never started: Glance may have '
+                              'lost its task; delete image %s and run the '
+                              'command again' % target_id)
+                else:
+                    advice = ('the import goes on in Glance: run the '
+                              'command again to follow it')
                 return self._done(
                     source, region, target_id, logic.FAILED,
-                    'not finished after %d s (task %s); the import goes on '
-                    'in Glance: run the command again to follow it'
-                    % (elapsed, task['status'] if task else 'not created'),
-                    seconds=elapsed)
+                    'not finished after %d s (task %s); %s'
+                    % (elapsed, task['status'] if task else 'not created',
+                       advice), seconds=elapsed)
             self.stop.wait(self.poll)

@@ -335,6 +335,17 @@ class CopierTest(Base):
                       'import goes on in Glance', result.message)
         self.assertEqual(1, len(self.r2.images))
 
+    def test_timeout_of_a_task_that_never_started(self):
+        clock = itertools.count(0, 10)
+        self.r2.outcome = 'never'
+        self.r2.stepped = lambda image, task: task.update(status='pending')
+        _engine, [result] = self.run_copy(timeout=15,
+                                          clock=lambda: next(clock))
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('(task pending); the import never started: Glance '
+                      'may have lost its task; delete image %s'
+                      % result.target_id, result.message)
+
     def test_select(self):
         other = self.make_source('ubuntu', tags=['golden', 'lts'])
         self.r1.add(name='dup', status='active', checksum='x')
