@@ -1,0 +1,21 @@
+"""Functional tests: the plugin inside real Glances, through the real APIs.
+
+They run against the local two-region cloud of ``tools/cloud`` (Keystone,
+RegionOne and RegionTwo glance-api on 127.0.0.1) and fail, rather than
+skip, when it cannot be reached::
+
+    tools/cloud up
+    tox -e functional
+    # or, with the cloud's own venv (pip install stestr into it once):
+    .cloud/venv/bin/python -m stestr --test-path ./tests/functional \\
+        --top-dir ./ run
+
+Environment:
+    GD_CLOUD_DIR       the cloud's state directory (default <repo>/.cloud)
+    GD_WEB_PORT        port of the web-download tests' HTTP server (8090,
+                       the one Glance's import filter allows here)
+    GD_WEB_PORT_WAIT   seconds to wait for that port if busy (150)
+    GD_IMPORT_TIMEOUT  seconds an import may take (60)
+    GD_START_TIMEOUT   seconds an import task may stay pending (20)
+    GD_LOCK_TIMEOUT    seconds to wait for the tests of another process (240)
+"""
