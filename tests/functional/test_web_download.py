@@ -1,0 +1,112 @@
+"""web-download into RegionTwo from an HTTP server run by the test.
+
+Glance's import filter lets exactly one local port through (GD_WEB_PORT,
+8090 by default). The tests of this suite never overlap (see
+base.TestCase), so they take turns on it; another program serving there
+is waited for, a while.
+"""
+
+import errno
+import http.server
+import os
+import threading
+import time
+
+from tests.functional import base
+
+WEB_PORT = int(os.environ.get('GD_WEB_PORT', 8090))
+# How long to wait for somebody else to free the port.
+PORT_WAIT = float(os.environ.get('GD_WEB_PORT_WAIT', 150))
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        body = self.server.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/octet-stream')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class WebDownloadTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        # The other tests of the suite do not run meanwhile (base.TestCase
+        # serializes them), but somebody else may serve on the port:
+        # tools/tempest does, for its whole run.
+        server = self._bind(time.monotonic() + PORT_WAIT)
+        server.daemon_threads = True
+        server.files = {}
+        server.requests = []
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        self.server = server
+
+    def _bind(self, deadline):
+        while True:
+            try:
+                return http.server.ThreadingHTTPServer(
+                    ('127.0.0.1', WEB_PORT), _Handler)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE or \
+                        time.monotonic() > deadline:
+                    self.fail('Cannot serve on 127.0.0.1:%d (GD_WEB_PORT, '
+                              'the one port Glance\'s import filter allows '
+                              'here) for web-download: %s' % (WEB_PORT, exc))
+                time.sleep(0.5)
+
+    def url(self, path):
+        return 'http://127.0.0.1:%d%s' % (WEB_PORT, path)
+
+    def web_download(self, image_id, url):
+        self.import_image(image_id, method='web-download', uri=url)
+
+    def test_web_download(self):
+        data, sha512 = base.generate(2 * base.MiB + 4321)
+        self.server.files['/img.raw'] = data
+        target = self.create_target(disk_format='raw',
+                                    container_format='bare')
+        self.web_download(target['id'], self.url('/img.raw'))
+        image, task = self.wait_for_import(target['id'])
+
+        self.assert_task_succeeded(task)
+        self.assertEqual('active', image['status'])
+        self.assertEqual(len(data), image['size'])
+        self.assertEqual('sha512', image['os_hash_algo'])
+        self.assertEqual(sha512, image['os_hash_value'])
+        self.assertEqual('windows', image['os_distro'])
+        self.assertNotIn('os_glance_import_task', image)
+        self.assertFalse(image.get('os_glance_importing_to_stores'))
+        self.assertIn('/img.raw', self.server.requests)
+        self.assert_no_staged_data(image['id'])
+        lines = self.wait_for_log(
+            self.region_two, 'glance_download.tasks.download',
+            'Image %s: downloading the image URL %s into %s'
+            % (image['id'], self.url('/img.raw'),
+               os.path.join(self.region_two.staging, image['id'])))
+        self.assertEqual(1, len(lines), lines)
+
+    def test_web_download_not_found(self):
+        target = self.create_target(disk_format='raw',
+                                    container_format='bare')
+        self.web_download(target['id'], self.url('/missing.raw'))
+        image, task = self.wait_for_import(target['id'])
+        self.assertIn('/missing.raw', self.server.requests)
+        self.assert_import_failed(target, task, 'HTTP 404',
+                                  self.url('/missing.raw'))
+        # The failure happened in our task: its revert, not Glance's,
+        # cleaned up the import bookkeeping.
+        self.assertFalse(image.get('os_glance_importing_to_stores'))
