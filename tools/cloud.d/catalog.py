@@ -5,7 +5,9 @@ Run by tools/cloud with the cloud venv's python, once Keystone answers:
     python catalog.py SPEC.json
 
 SPEC is the JSON written by tools/cloud (auth_url, admin_password, regions
-with their glance URLs, identity_url, users). Every step is find-or-create,
+with their glance URLs, identity_url, users). Every region gets the shared
+identity endpoints and its image endpoint; RegionFaulty's image endpoint is
+tools/faultproxy, in front of RegionOne's Glance. Every step is find-or-create,
 and endpoint URLs are corrected when a port changed, so re-running it is
 safe. One process with keystoneauth1 takes about a second; the equivalent
 `openstack` CLI calls take ~3 s each.
