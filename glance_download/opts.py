@@ -135,10 +135,16 @@ section along with the caller's token when fetching from the source region.
 
 A source Glance whose keystonemiddleware accepts service tokens
 (``[keystone_authtoken] service_token_roles_required = true`` and the
-service user holding the ``service`` role) then still serves an import
-whose user token expired while the import waited in the queue or while a
-long transfer was running. Without it such imports fail with an
-authentication error from the source region.
+service user holding the ``service`` role) then still serves the data to an
+import whose user token expired while its transfer was running (a transfer
+that has to reconnect after the token expired). Without it such an import
+fails with an authentication error (HTTP 401) from the source region.
+
+It does not help an import that only starts after the user token expired
+(one that waited in Glance's task queue): Glance's own first step of a
+glance-download import, which no plugin can replace, reads the source
+image with the user token alone. Such an import fails saying the token was
+not accepted.
 
 The other options of this section are keystoneauth1's usual ones, for
 example ``auth_type = password``, ``auth_url``, ``username``, ``password``,

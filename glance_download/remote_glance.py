@@ -11,6 +11,7 @@ import hashlib
 import logging
 
 from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1 import token_endpoint
 
 from glance_download import catalog
 from glance_download import errors
@@ -39,6 +40,7 @@ class RemoteImage:
             what='the %s image endpoint of region %s' % (interface, region))
         self.image_url = '%s/v2/images/%s' % (root, image_id)
         self.session = sessions.for_caller(context, conf)
+        self._user_auth = token_endpoint.Token(None, context.auth_token)
         uri_filter.pin(self.session.session, root, self._check_url(root))
         self._timeouts = (conf.glance_download.connect_timeout,
                           conf.glance_download.read_timeout)
@@ -48,17 +50,32 @@ class RemoteImage:
 
         It must be ``active`` (anything else has no, or no final, data) and
         must have a size, which bounds what we accept from ``/file``.
+
+        Read with the caller's token alone, even when a service token is
+        configured: Glance's own metadata step, which runs before any task
+        of ours and cannot be replaced, sends only that token. A token it
+        would refuse (one that expired while the import waited to start) is
+        found here and named, instead of Glance's "Internal Error".
         """
         try:
             response = self.session.get(
                 self.image_url, redirect=False, raise_exc=False,
-                timeout=self._timeouts,
+                timeout=self._timeouts, auth=self._user_auth,
                 headers={'Accept': 'application/json'})
         except ks_exceptions.ConnectionError as exc:
             raise errors.ImportFailed(
                 'Could not reach the image API of region %s: %s'
                 % (self.region, exc))
-        if response.status_code in (401, 403, 404):
+        if response.status_code == 401:
+            raise errors.ImportFailed(
+                'Region %s did not accept your token (HTTP 401) when this '
+                'import of image %s started: it has most likely expired, '
+                'for instance while the import waited in the queue. Start '
+                'the import again with a new token. (A service token does '
+                'not help here: Glance itself reads the image record with '
+                'your token alone before the download starts.)'
+                % (self.region, self.image_id))
+        if response.status_code in (403, 404):
             # Glance answers 404 for another project's private image too.
             raise errors.ImportFailed(
                 'Image %s was not found in region %s, or you are not '

@@ -4,9 +4,12 @@ import hashlib
 import os
 
 from glance.common import exception as glance_exception
+from keystoneauth1 import token_endpoint
 
 from glance_download import errors
+from glance_download import opts
 from glance_download import remote_glance
+from glance_download import sessions
 from tests.unit import base
 from tests.unit import fakes
 
@@ -41,6 +44,26 @@ class RemoteImageTest(base.TestCase):
         self.assertEqual('image %s in region regionone' % self.image['id'],
                          remote.label)
 
+    def test_describe_sends_the_callers_token_alone(self):
+        # Glance's own metadata step sends only the caller's token; so does
+        # describe(), so a token Glance would refuse is refused here first.
+        # The data request carries the service token as well.
+        self.config(group=opts.SERVICE_USER_GROUP,
+                    send_service_user_token=True)
+        self.addCleanup(setattr, sessions, '_service_auth', None)
+        sessions._service_auth = token_endpoint.Token(None, 'service-tok')
+        remote = self.remote()
+        remote.describe()
+        source = remote.data()
+        stream = source.open()
+        stream.close()
+        (record,) = self.server.requests_to(self.image['id'])
+        self.assertEqual(TOKEN, record['x-auth-token'])
+        self.assertNotIn('x-service-token', record)
+        (data,) = self.server.data_requests()
+        self.assertEqual(TOKEN, data['x-auth-token'])
+        self.assertEqual('service-tok', data['x-service-token'])
+
     def test_endpoint_refused_by_import_filter(self):
         self.config(group='import_filtering_opts', allowed_ports=[80, 443])
         exc = self.assertRaises(errors.ImportFailed, self.remote)
@@ -52,8 +75,20 @@ class RemoteImageTest(base.TestCase):
                                                self.server.url), str(exc))
         self.assertEqual([], self.server.requests)
 
+    def test_token_refused(self):
+        self.server.script_record(fakes.Status(401))
+        exc = self.assertRaises(errors.ImportFailed, self.remote().describe)
+        self.assertEqual(
+            'Region regionone did not accept your token (HTTP 401) when '
+            'this import of image %s started: it has most likely expired, '
+            'for instance while the import waited in the queue. Start the '
+            'import again with a new token. (A service token does not help '
+            'here: Glance itself reads the image record with your token '
+            'alone before the download starts.)' % self.image['id'],
+            str(exc))
+
     def test_missing_or_forbidden(self):
-        for code in (401, 403, 404):
+        for code in (403, 404):
             self.server.script_record(fakes.Status(code))
             exc = self.assertRaises(errors.ImportFailed,
                                     self.remote().describe)
