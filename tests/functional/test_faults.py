@@ -1,0 +1,334 @@
+"""The fault matrix: glance-download into RegionTwo from RegionFaulty.
+
+RegionFaulty's image endpoint is tools/faultproxy in front of RegionOne's
+Glance (same images, same data). Each test queues a misbehaviour for the
+source image's ``GET /v2/images/<id>/file`` and checks what a user sees:
+
+* a dropped, stalled or truncated transfer is resumed (a Range request from
+  the last whole chunk the plugin wrote, less than twice the image sent in
+  all) and the image ends ``active`` with the source's sha512;
+* corrupt, oversized, refused (401/403/404) or hopeless (5xx every time)
+  transfers end with the image ``queued`` as it was created (qcow2/ovf,
+  os_distro=windows), the task message naming the cause, the store listed
+  in ``os_glance_failed_import`` and nothing left in staging;
+* a redirect is followed without the token; no token is in any log.
+
+The cloud's RegionTwo has ``[glance_download] read_timeout = 3``,
+``retry_delay = 0.5`` and ``max_retries = 3`` (tools/cloud), so a stall
+costs about 3 s and an import makes at most 4 attempts.
+"""
+
+import time
+
+from tests.functional import fault_base as fb
+
+# Three whole chunks of the plugin's default chunk_size (4 MiB) and an odd
+# tail. A broken connection loses the chunk being read (requests hands out
+# whole chunks only), so a resume at 50% or 99% starts past byte 0 and at
+# 1% does not.
+SIZE = 12 * fb.MiB + 12345
+ATTEMPTS = 4                      # max_retries = 3
+
+
+class ProxyPassThroughTest(fb.TestCase):
+
+    def test_import_through_the_proxy_unharmed(self):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(source)
+        self.assert_active_copy(source, sha512, image, task)
+        requests = self.proxy.file_requests(source['id'])
+        self.assertEqual(1, len(requests), requests)
+        self.assertEqual(('pass', 200, SIZE, 'complete', True),
+                         (requests[0]['mode'], requests[0]['status'],
+                          requests[0]['bytes_sent'], requests[0]['end'],
+                          requests[0]['auth_token']))
+        # Glance's own metadata step and ours went through it too.
+        self.assertGreaterEqual(
+            len(self.proxy.log(source['id'], kind='image')), 2)
+
+
+class DropTest(fb.TestCase):
+    """The connection is reset (RST) part-way through the body."""
+
+    def drop(self, at, count=1):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'drop', 'at': at, 'count': count})
+        self.assert_active_copy(source, sha512, image, task)
+        requests = self.proxy.file_requests(source['id'])
+        self.assertEqual(['dropped'] * count + ['complete'],
+                         [r['end'] for r in requests])
+        return requests
+
+    def test_drop_at_1_percent(self):
+        requests = self.drop(1)
+        # 1% is less than one chunk: nothing was kept, so the retry starts
+        # again at byte 0 (no Range); it still costs only the 1% extra.
+        self.assertEqual(2, len(requests))
+        self.assertLess(sum(r['bytes_sent'] for r in requests), 2 * SIZE)
+
+    def test_drop_at_50_percent(self):
+        requests = self.drop(50)
+        offset, _total = self.assert_resumed(requests, SIZE)
+        self.assertLessEqual(offset, requests[0]['bytes_sent'])
+        self.assertGreaterEqual(offset, 4 * fb.MiB)
+
+    def test_drop_at_99_percent(self):
+        requests = self.drop(99)
+        offset, _total = self.assert_resumed(requests, SIZE)
+        self.assertGreaterEqual(offset, 8 * fb.MiB)
+
+    def test_dropped_three_times(self):
+        requests = self.drop(50, count=ATTEMPTS - 1)
+        self.assert_resumed(requests, SIZE)
+        offsets = [int(r['range'].split('=')[1].rstrip('-'))
+                   for r in requests if r['range']]
+        self.assertEqual(sorted(offsets), offsets)
+
+
+class StallTest(fb.TestCase):
+    """The source stops sending and keeps the connection open."""
+
+    def test_stall_mid_body(self):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'stall', 'at': 50})
+        self.assert_active_copy(source, sha512, image, task)
+        requests = self.proxy.file_requests(source['id'])
+        self.assert_resumed(requests, SIZE)
+        # The plugin gave up on the stalled connection after its
+        # read_timeout (3 s), not after the proxy's 120 s.
+        stalled = requests[0]
+        self.assertEqual('client-closed', stalled['end'])
+        waited = stalled['end_time'] - stalled['stalled_at']
+        self.assertGreater(waited, 2.5)
+        self.assertLess(waited, 10)
+
+    def test_stall_before_the_headers(self):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'stall_headers'})
+        self.assert_active_copy(source, sha512, image, task)
+        requests = self.proxy.file_requests(source['id'])
+        self.assertEqual(['client-closed', 'complete'],
+                         [r['end'] for r in requests])
+        self.assertLess(requests[0]['end_time'] - requests[0]['time'], 10)
+
+
+class ShortBodyTest(fb.TestCase):
+    """The source closes cleanly (FIN) before the announced length."""
+
+    def test_closed_early_once(self):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'short', 'at': 50})
+        self.assert_active_copy(source, sha512, image, task)
+        requests = self.proxy.file_requests(source['id'])
+        offset, total = self.assert_resumed(requests, SIZE)
+        # The resume starts from the last whole chunk the plugin wrote (a
+        # partly read chunk is lost with the connection): at most one
+        # chunk (4 MiB) is sent twice.
+        self.assertLessEqual(offset, requests[0]['bytes_sent'])
+        self.assertLessEqual(total - SIZE, 4 * fb.MiB)
+
+    def test_closed_early_every_time(self):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'short', 'at': 50, 'count': 20})
+        # The plugin words this as the connection breaking off (requests
+        # reports the short body as ChunkedEncodingError, see the report).
+        self.assert_failed_and_restored(
+            target, image, task, 'RegionFaulty',
+            'gave up after %d attempts' % ATTEMPTS)
+        requests = self.proxy.file_requests(source['id'])
+        self.assertEqual(ATTEMPTS, len(requests))
+        # Each attempt resumed (from its last whole chunk).
+        self.assertEqual([None] + [True] * (ATTEMPTS - 1),
+                         [r['range'] and True for r in requests])
+        self.assertIn('of %d bytes received)' % SIZE, task['message'])
+
+
+class BadDataTest(fb.TestCase):
+    """Data that must never become an active image."""
+
+    def test_flipped_byte(self):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'flip', 'at': 50})
+        self.assert_failed_and_restored(
+            target, image, task, 'does not match the source image',
+            'sha512', 'discarded')
+        self.assertEqual(1, len(self.proxy.file_requests(source['id'])))
+
+    def test_more_bytes_than_the_image_size(self):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'oversize', 'extra': fb.MiB})
+        self.assert_failed_and_restored(
+            target, image, task, 'sent more data than expected',
+            'over %d bytes' % SIZE)
+
+    def test_larger_content_length_announced(self):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'oversize', 'extra': fb.MiB,
+                     'announce': True})
+        self.assert_failed_and_restored(
+            target, image, task,
+            'announced %d bytes but the image has %d' % (SIZE + fb.MiB,
+                                                         SIZE))
+
+
+class RangeIgnoredTest(fb.TestCase):
+
+    def test_source_ignores_range(self):
+        """After a drop the resume asks for a Range and gets the whole
+        image (200): the plugin starts over and still ends right."""
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'drop', 'at': 50}, {'mode': 'ignore_range'})
+        self.assert_active_copy(source, sha512, image, task)
+        requests = self.proxy.file_requests(source['id'])
+        self.assertEqual(2, len(requests))
+        self.assertIsNotNone(requests[1]['range'])
+        self.assertEqual((200, SIZE, 'complete'),
+                         (requests[1]['status'], requests[1]['bytes_sent'],
+                          requests[1]['end']))
+
+
+class HttpErrorTest(fb.TestCase):
+
+    def refused(self, status, *words):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'status', 'status': status, 'count': 20})
+        self.assert_failed_and_restored(target, image, task,
+                                        'HTTP %d' % status, *words)
+        return self.proxy.file_requests(source['id'])
+
+    def test_401(self):
+        requests = self.refused(401, 'credentials were not accepted',
+                                'expired token',
+                                'glance_download_service_user')
+        self.assertEqual(1, len(requests))      # not retried
+
+    def test_403(self):
+        requests = self.refused(403, 'forbidden')
+        self.assertEqual(1, len(requests))
+
+    def test_404(self):
+        requests = self.refused(404, 'not found')
+        self.assertEqual(1, len(requests))
+
+    def test_503_every_time(self):
+        requests = self.refused(503, 'gave up after %d attempts'
+                                % ATTEMPTS)
+        self.assertEqual(ATTEMPTS, len(requests))
+
+    def retried(self, status):
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'status', 'status': status,
+                     'count': ATTEMPTS - 2})
+        self.assert_active_copy(source, sha512, image, task)
+        requests = self.proxy.file_requests(source['id'])
+        self.assertEqual([status] * (ATTEMPTS - 2) + [200],
+                         [r['status'] for r in requests])
+
+    def test_500_retried(self):
+        self.retried(500)
+
+    def test_503_retried(self):
+        self.retried(503)
+
+
+class RedirectTest(fb.TestCase):
+
+    def test_redirect_to_another_port(self):
+        """The plugin follows a 302 to another origin (the trap port) but
+        sends it neither the user's nor a service token."""
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'redirect'})
+        self.assert_active_copy(source, sha512, image, task)
+        proxied = self.proxy.file_requests(source['id'])
+        self.assertEqual([302], [r['status'] for r in proxied])
+        self.assertTrue(proxied[0]['auth_token'])
+        trapped = self.proxy.file_requests(source['id'], server='trap')
+        self.assertEqual(1, len(trapped), trapped)
+        self.assertEqual((200, SIZE), (trapped[0]['status'],
+                                       trapped[0]['bytes_sent']))
+        self.assertFalse(trapped[0]['auth_token'], trapped[0])
+        self.assertFalse(trapped[0]['service_token'], trapped[0])
+        self.assertNotIn('X-Auth-Token', trapped[0]['header_names'])
+        self.assertNotIn('X-Service-Token', trapped[0]['header_names'])
+
+    def test_redirect_refused_by_the_import_filter(self):
+        port = max(self.cloud.proxy_port, self.cloud.trap_port) + 1
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(
+            source, {'mode': 'redirect', 'port': port})
+        self.assert_failed_and_restored(target, image, task,
+                                        'import_filtering_opts',
+                                        str(port))
+        self.assertEqual([], self.proxy.file_requests(source['id'],
+                                                      server='trap'))
+
+
+class DeletedMidDownloadTest(fb.TestCase):
+
+    def test_target_deleted_mid_download(self):
+        """Deleting the target while its data trickles in stops the
+        transfer within a few seconds and leaves nothing staged."""
+        size = 24 * fb.MiB
+        source, sha512 = self.make_source(size)
+        # 24 MiB at 2 MiB/s: 12 s if nothing stopped it. The plugin looks
+        # at the image every progress_interval (1 s) but only between two
+        # chunks (4 MiB, here 2 s apart): a slower source takes longer to
+        # stop (see the report).
+        self.proxy.queue(source['id'], {'mode': 'trickle',
+                                        'rate': 2 * fb.MiB})
+        target = self.make_target()
+        self.start_import(target, source)
+        deadline = time.monotonic() + 30
+        while True:
+            requests = self.proxy.file_requests(source['id'])
+            if requests and requests[0]['bytes_sent'] > 5 * fb.MiB:
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            'the download did not start: %s' % requests)
+            time.sleep(fb.POLL)
+        task_id = self.r2.images.get_associated_image_tasks(
+            target['id'])['tasks'][0]['id']
+        self.assertTrue(self.cloud.staged(target['id']))
+        self.r2.images.delete(target['id'])
+        deleted_at = time.time()
+        deadline = time.monotonic() + 15
+        while True:
+            request = self.proxy.file_requests(source['id'])[0]
+            if request['end'] is not None:
+                break
+            self.assertLess(time.monotonic(), deadline,
+                            'the transfer went on: %s' % request)
+            time.sleep(fb.POLL)
+        self.assertEqual('client-closed', request['end'])
+        self.assertLess(request['end_time'] - deleted_at, 5)
+        self.assertLess(request['bytes_sent'], size)
+        self.assertEqual(1, len(self.proxy.file_requests(source['id'])))
+        self.assert_nothing_staged(target['id'])
+        admin = self.cloud.glance(fb.REGION_TWO, user='admin')
+        deadline = time.monotonic() + 15
+        while admin.tasks.get(task_id)['status'] == 'processing':
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(fb.POLL)
+        task = admin.tasks.get(task_id)
+        self.assertEqual('failure', task['status'])
+        # The plugin stopped because the image was deleted, and says so in
+        # the log. The task message is Glance's generic "Internal Error":
+        # Glance's own _ImportMetadata.revert, which runs after ours, fails
+        # with ImageNotFound on the deleted image and that exception, not
+        # ours, reaches the executor.
+        self.assertTrue(self.cloud.log_lines(
+            'glance2', 'Image %s was deleted during the download; the '
+            'download was stopped' % target['id']))
+        self.assert_nothing_staged(target['id'])
