@@ -210,6 +210,40 @@ def get_cloud():
     return _cloud
 
 
+def take_lock(name, timeout=LOCK_TIMEOUT):
+    """Take the machine-wide lock ``name``; return it for release_lock().
+
+    stestr runs tests in several processes, and other programs use the
+    cloud too: what must not overlap takes a lock file in the temp
+    directory. Any test that drives the cloud can take ``'cloud'`` to take
+    turns with this suite's tests. Raises TimeoutError after ``timeout``.
+    """
+    path = os.path.join(tempfile.gettempdir(),
+                        'gd-functional-%s.lock' % name)
+    lock = open(path, 'w')
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return lock
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                lock.close()
+                raise
+        if time.monotonic() > deadline:
+            lock.close()
+            raise TimeoutError('%s stayed locked by another process for '
+                               '%.0f s' % (path, timeout))
+        time.sleep(0.1)
+
+
+def release_lock(lock):
+    try:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        lock.close()
+
+
 def generate(size):
     """``size`` random bytes and their sha512 hex digest."""
     data = os.urandom(size)
@@ -252,28 +286,12 @@ class TestCase(unittest.TestCase):
     # -- locks ------------------------------------------------------------
 
     def hold_lock(self, name, timeout=LOCK_TIMEOUT):
-        """Hold the machine-wide lock ``name`` until the test ends.
-
-        stestr runs tests in several processes; what must not overlap
-        between them takes a lock file in the temp directory.
-        """
-        path = os.path.join(tempfile.gettempdir(),
-                            'gd-functional-%s.lock' % name)
-        lock = open(path, 'w')
-        self.addCleanup(lock.close)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() > deadline:
-                    self.fail('%s stayed locked by another test process '
-                              'for %.0f s' % (path, timeout))
-                time.sleep(0.1)
-        self.addCleanup(fcntl.flock, lock, fcntl.LOCK_UN)
+        """Hold the machine-wide lock ``name`` until the test ends."""
+        try:
+            lock = take_lock(name, timeout)
+        except TimeoutError as exc:
+            self.fail(str(exc))
+        self.addCleanup(release_lock, lock)
 
     # -- images -----------------------------------------------------------
 
