@@ -11,6 +11,7 @@ import logging
 from glance.common import exception as glance_exception
 from oslo_config import cfg
 from taskflow import task
+from taskflow.types import failure
 
 from glance_download import errors
 from glance_download import glance_task
@@ -105,6 +106,7 @@ class StageImageData(task.Task, metaclass=abc.ABCMeta):
     def revert(self, result, **kwargs):
         LOG.error('Image %s: import task %s failed, cleaning up the staged '
                   'data', self.image_id, self.task_id)
+        self._record_reason(result)
         if self.staged is not None:
             self.staged.delete()
         try:
@@ -116,3 +118,23 @@ class StageImageData(task.Task, metaclass=abc.ABCMeta):
                     action.set_image_attribute(status='queued')
         except glance_exception.NotFound:
             LOG.info('Image %s is gone; nothing to restore', self.image_id)
+
+    def _record_reason(self, result):
+        """Write our failure's reason into the task now.
+
+        Glance shows our message only if nothing else fails on the way
+        back: when a later revert of Glance's own fails too (its metadata
+        step cannot restore an image that was deleted meanwhile), the user
+        would read "Internal Error" instead. Glance leaves a task that is
+        already failed as it is.
+        """
+        if not isinstance(result, failure.Failure):
+            return  # we succeeded; a later task failed and says why
+        error = result.exception
+        if not isinstance(error, errors.ImportFailed):
+            return
+        try:
+            glance_task.fail_now(self.task_repo, self.task_id, str(error))
+        except Exception:
+            LOG.exception('Could not record why task %s failed',
+                          self.task_id)

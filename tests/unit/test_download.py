@@ -5,6 +5,7 @@ in fake repositories; the other region is a real HTTP server.
 """
 
 import os
+from unittest import mock
 
 import fixtures
 from glance.common import exception as glance_exception
@@ -189,6 +190,29 @@ class DownloadTaskTest(base.TestCase):
         # glance-download: Glance's _ImportMetadata.revert sets queued.
         self.assertEqual('importing', image.status)
         self.assertEqual(self.host.task_id, props['os_glance_import_task'])
+        # The reason is in the task before anything else can fail.
+        self.assertEqual('failure', self.host.task.status)
+        self.assertEqual(str(exc), self.host.task.message)
+
+    def test_revert_after_a_later_task_failed_leaves_the_task(self):
+        task = self.task()
+        task.execute()
+        task.revert(result='file:///staged')
+        self.assertEqual('processing', self.host.task.status)
+
+    def test_revert_of_an_unexpected_error_leaves_the_task(self):
+        task = self.task()
+        task.revert(result=failure.Failure.from_exception(KeyError('x')))
+        self.assertEqual('processing', self.host.task.status)
+
+    def test_reason_recorded_even_if_the_task_cannot_be_saved(self):
+        task = self.task()
+        error = errors.ImportFailed('broken')
+        with mock.patch.object(self.host.task_repo, 'save',
+                               side_effect=RuntimeError('db gone')):
+            task.revert(result=failure.Failure.from_exception(error))
+        self.assertIn('Could not record why task', self.logs.output)
+        self.assertFalse(os.path.exists(self.staged_file()))
 
     def test_revert_before_anything_was_staged(self):
         task = self.task(error=errors.ImportFailed('no'))
