@@ -54,15 +54,15 @@ class CloudUnavailable(Exception):
     pass
 
 
-def check_cloud_dir():
-    if not os.path.isdir(CLOUD_DIR):
+def check_cloud_dir(cloud_dir=CLOUD_DIR):
+    if not os.path.isdir(cloud_dir):
         raise CloudUnavailable('%s does not exist. %s'
-                               % (CLOUD_DIR, HOW_TO_START))
+                               % (cloud_dir, HOW_TO_START))
 
 
-def read_rc(name):
-    """The ``export K=V`` lines of ``<cloud>/<name>.rc`` as a dict."""
-    path = os.path.join(CLOUD_DIR, '%s.rc' % name)
+def read_rc(cloud_dir, user):
+    """The ``export K=V`` lines of ``<cloud_dir>/<user>.rc`` as a dict."""
+    path = os.path.join(cloud_dir, '%s.rc' % user)
     env = {}
     try:
         with open(path) as rc:
@@ -90,13 +90,13 @@ def _ini(path):
 class GlanceServer:
     """One region's glance-api as tools/cloud runs it: config, staging, log.
 
-    Found from the uWSGI ini files under ``<cloud>/etc``: the one whose
+    Found from the uWSGI ini files under ``<cloud_dir>/etc``: the one whose
     ``OS_GLANCE_CONFIG_DIR`` holds a glance-api.conf for ``region``.
     """
 
-    def __init__(self, region):
+    def __init__(self, region, cloud_dir=CLOUD_DIR):
         self.region = region
-        for ini_path in sorted(glob.glob(os.path.join(CLOUD_DIR, 'etc',
+        for ini_path in sorted(glob.glob(os.path.join(cloud_dir, 'etc',
                                                       '*.ini'))):
             ini = _ini(ini_path)
             if not ini.has_section('uwsgi'):
@@ -109,6 +109,7 @@ class GlanceServer:
             if conf.get('keystone_authtoken', 'region_name',
                         fallback=None) != region:
                 continue
+            self.conf = conf
             self.log = (ini.get('uwsgi', 'daemonize', fallback=None) or
                         ini.get('uwsgi', 'logto', fallback=None))
             self.staging = conf.get('os_glance_staging_store',
@@ -121,7 +122,7 @@ class GlanceServer:
             return
         raise CloudUnavailable(
             'No glance-api config for %s under %s. %s'
-            % (region, os.path.join(CLOUD_DIR, 'etc'), HOW_TO_START))
+            % (region, os.path.join(cloud_dir, 'etc'), HOW_TO_START))
 
     def staged_files(self, image_id):
         """Names in the staging directory that belong to ``image_id``."""
@@ -139,12 +140,16 @@ class GlanceServer:
 
 
 class Cloud:
-    """The cloud as one test process sees it: sessions, clients, servers."""
+    """One tools/cloud state directory (``cloud_dir``, the main cloud by
+    default) as a test process sees it: sessions, clients, servers, logs.
+    Raises CloudUnavailable unless Keystone and both Glances answer."""
 
-    def __init__(self):
-        check_cloud_dir()
+    def __init__(self, cloud_dir=CLOUD_DIR):
+        check_cloud_dir(cloud_dir)
+        self.dir = cloud_dir
         self.sessions = {}
-        self.servers = {region: GlanceServer(region) for region in REGIONS}
+        self.servers = {region: GlanceServer(region, cloud_dir)
+                        for region in REGIONS}
         demo = self.session('demo')
         try:
             demo.get_token()
@@ -174,9 +179,9 @@ class Cloud:
                     ' Is the cloud healthy? (`tools/cloud status`)'
                     % (region, response.status_code))
 
-    def session(self, user):
+    def session(self, user='demo'):
         if user not in self.sessions:
-            env = read_rc(user)
+            env = read_rc(self.dir, user)
             auth = v3.Password(
                 auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
                 password=env['OS_PASSWORD'],
@@ -190,6 +195,10 @@ class Cloud:
     def glance(self, user, region):
         return glance_client.Client('2', session=self.session(user),
                                     region_name=region, interface='public')
+
+    def logs(self):
+        """Paths of every log of this cloud (servers, fault proxy, set-up)."""
+        return glob.glob(os.path.join(self.dir, 'logs', '*.log'))
 
 
 _cloud = None
@@ -242,6 +251,71 @@ def release_lock(lock):
         fcntl.flock(lock, fcntl.LOCK_UN)
     finally:
         lock.close()
+
+
+def retry_locked(call, *args, **kwargs):
+    """``call(*args, **kwargs)``, again after an HTTP 500: the local cloud's
+    SQLite answers "database is locked" to a write now and then when many
+    tests write at once (the write did not happen; trying again is safe)."""
+    for attempt in range(5):
+        try:
+            return call(*args, **kwargs)
+        except glance_exc.HTTPInternalServerError:
+            if attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
+
+
+class ImportNotOver(AssertionError):
+    """An import did not end in time; ``task`` and ``seen`` tell how far
+    it got."""
+
+    def __init__(self, message, task, seen):
+        super().__init__(message)
+        self.task, self.seen = task, seen
+
+
+class NeverStarted(ImportNotOver):
+    """Glance never moved the import task out of ``pending``."""
+
+
+def wait_for_import(glance, image_id, timeout=IMPORT_TIMEOUT,
+                    start_timeout=None):
+    """(image, task) once the import of ``image_id`` is over.
+
+    Over means: the newest task of the image ended, the image is active or
+    back to queued, and the task's import lock is gone (the flow may still
+    be reverting after a task that was failed early). Raises NeverStarted
+    if ``start_timeout`` is given and no task appears or it never leaves
+    ``pending`` within it, ImportNotOver after ``timeout``.
+    """
+    started = time.monotonic()
+    seen = []
+    while True:
+        now = time.monotonic()
+        image = glance.images.get(image_id)
+        tasks = glance.images.get_associated_image_tasks(image_id)['tasks']
+        task = max(tasks, key=lambda t: t['created_at']) if tasks else None
+        state = (image['status'], task and task['status'],
+                 task and task['message'])
+        if not seen or seen[-1][1:] != state:
+            seen.append(('%.1fs' % (now - started),) + state)
+        if (task and task['status'] in ('success', 'failure') and
+                image['status'] in ('active', 'queued') and
+                image.get('os_glance_import_task') != task['id']):
+            return image, task
+        waited = time.monotonic() - started
+        if start_timeout and waited > start_timeout and (
+                task is None or task['status'] == 'pending'):
+            # Seen when a concurrent write left Glance's SQLite "database
+            # is locked" as the task was being started: the error is lost
+            # with the task, which stays pending.
+            raise NeverStarted('the import of %s never started: %s'
+                               % (image_id, seen), task, seen)
+        if waited > timeout:
+            raise ImportNotOver('the import of %s did not end within %d s:'
+                                ' %s' % (image_id, timeout, seen), task, seen)
+        time.sleep(POLL)
 
 
 def generate(size):
@@ -341,53 +415,30 @@ class TestCase(unittest.TestCase):
     # -- waiting ----------------------------------------------------------
 
     def wait_for_import(self, image_id, region=REGION_TWO):
-        """Return (image, task) once the import of ``image_id`` is over.
-
-        Over means: the task ended, the image is active or back to queued,
-        and the task's import lock is gone (the flow may still be reverting
-        after a task that was failed early). Fails if no task appears or it
-        never leaves ``pending`` within START_TIMEOUT, or if the whole thing
-        takes more than IMPORT_TIMEOUT.
+        """Return (image, task) once the import of ``image_id`` is over
+        (see :func:`wait_for_import`). Fails if no task appears or it never
+        leaves ``pending`` within START_TIMEOUT, or if the whole thing takes
+        more than IMPORT_TIMEOUT.
         """
-        glance = self.demo[region]
-        started = time.monotonic()
-        deadline = started + IMPORT_TIMEOUT
-        seen = []
-        while True:
-            now = time.monotonic()
-            image = glance.images.get(image_id)
-            tasks = glance.images.get_associated_image_tasks(
-                image_id)['tasks']
-            task = max(tasks, key=lambda t: t['created_at']) if tasks \
-                else None
-            state = (image['status'], task and task['status'],
-                     task and task['message'])
-            if not seen or seen[-1][1:] != state:
-                seen.append(('%.1fs' % (now - started),) + state)
-            if (task and task['status'] in ('success', 'failure') and
-                    image['status'] in ('active', 'queued') and
-                    image.get('os_glance_import_task') != task['id']):
-                return image, task
-            if now - started > START_TIMEOUT and (
-                    task is None or task['status'] == 'pending'):
-                # Seen when a concurrent write left Glance's SQLite
-                # "database is locked" as the task was being started: the
-                # error is lost with the task, which stays pending.
-                self.fail('The import task of image %s never started: %s '
-                          'after %.0f s (states seen: %s). Is something '
-                          'else loading the cloud (tempest)?%s' % (
-                              image_id,
-                              'no task' if task is None else
-                              'task %s still pending' % task['id'],
-                              START_TIMEOUT, seen,
-                              '' if task is None else self.task_log(
-                                  task, levels=('INFO', 'WARNING', 'ERROR'))))
-            if now > deadline:
-                self.fail('The import of image %s did not end within %.0f s '
-                          '(states seen: %s)%s' % (
-                              image_id, IMPORT_TIMEOUT, seen,
-                              '' if task is None else self.task_log(task)))
-            time.sleep(POLL)
+        try:
+            return wait_for_import(self.demo[region], image_id,
+                                   IMPORT_TIMEOUT, START_TIMEOUT)
+        except NeverStarted as exc:
+            task = exc.task
+            self.fail('The import task of image %s never started: %s '
+                      'after %.0f s (states seen: %s). Is something '
+                      'else loading the cloud (tempest)?%s' % (
+                          image_id,
+                          'no task' if task is None else
+                          'task %s still pending' % task['id'],
+                          START_TIMEOUT, exc.seen,
+                          '' if task is None else self.task_log(
+                              task, levels=('INFO', 'WARNING', 'ERROR'))))
+        except ImportNotOver as exc:
+            self.fail('The import of image %s did not end within %.0f s '
+                      '(states seen: %s)%s' % (
+                          image_id, IMPORT_TIMEOUT, exc.seen,
+                          '' if exc.task is None else self.task_log(exc.task)))
 
     def wait_for_log(self, server, *needles, timeout=10):
         """Lines of ``server``'s log containing all ``needles`` (waiting a
@@ -405,7 +456,7 @@ class TestCase(unittest.TestCase):
         """Neither demo's token nor its first 16 characters are in any
         server log (Keystone's, both Glances', the set-up logs)."""
         token = self.cloud.session('demo').get_token()
-        logs = glob.glob(os.path.join(CLOUD_DIR, 'logs', '*.log'))
+        logs = self.cloud.logs()
         self.assertIn(self.region_two.log, logs)
         for path in logs:
             with open(path, 'rb') as log:

@@ -1,14 +1,13 @@
-"""Helpers for the fault and token-expiry tests: a cloud of tools/cloud,
-its fault proxy (tools/faultproxy, the image endpoint of RegionFaulty) and
-the assertions both test modules share.
+"""Helpers for the fault and token-expiry tests: the fault proxy
+(tools/faultproxy, the image endpoint of RegionFaulty) of a tools/cloud
+and the assertions both test modules share.
 
-Self-contained on purpose (it does not build on tests/functional/base.py):
-the token-expiry tests run against a second cloud of their own, in another
-state directory, while the fault tests use the main one.
+Built on tests/functional/base.py (its Cloud, read_rc, wait_for_import,
+retry_locked, locks). The token-expiry tests run against a second cloud of
+their own, in another state directory, while the fault tests use the main
+one: :class:`FaultCloud` takes the state directory.
 """
 
-import configparser
-import glob
 import hashlib
 import io
 import json
@@ -19,39 +18,22 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
-from keystoneauth1.identity import v3
-from keystoneauth1 import session as ks_session
 
 from tests.functional import base
+# Re-exported for the test modules.
+from tests.functional.base import (  # noqa: F401
+    MiB, NeverStarted, POLL, read_rc, REGION_ONE, REGION_TWO, REPO,
+    retry_locked, wait_for_import)
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-MAIN_CLOUD_DIR = (os.environ.get('GD_CLOUD_DIR') or
-                  os.path.join(REPO, '.cloud'))
-REGION_ONE = 'RegionOne'
-REGION_TWO = 'RegionTwo'
 REGION_FAULTY = 'RegionFaulty'
-MiB = 1024 * 1024
 STORE = 'fast'                    # RegionTwo's only store (tools/cloud)
-POLL = 0.25
 
 # What the source images carry and which of it travels (tools/cloud keeps
 # the plugin's default prefixes).
 SOURCE_PROPERTIES = {'hw_disk_bus': 'scsi', 'os_distro': 'ubuntu',
                      'foo': 'bar'}
 COPIED = ('hw_disk_bus', 'os_distro')
-
-
-def read_rc(cloud_dir, user):
-    env = {}
-    with open(os.path.join(cloud_dir, '%s.rc' % user)) as rc:
-        for line in rc:
-            if line.startswith('export '):
-                key, _, value = line[len('export '):].strip().partition('=')
-                env[key] = value.strip('\'"')
-    return env
 
 
 class Proxy:
@@ -98,12 +80,10 @@ class Proxy:
         return self._call('GET')['rules'].get(image_id, [])
 
 
-class Cloud:
-    """One tools/cloud state directory, as the tests see it."""
+class FaultCloud(base.Cloud):
+    """A :class:`base.Cloud` with its fault proxy."""
 
-    def __init__(self, cloud_dir):
-        self.dir = cloud_dir
-        self.sessions = {}
+    def __init__(self, cloud_dir=base.CLOUD_DIR):
         argv_file = os.path.join(cloud_dir, 'etc', 'faultproxy.argv')
         try:
             with open(argv_file) as f:
@@ -112,93 +92,23 @@ class Cloud:
             raise AssertionError(
                 'no fault proxy in %s (%s): run tools/cloud up'
                 % (cloud_dir, exc))
+        super().__init__(cloud_dir)
         self.proxy_port = int(argv[argv.index('--port') + 1])
         self.trap_port = int(argv[argv.index('--trap-port') + 1])
         self.proxy = Proxy(self.proxy_port)
-        conf = configparser.ConfigParser(interpolation=None, strict=False)
-        conf.read(os.path.join(cloud_dir, 'etc', 'glance2',
-                               'glance-api.conf'))
-        self.glance2_conf = conf
-        self.staging = conf.get('os_glance_staging_store',
-                                'filesystem_store_datadir')
-        self.region_two_url = conf.get('DEFAULT', 'public_endpoint')
-
-    def session(self, user='demo'):
-        if user not in self.sessions:
-            env = read_rc(self.dir, user)
-            auth = v3.Password(
-                auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-                password=env['OS_PASSWORD'],
-                project_name=env['OS_PROJECT_NAME'],
-                user_domain_name='Default', project_domain_name='Default')
-            self.sessions[user] = ks_session.Session(auth=auth)
-        return self.sessions[user]
-
-    def glance(self, region, user='demo'):
-        return glance_client.Client('2', session=self.session(user),
-                                    region_name=region, interface='public')
+        region_two = self.servers[REGION_TWO]
+        self.staging = region_two.staging
+        self.region_two_url = region_two.conf.get('DEFAULT',
+                                                  'public_endpoint')
 
     def staged(self, image_id):
         return os.path.exists(os.path.join(self.staging, image_id))
-
-    def logs(self):
-        return glob.glob(os.path.join(self.dir, 'logs', '*.log'))
-
-    def log_lines(self, service, needle):
-        with open(os.path.join(self.dir, 'logs', '%s.log' % service),
-                  errors='replace') as f:
-            return [line for line in f if needle in line]
-
-
-def retry_locked(call, *args, **kwargs):
-    """``call(*args, **kwargs)``, again after an HTTP 500: the local cloud's
-    SQLite answers "database is locked" to a write now and then when many
-    tests write at once (the write did not happen; trying again is safe)."""
-    for attempt in range(5):
-        try:
-            return call(*args, **kwargs)
-        except glance_exc.HTTPInternalServerError:
-            if attempt == 4:
-                raise
-            time.sleep(0.5 * (attempt + 1))
-
-
-class NeverStarted(AssertionError):
-    """Glance never moved the import task out of ``pending``."""
-
-
-def wait_for_import(glance, image_id, timeout=90, start_timeout=None):
-    """(image, task) once the newest import task of ``image_id`` ended and
-    the image is active or queued again with its import lock gone."""
-    started = time.monotonic()
-    seen = []
-    while True:
-        image = glance.images.get(image_id)
-        tasks = glance.images.get_associated_image_tasks(image_id)['tasks']
-        task = max(tasks, key=lambda t: t['created_at']) if tasks else None
-        state = (image['status'], task and task['status'],
-                 task and task['message'])
-        if not seen or seen[-1][1:] != state:
-            seen.append(('%.1fs' % (time.monotonic() - started),) + state)
-        if (task and task['status'] in ('success', 'failure') and
-                image['status'] in ('active', 'queued') and
-                image.get('os_glance_import_task') != task['id']):
-            return image, task
-        waited = time.monotonic() - started
-        if start_timeout and waited > start_timeout and (
-                task is None or task['status'] == 'pending'):
-            raise NeverStarted('the import of %s never started: %s'
-                               % (image_id, seen))
-        if waited > timeout:
-            raise AssertionError('the import of %s did not end within %d s:'
-                                 ' %s' % (image_id, timeout, seen))
-        time.sleep(POLL)
 
 
 class TestCase(unittest.TestCase):
     """Imports into RegionTwo from RegionFaulty of the cloud ``cloud``."""
 
-    cloud = None                  # a Cloud; set by subclasses or setUp
+    cloud = None              # a FaultCloud; set by subclasses or setUp
     # Tests on the main cloud take turns with the other functional tests
     # (base.take_lock: its SQLite fails concurrent writes now and then);
     # a test class with a cloud of its own sets None.
@@ -207,15 +117,15 @@ class TestCase(unittest.TestCase):
     def setUp(self):
         super().setUp()
         if self.cloud is None:
-            type(self).cloud = Cloud(MAIN_CLOUD_DIR)
+            type(self).cloud = FaultCloud()
         if self.cloud_lock:
             try:
                 lock = base.take_lock(self.cloud_lock)
             except TimeoutError as exc:
                 self.fail(str(exc))
             self.addCleanup(base.release_lock, lock)
-        self.r1 = self.cloud.glance(REGION_ONE)
-        self.r2 = self.cloud.glance(REGION_TWO)
+        self.r1 = self.cloud.glance('demo', REGION_ONE)
+        self.r2 = self.cloud.glance('demo', REGION_TWO)
         self.proxy = self.cloud.proxy
         self.tokens = set()
         # First in, last out: after the images are deleted.

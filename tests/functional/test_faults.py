@@ -316,7 +316,7 @@ class DeletedMidDownloadTest(fb.TestCase):
         self.assertLess(request['bytes_sent'], size)
         self.assertEqual(1, len(self.proxy.file_requests(source['id'])))
         self.assert_nothing_staged(target['id'])
-        admin = self.cloud.glance(fb.REGION_TWO, user='admin')
+        admin = self.cloud.glance('admin', fb.REGION_TWO)
         deadline = time.monotonic() + 15
         while admin.tasks.get(task_id)['status'] == 'processing':
             self.assertLess(time.monotonic(), deadline)
@@ -328,7 +328,7 @@ class DeletedMidDownloadTest(fb.TestCase):
         # Glance's own _ImportMetadata.revert, which runs after ours, fails
         # with ImageNotFound on the deleted image and that exception, not
         # ours, reaches the executor.
-        self.assertTrue(self.cloud.log_lines(
-            'glance2', 'Image %s was deleted during the download; the '
+        self.assertTrue(self.cloud.servers[fb.REGION_TWO].log_lines(
+            'Image %s was deleted during the download; the '
             'download was stopped' % target['id']))
         self.assert_nothing_staged(target['id'])

@@ -39,7 +39,7 @@ class OscCopyTest(base.TestCase):
         self.unique = uuid.uuid4().hex[:8]
         self.env = {k: v for k, v in os.environ.items()
                     if not k.startswith('OS_')}
-        self.env.update(base.read_rc('demo'))
+        self.env.update(base.read_rc(base.CLOUD_DIR, 'demo'))
         self.env.update(OS_REGION_NAME=base.REGION_ONE,
                         PYTHONWARNINGS='ignore')
 

@@ -48,6 +48,7 @@ import time
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
+from tests.functional import base
 from tests.functional import fault_base as fb
 
 CLOUD_DIR = os.path.join(fb.REPO, '.cloud-expiry')
@@ -63,7 +64,7 @@ def cloud_env(service_token):
     env = {k: v for k, v in os.environ.items() if not k.startswith('GD_')}
     env.update({k: str(v) for k, v in PORTS.items()})
     env.update(GD_CLOUD_DIR=CLOUD_DIR,
-               GD_CLOUD_VENV=os.path.join(fb.MAIN_CLOUD_DIR, 'venv'),
+               GD_CLOUD_VENV=os.path.join(base.CLOUD_DIR, 'venv'),
                GD_TOKEN_EXPIRATION=str(TOKEN_LIFETIME),
                GD_SERVICE_TOKEN='1' if service_token else '0',
                GD_TASK_POOL_THREADS='1', GD_GLANCE2_PROCESSES='1',
@@ -93,7 +94,7 @@ class TokenExpiryTest(fb.TestCase):
         cls.started = False
         tools_cloud('up', service_token=True)
         cls.started = True
-        cls.cloud = fb.Cloud(CLOUD_DIR)
+        cls.cloud = fb.FaultCloud(CLOUD_DIR)
 
     @classmethod
     def tearDownClass(cls):
