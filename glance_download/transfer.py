@@ -1,14 +1,22 @@
 """The copy loop: source stream -> staging file, in bounded chunks.
 
-Each byte is touched once: read into one chunk, hashed, written. Memory is
-one chunk whatever the image size. The loop enforces the size as it goes
-(a source that sends one byte too many is stopped before that byte is
-written), resumes after a broken connection from the last byte written,
-and checks the hash at the end.
+Each byte is touched once: read into one chunk, written, hashed. The loop
+enforces the size as it goes (a source that sends one byte too many is
+stopped before that byte is written), resumes after a broken connection
+from the last byte written, and checks the hash at the end.
+
+Hashing (sha512: about 2-3 CPU seconds per GiB) costs several times more
+than reading and writing together, so it runs in a helper thread that
+takes the chunks from a short queue while this thread reads and writes the
+next ones; hashlib releases the GIL on large buffers, so on a machine with
+two cores or more the two overlap. Memory stays bounded: the chunk being
+read, the chunks queued (``HASH_QUEUE_DEPTH``) and the one being hashed.
 """
 
 import hashlib
 import logging
+import queue
+import threading
 import time
 
 import requests
@@ -16,6 +24,9 @@ import requests
 from glance_download import errors
 
 LOG = logging.getLogger(__name__)
+
+# Chunks waiting to be hashed; the reader waits when the queue is full.
+HASH_QUEUE_DEPTH = 2
 
 # What a broken stream looks like once the response has started.
 _READ_ERRORS = (requests.exceptions.ConnectionError,
@@ -38,6 +49,53 @@ class Expected:
         self.limit = size if size is not None else limit
         self.hash_algo = hash_algo
         self.hash_value = hash_value
+
+
+class ThreadedHash:
+    """A hashlib object fed from a helper thread.
+
+    ``update`` hands the chunk over (waiting while ``depth`` chunks are
+    already queued) and returns; ``hexdigest`` waits until every chunk
+    handed over is hashed. ``close`` stops the thread; it must be called,
+    and may be called more than once. Chunks must not change once handed
+    over (``bytes`` do not).
+    """
+
+    def __init__(self, algo, depth=HASH_QUEUE_DEPTH):
+        self._hash = hashlib.new(algo)
+        self._queue = queue.Queue(maxsize=depth)
+        self._thread = None
+        self._error = None
+
+    def update(self, chunk):
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._run, name='glance-download-hash', daemon=True)
+            self._thread.start()
+        self._queue.put(chunk)
+
+    def _run(self):
+        while True:
+            chunk = self._queue.get()
+            if chunk is None:
+                return
+            if self._error is None:
+                try:
+                    self._hash.update(chunk)
+                except Exception as exc:  # re-raised by hexdigest
+                    self._error = exc
+
+    def close(self):
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def hexdigest(self):
+        self.close()
+        if self._error is not None:
+            raise self._error
+        return self._hash.hexdigest()
 
 
 class RetryPolicy:
@@ -72,29 +130,33 @@ class Transfer:
         self._hasher = self._new_hasher()
 
     def _new_hasher(self):
-        return hashlib.new(self.expected.hash_algo) \
+        return ThreadedHash(self.expected.hash_algo) \
             if self.expected.hash_value else None
 
     def run(self):
         """Return the number of bytes staged once they are all verified."""
-        attempt = 0
-        while True:
-            try:
-                self._attempt()
-                break
-            except errors.TransferInterrupted as exc:
-                attempt += 1
-                if attempt > self.retry.max_retries:
-                    raise errors.ImportFailed(
-                        '%s Gave up after %d attempts (%d of %s bytes '
-                        'received).' % (exc, attempt, self.done,
-                                        self._total_text()))
-                LOG.warning('%s Retrying (attempt %d of %d) from byte %d.',
-                            exc, attempt + 1, self.retry.max_retries + 1,
-                            self.done)
-                self.retry.wait(attempt)
-        self._verify()
-        return self.done
+        try:
+            attempt = 0
+            while True:
+                try:
+                    self._attempt()
+                    break
+                except errors.TransferInterrupted as exc:
+                    attempt += 1
+                    if attempt > self.retry.max_retries:
+                        raise errors.ImportFailed(
+                            '%s Gave up after %d attempts (%d of %s bytes '
+                            'received).' % (exc, attempt, self.done,
+                                            self._total_text()))
+                    LOG.warning('%s Retrying (attempt %d of %d) from byte '
+                                '%d.', exc, attempt + 1,
+                                self.retry.max_retries + 1, self.done)
+                    self.retry.wait(attempt)
+            self._verify()
+            return self.done
+        finally:
+            if self._hasher is not None:
+                self._hasher.close()
 
     def _total_text(self):
         size = self.expected.size
@@ -106,6 +168,8 @@ class Transfer:
             if stream.start != self.done:
                 self.restarts += 1
                 self.sink.restart()
+                if self._hasher is not None:
+                    self._hasher.close()
                 self._hasher = self._new_hasher()
                 self.done = 0
             self._check_announced(stream.total)
@@ -149,9 +213,9 @@ class Transfer:
                 '%s sent more data than expected (over %d bytes); the '
                 'import was stopped and nothing of it kept.'
                 % (self.source.label, limit))
+        self.sink.write(chunk)
         if self._hasher is not None:
             self._hasher.update(chunk)
-        self.sink.write(chunk)
         self.done = size
         self.progress(size, self.expected.size)
 

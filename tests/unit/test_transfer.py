@@ -2,6 +2,8 @@
 
 import hashlib
 import os
+import threading
+import time
 from unittest import mock
 
 from glance.common import exception as glance_exception
@@ -294,3 +296,112 @@ class TransferTest(base.TestCase):
             self.assertRaises(errors.ImportCancelled, copy.run)
         self.assertEqual(1, len(self.server.data_requests()))
         self.assertEqual(CHUNK, len(self.staged()))
+
+    # No hash thread outlives a transfer, however it ends.
+
+    def assertNoHashThread(self):
+        self.assertEqual([], _hash_threads())
+
+    def test_thread_stopped_after_success(self):
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertNoHashThread()
+
+    def test_thread_stopped_after_mismatch(self):
+        self.server.script(fakes.Flip(3))
+        self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertNoHashThread()
+
+    def test_thread_stopped_after_giving_up(self):
+        self.server.script(*[fakes.Drop(after=CHUNK + 10)] * 3)
+        self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertNoHashThread()
+
+    def test_thread_stopped_after_oversize(self):
+        self.server.script(fakes.Overflow(extra=3 * CHUNK))
+        self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertNoHashThread()
+
+    def test_thread_stopped_after_restart_from_zero(self):
+        self.server.script(fakes.Drop(after=2 * CHUNK), fakes.IgnoreRange())
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertNoHashThread()
+
+    def test_thread_stopped_after_cancel(self):
+        def cancel(done, total):
+            if done >= 2 * CHUNK:
+                raise errors.ImportCancelled('stop now')
+
+        with staging.StagingFile('img') as sink:
+            copy = transfer.Transfer(self.source(), sink, self.expected(),
+                                     CHUNK, transfer.RetryPolicy(2, 0, 0),
+                                     progress=cancel)
+            self.assertRaises(errors.ImportCancelled, copy.run)
+        self.assertNoHashThread()
+        self.assertEqual(2 * CHUNK, len(self.staged()))
+
+
+def _hash_threads():
+    return [t for t in threading.enumerate()
+            if t.name == 'glance-download-hash']
+
+
+class ThreadedHashTest(base.TestCase):
+    """Hashing runs beside reading and writing, in a helper thread."""
+
+    def test_same_digest_as_hashlib(self):
+        chunks = [os.urandom(n) for n in (1, 70000, 0, 4096, 123457)]
+        threaded = transfer.ThreadedHash('sha512')
+        for chunk in chunks:
+            threaded.update(chunk)
+        self.assertEqual(hashlib.sha512(b''.join(chunks)).hexdigest(),
+                         threaded.hexdigest())
+        self.assertEqual([], _hash_threads())
+        threaded.close()  # again: harmless
+
+    def test_no_data_starts_no_thread(self):
+        threaded = transfer.ThreadedHash('md5')
+        self.assertEqual([], _hash_threads())
+        self.assertEqual(hashlib.md5().hexdigest(), threaded.hexdigest())
+
+    def test_unknown_algorithm_fails_at_once(self):
+        self.assertRaises(ValueError, transfer.ThreadedHash, 'no-such-hash')
+
+    def test_queue_is_bounded(self):
+        # The producer waits while DEPTH chunks are queued: memory stays a
+        # few chunks whatever the image size.
+        threaded = transfer.ThreadedHash('sha512', depth=2)
+        gate = threading.Event()
+        real = threaded._hash
+        threaded._hash = mock.Mock()
+        threaded._hash.update.side_effect = lambda c: (gate.wait(5),
+                                                       real.update(c))
+        threaded._hash.hexdigest = real.hexdigest
+        fed = []
+
+        def feed():
+            for i in range(6):
+                threaded.update(b'%d' % i)
+                fed.append(i)
+
+        producer = threading.Thread(target=feed)
+        producer.start()
+        deadline = time.monotonic() + 5
+        while len(fed) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        producer.join(0.2)
+        # one chunk being hashed (blocked), two queued, the next waiting
+        self.assertEqual([0, 1, 2], fed)
+        gate.set()
+        producer.join(5)
+        self.assertEqual(list(range(6)), fed)
+        self.assertEqual(hashlib.sha512(b'012345').hexdigest(),
+                         threaded.hexdigest())
+
+    def test_error_in_thread_is_raised_by_hexdigest(self):
+        threaded = transfer.ThreadedHash('sha512')
+        threaded._hash = mock.Mock()
+        threaded._hash.update.side_effect = RuntimeError('boom')
+        threaded.update(b'x')
+        threaded.update(b'y')   # still accepted, the thread keeps draining
+        self.assertRaises(RuntimeError, threaded.hexdigest)
+        self.assertEqual([], _hash_threads())
