@@ -9,11 +9,13 @@ target, must pass the caller's URL check (Glance's import filter), whose
 approved address the connection is then pinned to.
 """
 
+import http.client as http_client
 import logging
 import re
 from urllib import parse
 
 from keystoneauth1 import exceptions as ks_exceptions
+from urllib3 import exceptions as urllib3_exceptions
 
 from glance_download import errors
 from glance_download import uri_filter
@@ -40,16 +42,60 @@ def _origin(url):
 class Stream:
     """An open response and where in the resource its body starts."""
 
-    def __init__(self, response, start, total):
+    def __init__(self, response, start, total, label, read_timeout):
         self.response = response
         self.start = start
         self.total = total
+        self.label = label
+        self.read_timeout = read_timeout
 
-    def chunks(self, size):
-        return self.response.iter_content(size)
+    def pieces(self, most):
+        """Yield the body as it arrives, at most ``most`` bytes at a time.
+
+        Each piece is what one read of the connection returned, not a
+        buffer filled up to ``most``: when the connection breaks, every
+        byte that arrived has already been handed out, so a resume starts
+        at the exact byte where the data stopped, and a slow source is
+        seen (progress, cancellation) piece by piece.
+
+        :raises TransferInterrupted: the body broke off, in plain words
+        """
+        raw = self.response.raw
+        try:
+            while True:
+                piece = raw.read1(most, decode_content=True)
+                if not piece:
+                    return
+                yield piece
+        except urllib3_exceptions.ReadTimeoutError:
+            raise errors.TransferInterrupted(
+                '%s sent no data for %s seconds (read_timeout).'
+                % (self.label, self.read_timeout))
+        except urllib3_exceptions.ProtocolError as exc:
+            if any(isinstance(arg, http_client.IncompleteRead)
+                   for arg in exc.args):
+                raise errors.TransferInterrupted(
+                    '%s closed the connection before the end of the data.'
+                    % self.label)
+            raise errors.TransferInterrupted(
+                'The connection to %s broke off (%s).'
+                % (self.label, _cause(exc)))
+        except urllib3_exceptions.HTTPError as exc:
+            raise errors.TransferInterrupted(
+                'The connection to %s broke off (%s).'
+                % (self.label, _cause(exc)))
 
     def close(self):
         self.response.close()
+
+
+def _cause(exc):
+    """The OS's words for a broken connection ("Connection reset by
+    peer"), else the exception's name."""
+    for arg in getattr(exc, 'args', ()):
+        if isinstance(arg, OSError) and arg.strerror:
+            return arg.strerror
+    return type(exc).__name__
 
 
 class HttpSource:
@@ -157,9 +203,10 @@ class HttpSource:
                     % (self.label, response.headers.get('Content-Range')))
             total = match.group(3)
             return Stream(response, offset,
-                          int(total) if total != '*' else None)
+                          int(total) if total != '*' else None,
+                          self.label, self.timeouts[1])
         if offset:
             LOG.warning('%s does not support resuming (HTTP %d to a Range '
                         'request): starting again from the first byte',
                         self.label, code)
-        return Stream(response, 0, length)
+        return Stream(response, 0, length, self.label, self.timeouts[1])

@@ -1,16 +1,17 @@
-"""The copy loop: source stream -> staging file, in bounded chunks.
+"""The copy loop: source stream -> staging file, in bounded pieces.
 
-Each byte is touched once: read into one chunk, written, hashed. The loop
-enforces the size as it goes (a source that sends one byte too many is
-stopped before that byte is written), resumes after a broken connection
-from the last byte written, and checks the hash at the end.
+Each byte is touched once: read (as much as the connection has, at most
+``chunk_size``), written, hashed. The loop enforces the size as it goes (a
+source that sends one byte too many is stopped before that byte is
+written), resumes after a broken connection from the exact byte where the
+data stopped, and checks the hash at the end.
 
 Hashing (sha512: about 2-3 CPU seconds per GiB) costs several times more
 than reading and writing together, so it runs in a helper thread that
 takes the chunks from a short queue while this thread reads and writes the
 next ones; hashlib releases the GIL on large buffers, so on a machine with
-two cores or more the two overlap. Memory stays bounded: the chunk being
-read, the chunks queued (``HASH_QUEUE_DEPTH``) and the one being hashed.
+two cores or more the two overlap. Memory stays bounded: the piece being
+read, the pieces queued (``HASH_QUEUE_DEPTH``) and the one being hashed.
 """
 
 import hashlib
@@ -19,20 +20,12 @@ import queue
 import threading
 import time
 
-import requests
-
 from glance_download import errors
 
 LOG = logging.getLogger(__name__)
 
 # Chunks waiting to be hashed; the reader waits when the queue is full.
 HASH_QUEUE_DEPTH = 2
-
-# What a broken stream looks like once the response has started.
-_READ_ERRORS = (requests.exceptions.ConnectionError,
-                requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.Timeout)
-
 
 class Expected:
     """What the data must look like.
@@ -173,13 +166,8 @@ class Transfer:
                 self._hasher = self._new_hasher()
                 self.done = 0
             self._check_announced(stream.total)
-            try:
-                for chunk in stream.chunks(self.chunk_size):
-                    self._accept(chunk)
-            except _READ_ERRORS as exc:
-                raise errors.TransferInterrupted(
-                    'The transfer from %s broke off: %s.'
-                    % (self.source.label, type(exc).__name__))
+            for piece in stream.pieces(self.chunk_size):
+                self._accept(piece)
         finally:
             stream.close()
         if self.expected.size is not None and self.done < self.expected.size:

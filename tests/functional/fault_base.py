@@ -300,17 +300,18 @@ class TestCase(unittest.TestCase):
                                      'a token (%d characters of it) is in '
                                      '%s' % (len(needle), path))
 
-    def assert_resumed(self, requests, size):
-        """Several GETs of /file, a later one with a Range from a byte past
-        0, and all of them together sent less than twice the image."""
+    def assert_resumed_exactly(self, requests, size):
+        """Each GET of /file after the first asked for (Range) and got (206)
+        the data from the exact byte where the ones before had stopped;
+        with ``size``, the image was sent exactly once in all."""
         self.assertGreaterEqual(len(requests), 2, requests)
-        ranges = [r['range'] for r in requests[1:] if r['range']]
-        self.assertTrue(ranges, 'no Range request after the first: %s'
-                        % requests)
-        offset = int(ranges[0].split('=')[1].split('-')[0])
-        self.assertGreater(offset, 0)
-        self.assertEqual(206, [r for r in requests
-                               if r['range']][0]['status'])
-        total = sum(r['bytes_sent'] for r in requests)
-        self.assertLess(total, 2 * size, requests)
-        return offset, total
+        self.assertIsNone(requests[0]['range'], requests)
+        received = 0
+        for request in requests:
+            if received:
+                self.assertEqual(('bytes=%d-' % received, 206),
+                                 (request['range'], request['status']),
+                                 requests)
+            received += request['bytes_sent']
+        if size is not None:
+            self.assertEqual(size, received, requests)

@@ -17,6 +17,8 @@ import copy
 import hashlib
 import http.server
 import json
+import socket
+import struct
 import threading
 import uuid
 
@@ -38,6 +40,15 @@ class Normal:
 
 class Drop:
     """Announce the full length, send ``after`` bytes, close the socket."""
+
+    def __init__(self, after):
+        self.after = after
+
+
+class Reset:
+    """Announce the full length, send ``after`` bytes, then reset the
+    connection (RST, not a clean close), as a crashed peer or a middlebox
+    does."""
 
     def __init__(self, after):
         self.after = after
@@ -321,6 +332,18 @@ class FakeGlanceServer(fixtures.Fixture):
         if isinstance(how, Stall):
             handler.write(body[:how.after])
             self.stop_event.wait(how.seconds)
+            return None
+        if isinstance(how, Reset):
+            handler.write(body[:how.after])
+            handler.wfile.flush()
+            # A moment for the client to read what was sent (well within
+            # the tests' 0.2 s read timeout): the reset is what it meets
+            # next, not a race with the data in flight.
+            self.stop_event.wait(0.05)
+            handler.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER,
+                struct.pack('ii', 1, 0))
+            handler.connection.close()
             return None
         handler.write(body)
         return None

@@ -101,7 +101,8 @@ class DownloadTaskTest(base.TestCase):
         self.assertEqual('Downloaded 0 of 1 MiB from RegionOne', messages[0])
         self.assertEqual('Downloaded 1 of 1 MiB from RegionOne',
                          messages[-1])
-        self.assertEqual(self.size // (64 * 1024) + 1, len(messages))
+        # One message per piece read (at most a 64 KiB chunk each).
+        self.assertGreaterEqual(len(messages), self.size // (64 * 1024) + 1)
 
     def test_hash_mismatch(self):
         self.server.script(fakes.Flip(12345))
@@ -134,8 +135,9 @@ class DownloadTaskTest(base.TestCase):
 
     def test_short_body_after_retries(self):
         self.server.script(*[fakes.Drop(after=1000)] * 3)
-        self.assert_fails(self.task(), 'broke off', 'Gave up after 3 '
-                          'attempts (0 of %d bytes received)' % self.size)
+        self.assert_fails(self.task(), 'closed the connection before the '
+                          'end of the data', 'Gave up after 3 attempts '
+                          '(3000 of %d bytes received)' % self.size)
         self.assertEqual(3, len(self.server.data_requests()))
 
     def test_resumes_within_the_task(self):
@@ -144,7 +146,7 @@ class DownloadTaskTest(base.TestCase):
         self.task().execute()
         with open(self.staged_file(), 'rb') as f:
             self.assertEqual(self.data, f.read())
-        self.assertEqual([None, 'bytes=262144-', 'bytes=458752-'],
+        self.assertEqual([None, 'bytes=300000-', 'bytes=500000-'],
                          [h.get('range')
                           for h in self.server.data_requests()])
 
@@ -283,7 +285,7 @@ class WebDownloadTaskTest(base.TestCase):
         self.server.script(fakes.Drop(after=70000))
         self.task().execute()
         self.assertEqual(self.data, self.staged())
-        self.assertEqual('bytes=65536-', self.server.requests_to(
+        self.assertEqual('bytes=70000-', self.server.requests_to(
             '/cirros.img')[1]['range'])
 
     def test_url_refused_by_import_filter(self):

@@ -89,7 +89,7 @@ class NoTokenInLogsTest(base.TestCase):
                       self.logs.output)
         (received,) = self.other.data_requests()
         self.assertNotIn('x-auth-token', received)
-        self.assertEqual('bytes=65536-',
+        self.assertEqual('bytes=70000-',
                          self.server.data_requests()[1]['range'])
         self.assert_no_token()
 

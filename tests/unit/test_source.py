@@ -42,7 +42,7 @@ class SourceTest(base.TestCase):
     def read(self, src, offset=0):
         stream = src.open(offset)
         try:
-            return stream, b''.join(stream.chunks(4096))
+            return stream, b''.join(stream.pieces(4096))
         finally:
             stream.close()
 
