@@ -53,11 +53,14 @@ transfer_opts = [
         min=64 * 1024,
         max=64 * 1024 * 1024,
         help="""
-Size in bytes of each read from the source and write to the staging area.
+Most bytes taken from the source in one read and written to the staging
+area in one write.
 
-Larger chunks cost less CPU per GiB; memory used by one import is about one
-chunk, whatever the image size. The default (4 MiB) is a good fit for
-networks from 1 to 25 Gbit/s.
+A read takes what has arrived, up to this size, so a broken connection loses
+nothing that arrived: the retry resumes at the exact byte. Memory used by
+one import is at most about four times this size (the piece being read and
+the pieces waiting to be hashed), whatever the image size. The default
+(4 MiB) is a good fit for networks from 1 to 25 Gbit/s.
 """),
     cfg.FloatOpt(
         'connect_timeout',
@@ -82,8 +85,9 @@ sending would hold the import, and its image lock, for ever.
         default=5,
         min=0,
         help="""
-How many times one import reconnects after a dropped connection, a timeout
-or a 5xx answer from the source before it gives up. When the source honours
+How many times one import retries after a dropped connection, a timeout or
+a 5xx answer from the source (when reading the source image record or its
+data) before it gives up. When the source honours
 HTTP Range requests (Glance does for most stores), each retry resumes where
 the previous attempt stopped; otherwise it starts again from the first byte.
 """),

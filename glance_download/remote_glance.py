@@ -22,6 +22,9 @@ from glance_download import uri_filter
 
 LOG = logging.getLogger(__name__)
 
+# Answers of a Glance (or its proxy) that is briefly unavailable.
+_RETRIABLE = [500, 502, 503, 504]
+
 
 class RemoteImage:
     """The image ``image_id`` of ``region``, as the caller may see it."""
@@ -57,11 +60,19 @@ class RemoteImage:
         would refuse (one that expired while the import waited to start) is
         found here and named, instead of Glance's "Internal Error".
         """
+        retry = self.conf.glance_download
         try:
+            # A source Glance that is restarting (refused connection, 503
+            # from its load balancer) gets the same retries as the data.
             response = self.session.get(
                 self.image_url, redirect=False, raise_exc=False,
                 timeout=self._timeouts, auth=self._user_auth,
-                headers={'Accept': 'application/json'})
+                headers={'Accept': 'application/json'},
+                connect_retries=retry.max_retries,
+                connect_retry_delay=retry.retry_delay,
+                status_code_retries=retry.max_retries,
+                retriable_status_codes=_RETRIABLE,
+                status_code_retry_delay=retry.retry_delay)
         except ks_exceptions.ConnectionError as exc:
             raise errors.ImportFailed(
                 'Could not reach the image API of region %s: %s'

@@ -103,17 +103,37 @@ class RemoteImageTest(base.TestCase):
         self.assertIn('Image nope was not found in region regionone',
                       str(exc))
 
+    def retries(self, count):
+        self.config(group=opts.TRANSFER_GROUP, max_retries=count,
+                    retry_delay=0.0)
+
+    def test_server_error_is_retried(self):
+        self.retries(2)
+        self.server.script_record(fakes.Status(503), fakes.Status(502))
+        self.assertEqual(self.image['id'], self.remote().describe()['id'])
+        self.assertEqual(3, len(self.server.requests_to(self.image['id'])))
+
     def test_server_error(self):
-        self.server.script_record(fakes.Status(503))
+        self.retries(2)
+        self.server.script_record(*[fakes.Status(503)] * 3)
         exc = self.assertRaises(errors.ImportFailed, self.remote().describe)
         self.assertEqual('The image API of region regionone answered HTTP '
                          '503 for image %s.' % self.image['id'], str(exc))
+        self.assertEqual(3, len(self.server.requests_to(self.image['id'])))
+
+    def test_client_error_is_not_retried(self):
+        self.retries(2)
+        self.server.script_record(fakes.Status(403))
+        self.assertRaises(errors.ImportFailed, self.remote().describe)
+        self.assertEqual(1, len(self.server.requests_to(self.image['id'])))
 
     def test_unreachable(self):
-        self.server.script_record(fakes.Stall(seconds=0.5))
+        self.retries(1)
+        self.server.script_record(*[fakes.Stall(seconds=0.5)] * 2)
         exc = self.assertRaises(errors.ImportFailed, self.remote().describe)
         self.assertIn('Could not reach the image API of region regionone',
                       str(exc))
+        self.assertEqual(2, len(self.server.requests_to(self.image['id'])))
 
     def test_not_active(self):
         image = self.server.add_image(b'', status='queued', size=None)
