@@ -49,7 +49,7 @@ example ``extra_properties_prefixes = [hw_,trait:,os_distro,img_signature]``
 transfer_opts = [
     cfg.IntOpt(
         'chunk_size',
-        default=4 * 1024 * 1024,
+        default=1024 * 1024,
         min=64 * 1024,
         max=64 * 1024 * 1024,
         help="""
@@ -57,10 +57,11 @@ Most bytes taken from the source in one read and written to the staging
 area in one write.
 
 A read takes what has arrived, up to this size, so a broken connection loses
-nothing that arrived: the retry resumes at the exact byte. Memory used by
-one import is at most about four times this size (the piece being read and
-the pieces waiting to be hashed), whatever the image size. The default
-(4 MiB) is a good fit for networks from 1 to 25 Gbit/s.
+nothing that arrived: the retry resumes at the exact byte. Each read sets
+aside a buffer of this size, so memory grows with it (measured: about 5 MiB
+per import at 1 MiB, 24 MiB at 4 MiB) while the CPU cost per GiB is the same
+from 1 MiB up and grows below 512 KiB. Memory does not grow with the image
+size.
 """),
     cfg.FloatOpt(
         'connect_timeout',

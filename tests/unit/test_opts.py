@@ -63,7 +63,7 @@ class OptsTest(testtools.TestCase):
                          conf.glance_download_properties
                          .extra_properties_prefixes)
         settings = conf[opts.TRANSFER_GROUP]
-        self.assertEqual(4 * 1024 * 1024, settings.chunk_size)
+        self.assertEqual(1024 * 1024, settings.chunk_size)
         self.assertEqual(5, settings.max_retries)
         self.assertTrue(settings.verify_checksum)
         self.assertFalse(conf[opts.SERVICE_USER_GROUP]
