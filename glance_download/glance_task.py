@@ -44,8 +44,8 @@ class Progress:
             message = 'Downloaded %d of %d MiB from %s' % (
                 done // units.Mi, total // units.Mi, self.label)
         else:
-            message = 'Downloaded %d MiB from %s' % (done // units.Mi,
-                                                      self.label)
+            message = 'Downloaded %d MiB from %s' % (
+                done // units.Mi, self.label)
         self._save(message)
 
     def _check_image(self):

@@ -27,6 +27,7 @@ LOG = logging.getLogger(__name__)
 # Chunks waiting to be hashed; the reader waits when the queue is full.
 HASH_QUEUE_DEPTH = 2
 
+
 class Expected:
     """What the data must look like.
 

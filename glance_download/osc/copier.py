@@ -212,7 +212,7 @@ class Copier:
                                'left: %s' % ', '.join(
                                    '%s in %s' % k for k, _r in left))
 
-    # -- one job ----------------------------------------------------------------
+    # -- one job ------------------------------------------------------------
 
     def _result(self, source, region, **fields):
         return logic.Result(image=source.get('name') or source['id'],

@@ -1,4 +1,5 @@
-"""``openstack image copy``: copy images to other regions with glance-download."""
+"""``openstack image copy``: copy images to other regions with
+glance-download."""
 
 import argparse
 import logging

@@ -26,7 +26,7 @@ ORIGIN_PROPERTIES = (ORIGIN_REGION, ORIGIN_ID, ORIGIN_HASH)
 METHOD = 'glance-download'
 
 # Output statuses, one per (image, region) row.
-COPIED = 'copied'           # copied (or an earlier import followed) and verified
+COPIED = 'copied'           # copied (or followed an import), and verified
 EXISTS = 'exists'           # an active, verified copy was already there
 STARTED = 'started'         # --no-wait: the import was started
 FAILED = 'failed'
@@ -39,13 +39,16 @@ WOULD_FOLLOW = 'would-follow'
 COLUMNS = ('Image', 'Source ID', 'Region', 'Target ID', 'Status', 'Seconds',
            'MiB/s', 'Verified', 'Message')
 
-# What to do in a target region (see decide()).
-CREATE = 'create'       # no copy yet: create one and import
-RETRY = 'retry'         # a queued left-over (earlier run failed or never
-                        # started its import): import into it again
-REPLACE = 'replace'     # a left-over in a state an import cannot use:
-                        # delete it, then create
-FOLLOW = 'follow'       # an import into a copy is under way: follow it
+# What to do in a target region (see decide()):
+# CREATE   no copy yet: create one and import;
+# RETRY    a queued left-over (an earlier run failed or never started its
+#          import): import into it again;
+# REPLACE  a left-over in a state an import cannot use: delete it, create;
+# FOLLOW   an import into a copy is under way: follow it.
+CREATE = 'create'
+RETRY = 'retry'
+REPLACE = 'replace'
+FOLLOW = 'follow'
 PRESENT = 'present'     # an active copy with the source's data
 CONFLICT = 'conflict'   # an active copy whose data differs: touch nothing
 

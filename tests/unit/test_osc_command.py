@@ -67,7 +67,8 @@ class PluginTest(testtools.TestCase):
             'import sys\n'
             'import glance_download.osc.copy, glance_download.osc.plugin\n'
             'bad = [m for m in sys.modules if m == "glance" or '
-            'm.startswith(("glance.", "taskflow", "glance_store")) or (m.startswith("glance_download.") and '
+            'm.startswith(("glance.", "taskflow", "glance_store")) or '
+            '(m.startswith("glance_download.") and '
             'not m.startswith("glance_download.osc"))]\n'
             'print(sorted(bad))\n')
         out = subprocess.run([sys.executable, '-c', code], cwd=REPO,
