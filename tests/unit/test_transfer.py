@@ -44,14 +44,15 @@ class TransferTest(base.TestCase):
         return transfer.Expected(**values)
 
     def run_transfer(self, expected=None, max_retries=2, url=None,
-                     image_id='img'):
+                     image_id='img', progress=None):
         expected = expected or self.expected()
         self.copy = None
         with staging.StagingFile(image_id) as sink:
             self.copy = transfer.Transfer(
                 self.source(url), sink, expected, CHUNK,
                 transfer.RetryPolicy(max_retries, 0, 0),
-                progress=lambda done, total: self.calls.append((done, total)))
+                progress=progress or (
+                    lambda done, total: self.calls.append((done, total))))
             return self.copy.run()
 
     def staged(self, image_id='img'):
@@ -314,11 +315,8 @@ class TransferTest(base.TestCase):
         def cancel(done, total):
             raise errors.ImportCancelled('stop now')
 
-        with staging.StagingFile('img') as sink:
-            copy = transfer.Transfer(self.source(), sink, self.expected(),
-                                     CHUNK, transfer.RetryPolicy(2, 0, 0),
-                                     progress=cancel)
-            self.assertRaises(errors.ImportCancelled, copy.run)
+        self.assertRaises(errors.ImportCancelled, self.run_transfer,
+                          progress=cancel)
         self.assertEqual(1, len(self.server.data_requests()))
         # Stopped after the first piece (at most one chunk).
         self.assertGreater(len(self.staged()), 0)
@@ -358,11 +356,8 @@ class TransferTest(base.TestCase):
             if done >= 2 * CHUNK:
                 raise errors.ImportCancelled('stop now')
 
-        with staging.StagingFile('img') as sink:
-            copy = transfer.Transfer(self.source(), sink, self.expected(),
-                                     CHUNK, transfer.RetryPolicy(2, 0, 0),
-                                     progress=cancel)
-            self.assertRaises(errors.ImportCancelled, copy.run)
+        self.assertRaises(errors.ImportCancelled, self.run_transfer,
+                          progress=cancel)
         self.assertNoHashThread()
         # Stopped at the first piece that reached 2 chunks: nothing more.
         self.assertGreaterEqual(len(self.staged()), 2 * CHUNK)
