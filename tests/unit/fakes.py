@@ -85,6 +85,14 @@ class NoLength:
     """No Content-Length, the exact image bytes, then close."""
 
 
+class Chunked:
+    """HTTP/1.1 ``Transfer-Encoding: chunked``, in chunks of ``size``
+    bytes, as servers that stream without knowing the length send it."""
+
+    def __init__(self, size=10000):
+        self.size = size
+
+
 class Truncate:
     """No Content-Length, only ``after`` bytes, then a clean close."""
 
@@ -290,6 +298,20 @@ class FakeGlanceServer(fixtures.Fixture):
             return handler.send_body(404, b'not found')
         return self._serve_data(handler, headers, image['data'])
 
+    @staticmethod
+    def _send_chunked(handler, body, size, ctype):
+        handler.protocol_version = 'HTTP/1.1'
+        handler.send_response(200)
+        handler.send_header(*ctype)
+        handler.send_header('Transfer-Encoding', 'chunked')
+        handler.send_header('Connection', 'close')
+        handler.end_headers()
+        for i in range(0, len(body), size):
+            piece = body[i:i + size]
+            handler.server.owner._count(len(piece))
+            handler.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
+        handler.wfile.write(b'0\r\n\r\n')
+
     def _serve_data(self, handler, headers, data,
                     content_type='application/octet-stream'):
         how = self._next()
@@ -316,6 +338,8 @@ class FakeGlanceServer(fixtures.Fixture):
         if isinstance(how, (Announce, Overflow)):
             body = body + b'\0' * how.extra
 
+        if isinstance(how, Chunked):
+            return self._send_chunked(handler, body, how.size, ctype)
         handler.send_response(206 if start else 200)
         handler.send_header(*ctype)
         if start:

@@ -265,6 +265,18 @@ class TransferTest(base.TestCase):
         self.assertIsNone(expected.size)
         self.assertEqual((SIZE, None), self.calls[-1])
 
+    def test_chunked_body(self):
+        self.server.script(fakes.Chunked(size=7777))
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+
+    def test_chunked_body_of_unknown_size(self):
+        expected = transfer.Expected(limit=10 * SIZE)
+        self.server.script(fakes.Chunked())
+        self.assertEqual(SIZE, self.run_transfer(expected))
+        self.assertEqual(self.data, self.staged())
+        self.assertEqual((SIZE, None), self.calls[-1])
+
     def test_unknown_size_announced_over_limit(self):
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
                                 transfer.Expected(limit=SIZE - 1))
