@@ -88,9 +88,9 @@ sending would hold the import, and its image lock, for ever.
         help="""
 How many times one import retries after a dropped connection, a timeout or
 a 5xx answer from the source (when reading the source image record or its
-data) before it gives up. When the source honours
-HTTP Range requests (Glance does for most stores), each retry resumes where
-the previous attempt stopped; otherwise it starts again from the first byte.
+data) before it gives up. When the source honours HTTP Range requests
+(Glance does for most stores), each retry resumes where the previous attempt
+stopped; otherwise it starts again from the first byte.
 """),
     cfg.FloatOpt(
         'retry_delay',

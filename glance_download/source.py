@@ -71,16 +71,13 @@ class Stream:
             raise errors.TransferInterrupted(
                 '%s sent no data for %s seconds (read_timeout).'
                 % (self.label, self.read_timeout))
-        except urllib3_exceptions.ProtocolError as exc:
+        except urllib3_exceptions.HTTPError as exc:
+            # ProtocolError (reset, short body), SSLError, DecodeError.
             if any(isinstance(arg, http_client.IncompleteRead)
                    for arg in exc.args):
                 raise errors.TransferInterrupted(
                     '%s closed the connection before the end of the data.'
                     % self.label)
-            raise errors.TransferInterrupted(
-                'The connection to %s broke off (%s).'
-                % (self.label, _cause(exc)))
-        except urllib3_exceptions.HTTPError as exc:
             raise errors.TransferInterrupted(
                 'The connection to %s broke off (%s).'
                 % (self.label, _cause(exc)))
