@@ -6,6 +6,7 @@ import socket
 
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import token_endpoint
+from urllib3 import exceptions as urllib3_exceptions
 
 from glance_download import errors
 from glance_download import opts
@@ -219,3 +220,17 @@ class SourceTest(base.TestCase):
             'close': lambda self: None})()
         stream = self.source()._stream(response, 10)
         self.assertEqual((10, None), (stream.start, stream.total))
+
+
+class CauseTest(base.TestCase):
+    """How a broken read is named in the task message."""
+
+    def test_the_systems_words_when_there_are_some(self):
+        exc = urllib3_exceptions.ProtocolError(
+            'Connection broken', ConnectionResetError(104, 'Connection '
+                                                      'reset by peer'))
+        self.assertEqual('Connection reset by peer', source._cause(exc))
+
+    def test_else_the_kind_of_error(self):
+        exc = urllib3_exceptions.DecodeError('bad gzip')
+        self.assertEqual('DecodeError', source._cause(exc))
