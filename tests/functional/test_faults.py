@@ -28,13 +28,31 @@ SIZE = 12 * fb.MiB + 12345
 ATTEMPTS = 4                      # max_retries = 3
 
 
-class ProxyPassThroughTest(fb.TestCase):
+class FaultTest(fb.TestCase):
+    """An import of a new SIZE-byte source through the proxy, with the
+    misbehaviours ``rules`` queued for its data."""
+
+    def copied(self, *rules):
+        """It ends active with the source's data: (source, the proxy's
+        record of each GET of /file)."""
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(source, *rules)
+        self.assert_active_copy(source, sha512, image, task)
+        return source, self.proxy.file_requests(source['id'])
+
+    def refused(self, rules, *words):
+        """It fails, says ``words`` and changes nothing: (source, task,
+        the proxy's record of each GET of /file)."""
+        source, sha512 = self.make_source(SIZE)
+        target, image, task = self.import_through_proxy(source, *rules)
+        self.assert_failed_and_restored(target, image, task, *words)
+        return source, task, self.proxy.file_requests(source['id'])
+
+
+class ProxyPassThroughTest(FaultTest):
 
     def test_import_through_the_proxy_unharmed(self):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(source)
-        self.assert_active_copy(source, sha512, image, task)
-        requests = self.proxy.file_requests(source['id'])
+        source, requests = self.copied()
         self.assertEqual(1, len(requests), requests)
         self.assertEqual(('pass', 200, SIZE, 'complete', True),
                          (requests[0]['mode'], requests[0]['status'],
@@ -45,15 +63,12 @@ class ProxyPassThroughTest(fb.TestCase):
             len(self.proxy.log(source['id'], kind='image')), 2)
 
 
-class DropTest(fb.TestCase):
+class DropTest(FaultTest):
     """The connection is reset (RST) part-way through the body."""
 
     def drop(self, at, count=1):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'drop', 'at': at, 'count': count})
-        self.assert_active_copy(source, sha512, image, task)
-        requests = self.proxy.file_requests(source['id'])
+        _source, requests = self.copied(
+            {'mode': 'drop', 'at': at, 'count': count})
         self.assertEqual(['dropped'] * count + ['complete'],
                          [r['end'] for r in requests])
         self.assert_resumed_exactly(requests, SIZE)
@@ -76,15 +91,11 @@ class DropTest(fb.TestCase):
         self.assertEqual(ATTEMPTS, len(requests))
 
 
-class StallTest(fb.TestCase):
+class StallTest(FaultTest):
     """The source stops sending and keeps the connection open."""
 
     def test_stall_mid_body(self):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'stall', 'at': 50})
-        self.assert_active_copy(source, sha512, image, task)
-        requests = self.proxy.file_requests(source['id'])
+        _source, requests = self.copied({'mode': 'stall', 'at': 50})
         self.assert_resumed_exactly(requests, SIZE)
         # The plugin gave up on the stalled connection after its
         # read_timeout (3 s), not after the proxy's 120 s.
@@ -95,25 +106,17 @@ class StallTest(fb.TestCase):
         self.assertLess(waited, 10)
 
     def test_stall_before_the_headers(self):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'stall_headers'})
-        self.assert_active_copy(source, sha512, image, task)
-        requests = self.proxy.file_requests(source['id'])
+        _source, requests = self.copied({'mode': 'stall_headers'})
         self.assertEqual(['client-closed', 'complete'],
                          [r['end'] for r in requests])
         self.assertLess(requests[0]['end_time'] - requests[0]['time'], 10)
 
 
-class ShortBodyTest(fb.TestCase):
+class ShortBodyTest(FaultTest):
     """The source closes cleanly (FIN) before the announced length."""
 
     def test_closed_early_once(self):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'short', 'at': 50})
-        self.assert_active_copy(source, sha512, image, task)
-        requests = self.proxy.file_requests(source['id'])
+        source, requests = self.copied({'mode': 'short', 'at': 50})
         self.assert_resumed_exactly(requests, SIZE)
         self.assertTrue(self.cloud.servers[fb.REGION_TWO].log_lines(
             source['id'], 'closed the connection before the end of the '
@@ -121,14 +124,10 @@ class ShortBodyTest(fb.TestCase):
             % (ATTEMPTS, requests[0]['bytes_sent'])))
 
     def test_closed_early_every_time(self):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'short', 'at': 50, 'count': 20})
-        self.assert_failed_and_restored(
-            target, image, task, 'RegionFaulty',
+        _source, task, requests = self.refused(
+            [{'mode': 'short', 'at': 50, 'count': 20}], 'RegionFaulty',
             'closed the connection before the end of the data',
             'gave up after %d attempts' % ATTEMPTS)
-        requests = self.proxy.file_requests(source['id'])
         self.assertEqual(ATTEMPTS, len(requests))
         # Each attempt resumed where the one before had stopped.
         self.assert_resumed_exactly(requests, None)
@@ -137,47 +136,33 @@ class ShortBodyTest(fb.TestCase):
                       task['message'])
 
 
-class BadDataTest(fb.TestCase):
+class BadDataTest(FaultTest):
     """Data that must never become an active image."""
 
     def test_flipped_byte(self):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'flip', 'at': 50})
-        self.assert_failed_and_restored(
-            target, image, task, 'does not match the source image',
+        _source, _task, requests = self.refused(
+            [{'mode': 'flip', 'at': 50}], 'does not match the source image',
             'sha512', 'discarded')
-        self.assertEqual(1, len(self.proxy.file_requests(source['id'])))
+        self.assertEqual(1, len(requests))
 
     def test_more_bytes_than_the_image_size(self):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'oversize', 'extra': fb.MiB})
-        self.assert_failed_and_restored(
-            target, image, task, 'sent more data than expected',
-            'over %d bytes' % SIZE)
+        self.refused([{'mode': 'oversize', 'extra': fb.MiB}],
+                     'sent more data than expected', 'over %d bytes' % SIZE)
 
     def test_larger_content_length_announced(self):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'oversize', 'extra': fb.MiB,
-                     'announce': True})
-        self.assert_failed_and_restored(
-            target, image, task,
-            'announced %d bytes but the image has %d' % (SIZE + fb.MiB,
-                                                         SIZE))
+        self.refused([{'mode': 'oversize', 'extra': fb.MiB,
+                       'announce': True}],
+                     'announced %d bytes but the image has %d'
+                     % (SIZE + fb.MiB, SIZE))
 
 
-class RangeIgnoredTest(fb.TestCase):
+class RangeIgnoredTest(FaultTest):
 
     def test_source_ignores_range(self):
         """After a drop the resume asks for a Range and gets the whole
         image (200): the plugin starts over and still ends right."""
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'drop', 'at': 50}, {'mode': 'ignore_range'})
-        self.assert_active_copy(source, sha512, image, task)
-        requests = self.proxy.file_requests(source['id'])
+        _source, requests = self.copied({'mode': 'drop', 'at': 50},
+                                        {'mode': 'ignore_range'})
         self.assertEqual(2, len(requests))
         self.assertIsNotNone(requests[1]['range'])
         self.assertEqual((200, SIZE, 'complete'),
@@ -185,42 +170,35 @@ class RangeIgnoredTest(fb.TestCase):
                           requests[1]['end']))
 
 
-class HttpErrorTest(fb.TestCase):
+class HttpErrorTest(FaultTest):
 
-    def refused(self, status, *words):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'status', 'status': status, 'count': 20})
-        self.assert_failed_and_restored(target, image, task,
-                                        'HTTP %d' % status, *words)
-        return self.proxy.file_requests(source['id'])
+    def answered(self, status, *words):
+        return self.refused(
+            [{'mode': 'status', 'status': status, 'count': 20}],
+            'HTTP %d' % status, *words)[2]
 
     def test_401(self):
-        requests = self.refused(401, 'credentials were not accepted',
-                                'expired token',
-                                'glance_download_service_user')
+        requests = self.answered(401, 'credentials were not accepted',
+                                 'expired token',
+                                 'glance_download_service_user')
         self.assertEqual(1, len(requests))      # not retried
 
     def test_403(self):
-        requests = self.refused(403, 'forbidden')
+        requests = self.answered(403, 'forbidden')
         self.assertEqual(1, len(requests))
 
     def test_404(self):
-        requests = self.refused(404, 'not found')
+        requests = self.answered(404, 'not found')
         self.assertEqual(1, len(requests))
 
     def test_503_every_time(self):
-        requests = self.refused(503, 'gave up after %d attempts'
-                                % ATTEMPTS)
+        requests = self.answered(503, 'gave up after %d attempts'
+                                 % ATTEMPTS)
         self.assertEqual(ATTEMPTS, len(requests))
 
     def retried(self, status):
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'status', 'status': status,
-                     'count': ATTEMPTS - 2})
-        self.assert_active_copy(source, sha512, image, task)
-        requests = self.proxy.file_requests(source['id'])
+        _source, requests = self.copied(
+            {'mode': 'status', 'status': status, 'count': ATTEMPTS - 2})
         self.assertEqual([status] * (ATTEMPTS - 2) + [200],
                          [r['status'] for r in requests])
 
@@ -231,16 +209,12 @@ class HttpErrorTest(fb.TestCase):
         self.retried(503)
 
 
-class RedirectTest(fb.TestCase):
+class RedirectTest(FaultTest):
 
     def test_redirect_to_another_port(self):
         """The plugin follows a 302 to another origin (the trap port) but
         sends it neither the user's nor a service token."""
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'redirect'})
-        self.assert_active_copy(source, sha512, image, task)
-        proxied = self.proxy.file_requests(source['id'])
+        source, proxied = self.copied({'mode': 'redirect'})
         self.assertEqual([302], [r['status'] for r in proxied])
         self.assertTrue(proxied[0]['auth_token'])
         trapped = self.proxy.file_requests(source['id'], server='trap')
@@ -254,12 +228,9 @@ class RedirectTest(fb.TestCase):
 
     def test_redirect_refused_by_the_import_filter(self):
         port = max(self.cloud.proxy_port, self.cloud.trap_port) + 1
-        source, sha512 = self.make_source(SIZE)
-        target, image, task = self.import_through_proxy(
-            source, {'mode': 'redirect', 'port': port})
-        self.assert_failed_and_restored(target, image, task,
-                                        'import_filtering_opts',
-                                        str(port))
+        source, _task, _requests = self.refused(
+            [{'mode': 'redirect', 'port': port}], 'import_filtering_opts',
+            str(port))
         self.assertEqual([], self.proxy.file_requests(source['id'],
                                                       server='trap'))
 
