@@ -69,15 +69,33 @@ class Progress:
         LOG.debug('Task %s: %s', self.task_id, message)
 
 
-def fail_now(task_repo, task_id, message):
-    """Mark the task failed with ``message`` before its flow even runs.
+def fail_before_start(action_wrapper, stores, task_repo, task_id, message):
+    """Fail an import whose flow is being built, before any step runs.
 
     For glance-download, Glance runs its own metadata step before any task
-    of ours, and a failure there (unknown region, missing remote image, ...)
-    would only ever say "Task failed due to Internal Error". When our check
-    at flow-build time already knows the import cannot succeed, we record
-    the real reason; Glance's executor leaves an already failed task alone.
+    of ours, and a failure there (unknown region, missing remote image,
+    ...) would only ever say "Task failed due to Internal Error" (and leave
+    the image's importing stores set). When our check at flow-build time
+    already knows the import cannot succeed, we end it the way Glance's own
+    quota check does at that point: the image back to ``queued`` (nothing
+    else has changed yet) with its stores listed as failed, the import lock
+    dropped, and only then the task failed with the reason, so whoever sees
+    the task failed finds the image already restored. Glance's first step
+    (``_ImageLock``) then finds the lock gone and stops the flow; its
+    executor leaves an already failed task alone.
     """
+    with action_wrapper as action:
+        action.remove_importing_stores(stores)
+        action.add_failed_stores(stores)
+        if action.image_status == 'importing':
+            action.set_image_attribute(status='queued')
+    action_wrapper.drop_lock_for_task()
+    fail_now(task_repo, task_id, message)
+
+
+def fail_now(task_repo, task_id, message):
+    """Mark the task failed with ``message`` if it is still processing
+    (Glance's executor leaves an already failed task alone)."""
     task = script_utils.get_task(task_repo, task_id)
     if task is None or task.status != 'processing':
         return

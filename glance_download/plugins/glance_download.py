@@ -48,9 +48,9 @@ def _prepare_remote(context, method, image_repo, image_id):
 
     Glance's own metadata step runs before any task of ours and reports
     every failure as "Internal Error"; finding the problem here lets the
-    task say what it is (see :func:`glance_task.fail_now`). The target's
-    formats and properties are read now too: no task has run yet, so this
-    is what a failed import must restore.
+    task say what it is (see :func:`glance_task.fail_before_start`). The
+    target's formats and properties are read now too: no task has run yet,
+    so this is what a failed import must restore.
     """
     remote = remote_glance.RemoteImage(
         context, CONF, method.get('glance_region'),
@@ -81,14 +81,18 @@ def get_flow(**kwargs):
         error = errors.ImportFailed(
             'The glance-download import could not be prepared (%s); the '
             'Glance API log has the details.' % type(exc).__name__)
+    stores = kwargs.get('backend') or [None]
     if error is not None:
         LOG.warning('glance-download task %s cannot succeed: %s', task_id,
                     error)
         if selected:
             try:
-                glance_task.fail_now(task_repo, task_id, str(error))
+                glance_task.fail_before_start(
+                    kwargs.get('action_wrapper'), stores, task_repo,
+                    task_id, str(error))
             except Exception:
-                LOG.exception('Could not record the failure of task %s',
+                # Our task then fails with the reason when it runs.
+                LOG.exception('Could not end task %s before it started',
                               task_id)
 
     flow = lf.Flow('%s-glance_download' % task_type)
@@ -96,8 +100,7 @@ def get_flow(**kwargs):
         remote, remote_image, error,
         task_id=task_id, task_type=task_type,
         action_wrapper=kwargs.get('action_wrapper'),
-        stores=kwargs.get('backend') or [None],
-        task_repo=task_repo, image_repo=image_repo))
+        stores=stores, task_repo=task_repo, image_repo=image_repo))
     if error is None:
         flow.add(metadata.SetImageMetadata(
             task_id, task_type, kwargs.get('action_wrapper'),

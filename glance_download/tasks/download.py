@@ -106,7 +106,6 @@ class StageImageData(task.Task, metaclass=abc.ABCMeta):
     def revert(self, result, **kwargs):
         LOG.error('Image %s: import task %s failed, cleaning up the staged '
                   'data', self.image_id, self.task_id)
-        self._record_reason(result)
         if self.staged is not None:
             self.staged.delete()
         try:
@@ -118,15 +117,16 @@ class StageImageData(task.Task, metaclass=abc.ABCMeta):
                     action.set_image_attribute(status='queued')
         except glance_exception.NotFound:
             LOG.info('Image %s is gone; nothing to restore', self.image_id)
+            self._record_reason(result)
 
     def _record_reason(self, result):
         """Write our failure's reason into the task now.
 
-        Glance shows our message only if nothing else fails on the way
-        back: when a later revert of Glance's own fails too (its metadata
-        step cannot restore an image that was deleted meanwhile), the user
-        would read "Internal Error" instead. Glance leaves a task that is
-        already failed as it is.
+        Normally Glance's executor writes it, once every step has been
+        reverted (the image is back to ``queued`` by then). But when the
+        image was deleted meanwhile, Glance's own metadata step fails to
+        revert after us and the user would read "Internal Error" instead;
+        Glance leaves a task that is already failed as it is.
         """
         if not isinstance(result, failure.Failure):
             return  # we succeeded; a later task failed and says why

@@ -284,8 +284,11 @@ def wait_for_import(glance, image_id, timeout=IMPORT_TIMEOUT,
     """(image, task) once the import of ``image_id`` is over.
 
     Over means: the newest task of the image ended, the image is active or
-    back to queued, and the task's import lock is gone (the flow may still
-    be reverting after a task that was failed early). Raises NeverStarted
+    back to queued, and the task's import lock is gone (a successful task
+    is marked before Glance drops the lock). A task seen failed while its
+    image is still ``importing`` is an error (AssertionError): a client
+    that trusts the task would find the image not yet restored. Raises
+    NeverStarted
     if ``start_timeout`` is given and no task appears or it never leaves
     ``pending`` within it, ImportNotOver after ``timeout``.
     """
@@ -293,9 +296,15 @@ def wait_for_import(glance, image_id, timeout=IMPORT_TIMEOUT,
     seen = []
     while True:
         now = time.monotonic()
-        image = glance.images.get(image_id)
+        # The task first: an image read after it is at least as new.
         tasks = glance.images.get_associated_image_tasks(image_id)['tasks']
         task = max(tasks, key=lambda t: t['created_at']) if tasks else None
+        image = glance.images.get(image_id)
+        if task and task['status'] == 'failure' and \
+                image['status'] == 'importing':
+            raise AssertionError(
+                'task %s of image %s is failed (%r) but the image is still '
+                'importing' % (task['id'], image_id, task['message']))
         state = (image['status'], task and task['status'],
                  task and task['message'])
         if not seen or seen[-1][1:] != state:
@@ -513,6 +522,7 @@ class TestCase(unittest.TestCase):
         self.assertEqual('windows', image['os_distro'])
         self.assertEqual([], [k for k in image if k.startswith('hw_')])
         self.assertNotIn('os_glance_import_task', image)
+        self.assertFalse(image.get('os_glance_importing_to_stores'))
         self.assert_no_staged_data(image['id'])
         return image
 

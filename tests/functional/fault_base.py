@@ -237,16 +237,10 @@ class TestCase(unittest.TestCase):
         self.assertFalse(image.get('os_glance_failed_import'))
         self.assert_nothing_staged(image['id'])
 
-    def assert_failed_and_restored(self, target, image, task, *words,
-                                   in_glance_metadata_step=False):
+    def assert_failed_and_restored(self, target, image, task, *words):
         """The import failed, said why (``words``), and the target is as it
         was created: queued, qcow2/ovf, os_distro=windows, no data, no
         copied property, the store named as failed, nothing staged.
-
-        ``in_glance_metadata_step``: the import failed in Glance's own
-        _ImportMetadata, before any task of the plugin ran; Glance's revert
-        then leaves ``os_glance_importing_to_stores`` set and records no
-        failed store (a Glance bug the plugin cannot reach).
         """
         self.assertEqual('failure', task['status'], task['message'])
         message = (task['message'] or '').lower()
@@ -264,13 +258,8 @@ class TestCase(unittest.TestCase):
         self.assertIsNone(image.get('size'))
         self.assertIsNone(image.get('os_hash_value'))
         self.assertIsNone(image.get('checksum'))
-        if in_glance_metadata_step:
-            self.assertEqual(STORE, image.get('os_glance_importing_to_stores'))
-            self.assertEqual('', image.get('os_glance_failed_import', ''))
-        else:
-            self.assertEqual('', image.get('os_glance_importing_to_stores',
-                                           ''))
-            self.assertEqual(STORE, image.get('os_glance_failed_import'))
+        self.assertEqual('', image.get('os_glance_importing_to_stores', ''))
+        self.assertEqual(STORE, image.get('os_glance_failed_import'))
         self.assertNotIn('os_glance_import_task', image)
         for name in ('name', 'visibility', 'owner', 'min_disk', 'min_ram',
                      'protected', 'tags'):

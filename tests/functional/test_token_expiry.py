@@ -176,7 +176,7 @@ class TokenExpiryTest(fb.TestCase):
         self.assert_failed_and_restored(
             run['target_b'], run['image_b'], run['task_b'],
             'did not accept your token', 'HTTP 401', 'expired',
-            'start the import again', in_glance_metadata_step=True)
+            'start the import again')
 
     def test_service_token_configured(self):
         tools_cloud('up', service_token=True)

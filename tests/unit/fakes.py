@@ -450,6 +450,13 @@ class FakeImageRepo:
         self.saves += 1
         self.images[image.image_id] = _clone(image)
 
+    def delete_property_atomic(self, image, name, value):
+        """Glance's atomic delete: only if the property has ``value``."""
+        stored = self.images.get(image.image_id)
+        if stored is None or stored.extra_properties.get(name) != value:
+            raise glance_exception.NotFound()
+        del stored.extra_properties[name]
+
     def delete(self, image_id):
         del self.images[image_id]
 

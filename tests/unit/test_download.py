@@ -192,9 +192,20 @@ class DownloadTaskTest(base.TestCase):
         # glance-download: Glance's _ImportMetadata.revert sets queued.
         self.assertEqual('importing', image.status)
         self.assertEqual(self.host.task_id, props['os_glance_import_task'])
-        # The reason is in the task before anything else can fail.
-        self.assertEqual('failure', self.host.task.status)
-        self.assertEqual(str(exc), self.host.task.message)
+        # Glance's executor fails the task with our message once every
+        # step is reverted (the image queued): not us, not before.
+        self.assertEqual('processing', self.host.task.status)
+
+    def test_reason_recorded_at_once_when_the_image_is_gone(self):
+        # Glance's own revert will fail on the deleted image after ours;
+        # the task says why first.
+        task = self.task()
+        task.execute()
+        self.host.image_repo.delete(self.host.image_id)
+        error = errors.ImportCancelled('Image was deleted')
+        task.revert(result=failure.Failure.from_exception(error))
+        self.assertEqual(('failure', 'Image was deleted'),
+                         (self.host.task.status, self.host.task.message))
 
     def test_revert_after_a_later_task_failed_leaves_the_task(self):
         task = self.task()
@@ -209,6 +220,8 @@ class DownloadTaskTest(base.TestCase):
 
     def test_reason_recorded_even_if_the_task_cannot_be_saved(self):
         task = self.task()
+        task.execute()
+        self.host.image_repo.delete(self.host.image_id)
         error = errors.ImportFailed('broken')
         with mock.patch.object(self.host.task_repo, 'save',
                                side_effect=RuntimeError('db gone')):

@@ -5,8 +5,10 @@ import os
 from unittest import mock
 
 import fixtures
+from glance.async_.flows import api_image_import
 from glance.common import exception as glance_exception
 from taskflow import engines
+from taskflow.patterns import linear_flow as lf
 from taskflow import task as tf_task
 
 from glance_download import errors
@@ -127,23 +129,33 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.assertFalse(os.path.exists(self.staged_path(
             self.host.image_id)))
 
-    def assert_fails_early(self, reason, flow, selected=True):
-        """The task is failed with ``reason`` and the flow raises it."""
-        self.assertEqual(1, len(self.task_names(flow)))
-        self.assertIn('GlanceDownload', self.task_names(flow)[0])
-        if selected:
-            self.assertEqual('failure', self.host.task.status)
-            self.assertIn(reason, self.host.task.message)
-        else:
-            self.assertEqual('processing', self.host.task.status)
-        exc = self.assertRaises(glance_exception.UploadException,
-                                engines.run, flow)
-        self.assertIn(reason, str(exc))
-        if selected:
-            self.assertEqual(self.host.task.message, str(exc))
+    def in_glances_flow(self, flow):
+        """``flow`` behind Glance's own first step, as Glance runs it."""
+        whole = lf.Flow('api_image_import')
+        whole.add(api_image_import._ImageLock(
+            self.host.task_id, 'api_image_import',
+            self.host.action_wrapper), flow)
+        return whole
+
+    def assert_fails_early(self, reason, flow):
+        """Before any step ran: the image is queued as it was, its store
+        failed and its lock dropped, then the task failed with ``reason``;
+        Glance's flow stops at its first step."""
+        image = self.host.image
+        props = dict(image.extra_properties)
+        self.assertEqual('queued', image.status)
+        self.assertEqual(('qcow2', 'ovf'),
+                         (image.disk_format, image.container_format))
+        self.assertEqual('fast', props['os_glance_failed_import'])
+        self.assertEqual('', props['os_glance_importing_to_stores'])
+        self.assertNotIn('os_glance_import_task', props)
+        self.assertEqual('failure', self.host.task.status)
+        self.assertIn(reason, self.host.task.message)
+        self.assertRaises(glance_exception.TaskAbortedError, engines.run,
+                          self.in_glances_flow(flow))
         self.assertEqual([], self.server.data_requests())
-        self.assertEqual('fast', dict(self.host.image.extra_properties)
-                         ['os_glance_failed_import'])
+        self.assertEqual('queued', self.host.image.status)
+        self.assertIn(reason, self.host.task.message)
 
     def test_no_catalog(self):
         self.assert_fails_early('The request carried no service catalog',
@@ -194,24 +206,29 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.config(group='glance_download_service_user',
                     send_service_user_token=True)
         flow = self.get_flow()
-        self.assertEqual('failure', self.host.task.status)
-        self.assertIn('[glance_download_service_user]',
-                      self.host.task.message)
-        self.assertRaises(errors.ImportFailed, engines.run, flow)
+        self.assert_fails_early('[glance_download_service_user]', flow)
 
     def test_not_selected_leaves_the_task_alone(self):
+        # Glance runs its own implementation; ours, should it run anyway,
+        # fails with the reason.
         self.winner.return_value = GLANCE_EP
-        self.assert_fails_early(
-            'Region RegionTwo has no image endpoint',
-            self.get_flow(glance_region='RegionTwo'), selected=False)
+        flow = self.get_flow(glance_region='RegionTwo')
+        self.assertEqual('processing', self.host.task.status)
+        self.assertEqual('importing', self.host.image.status)
+        exc = self.assertRaises(errors.ImportFailed, engines.run, flow)
+        self.assertIn('Region RegionTwo has no image endpoint', str(exc))
 
-    def test_task_record_cannot_be_failed(self):
-        with mock.patch.object(self.host.task_repo, 'save',
+    def test_task_cannot_be_ended_early(self):
+        # The image cannot be saved: our task fails with the reason when
+        # it runs instead.
+        with mock.patch.object(self.host.image_repo, 'save',
                                side_effect=RuntimeError('db gone')):
             flow = self.get_flow(glance_region='RegionTwo')
-        self.assertIn('Could not record the failure of task',
-                      self.logs.output)
-        self.assertRaises(errors.ImportFailed, engines.run, flow)
+        self.assertIn('Could not end task %s before it started'
+                      % self.host.task_id, self.logs.output)
+        self.assertEqual('processing', self.host.task.status)
+        exc = self.assertRaises(errors.ImportFailed, engines.run, flow)
+        self.assertIn('Region RegionTwo has no image endpoint', str(exc))
 
     def test_never_raises_when_selection_fails(self):
         # stevedore drops a plugin whose get_flow raises and Glance runs
@@ -226,7 +243,8 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.winner.side_effect = RuntimeError('broken entry points')
         flow = self.get_flow(glance_region='RegionTwo')
         self.assertEqual(1, len(self.task_names(flow)))
-        self.assertEqual('failure', self.host.task.status)
+        self.assert_fails_early('Region RegionTwo has no image endpoint',
+                                flow)
 
 
 class WebDownloadFlowTest(base.TestCase):
