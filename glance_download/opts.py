@@ -12,6 +12,7 @@ from oslo_config import cfg
 
 PROPERTIES_GROUP = 'glance_download_properties'
 TRANSFER_GROUP = 'glance_download'
+WEB_GROUP = 'glance_download_web'
 SERVICE_USER_GROUP = 'glance_download_service_user'
 
 DEFAULT_PREFIXES = ['hw_', 'trait:', 'os_distro', 'os_secure_boot', 'os_type']
@@ -158,26 +159,43 @@ example ``auth_type = password``, ``auth_url``, ``username``, ``password``,
 ]
 
 
-def _tls_opts():
-    """keystoneauth1's TLS options for talking to the source Glance.
+_TRANSFER_HELP = """
+How glance-download and web-download fetch image data (chunks, timeouts,
+retries, progress) and, for glance-download only, how the data is checked.
 
-    Only the TLS ones: timeouts are ours (connect and read apart), and
-    keystoneauth's single ``timeout`` would be a second, ignored knob.
-    """
-    wanted = ('cafile', 'certfile', 'keyfile', 'insecure')
-    return [copy.deepcopy(opt) for opt in ks_loading.get_session_conf_options()
-            if opt.dest in wanted]
+The TLS options of this section (``cafile``, ``certfile``, ``keyfile``,
+``insecure``, ``tls_ciphers``, ``tls_min_version``) are keystoneauth1's and
+apply only to glance-download's connections to the other regions' Glance
+(and to Keystone, for the service user's token): never to web-download,
+whose URLs any user chooses (see ``[glance_download_web]``).
+keystoneauth1's ``timeout`` is not used: every request is made with
+``connect_timeout`` and ``read_timeout`` instead.
+"""
+
+_WEB_HELP = """
+TLS for web-download, whose URLs any user chooses: keystoneauth1's options,
+on their own so that nothing set for the source regions in
+``[glance_download]`` (a private CA, ``insecure``, a client certificate)
+reaches a user's URL.
+
+By default the server certificate is verified against the default CA
+bundle of Python's requests library (certifi's, or the file named by the
+``REQUESTS_CA_BUNDLE`` environment variable of glance-api), and no client
+certificate is offered. ``insecure = true`` turns verification off for every
+user's web-download, whose data no hash protects: avoid it. ``timeout`` is
+not used (``[glance_download] connect_timeout`` and ``read_timeout`` apply);
+chunk size, retries and progress are those of ``[glance_download]``.
+"""
 
 
 def register_opts(conf):
     """Register every option on ``conf``; safe to call more than once."""
     conf.register_opts(properties_opts, group=PROPERTIES_GROUP)
-    conf.register_opts(transfer_opts + _TLS_OPTS, group=TRANSFER_GROUP)
+    conf.register_opts(transfer_opts, group=TRANSFER_GROUP)
+    ks_loading.register_session_conf_options(conf, TRANSFER_GROUP)
+    ks_loading.register_session_conf_options(conf, WEB_GROUP)
     conf.register_opts(service_user_opts, group=SERVICE_USER_GROUP)
     ks_loading.register_auth_conf_options(conf, SERVICE_USER_GROUP)
-
-
-_TLS_OPTS = _tls_opts()
 
 
 def list_opts():
@@ -186,6 +204,10 @@ def list_opts():
                  ks_loading.get_auth_plugin_conf_options('password'))
     return [
         (PROPERTIES_GROUP, copy.deepcopy(properties_opts)),
-        (TRANSFER_GROUP, copy.deepcopy(transfer_opts + _TLS_OPTS)),
+        (cfg.OptGroup(TRANSFER_GROUP, help=_TRANSFER_HELP),
+         copy.deepcopy(transfer_opts) +
+         ks_loading.get_session_conf_options()),
+        (cfg.OptGroup(WEB_GROUP, help=_WEB_HELP),
+         ks_loading.get_session_conf_options()),
         (SERVICE_USER_GROUP, copy.deepcopy(service_user_opts + auth_opts)),
     ]

@@ -1,5 +1,11 @@
 """keystoneauth1 sessions for reaching other services.
 
+Two TLS scopes, each loaded by keystoneauth1 from its own section: the
+source regions' (``[glance_download]``: often a private CA, sometimes a
+client certificate) and web-download's (``[glance_download_web]``), whose
+URLs any user picks and which must never be trusted, or shown our client
+certificate, because of settings meant for our own regions.
+
 The caller's token authenticates every request to the source region. When
 the operator configures a service user, keystoneauth1's
 ``ServiceTokenAuthWrapper`` adds that user's token as ``X-Service-Token``,
@@ -11,7 +17,6 @@ import threading
 
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import service_token
-from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 
 from glance_download import errors
@@ -41,29 +46,16 @@ def _service_user_auth(conf):
         return _service_auth
 
 
-def _verify(group):
-    if group.insecure:
-        return False
-    return group.cafile or True
-
-
-def _cert(group):
-    if group.certfile and group.keyfile:
-        return group.certfile, group.keyfile
-    return group.certfile
-
-
 def for_caller(context, conf):
     """A session that acts for the user who asked for the import."""
     auth = token_endpoint.Token(None, context.auth_token)
     if conf[opts.SERVICE_USER_GROUP].send_service_user_token:
         auth = service_token.ServiceTokenAuthWrapper(
             user_auth=auth, service_auth=_service_user_auth(conf))
-    return anonymous(conf, auth=auth)
+    return ks_loading.load_session_from_conf_options(
+        conf, opts.TRANSFER_GROUP, auth=auth)
 
 
-def anonymous(conf, auth=None):
-    """A session with our TLS settings and no credentials (unless given)."""
-    group = conf[opts.TRANSFER_GROUP]
-    return ks_session.Session(auth=auth, verify=_verify(group),
-                              cert=_cert(group))
+def anonymous(conf):
+    """A session without credentials for URLs users give (web-download)."""
+    return ks_loading.load_session_from_conf_options(conf, opts.WEB_GROUP)

@@ -11,7 +11,7 @@ two lookups lead the request to an address the filter refused.
 from urllib import parse
 
 from glance.common import utils as glance_utils
-from requests import adapters
+from keystoneauth1 import session as ks_session
 from requests import utils as requests_utils
 
 from glance_download import errors
@@ -52,21 +52,26 @@ def pin(session, url, address):
     """Make the requests ``session`` reach ``url``'s origin at ``address``.
 
     Only that origin: requests elsewhere through the same session (say,
-    the service user's token request to Keystone) resolve as usual.
+    the service user's token request to Keystone) resolve as usual. The
+    TLS settings keystoneauth1 gave the session's adapter (``tls_ciphers``,
+    ``tls_min_version``) carry over to the pinned one.
     """
-    session.mount(_origin_prefix(url), _PinnedAdapter(address))
+    current = session.adapters.get(parse.urlsplit(url).scheme + '://')
+    session.mount(_origin_prefix(url), _PinnedAdapter(
+        address, tls_ciphers=getattr(current, 'tls_ciphers', None),
+        tls_min_version=getattr(current, 'tls_min_version', None)))
 
 
-class _PinnedAdapter(adapters.HTTPAdapter):
+class _PinnedAdapter(ks_session.TCPKeepAliveAdapter):
     """Connect to a fixed address, speaking to it as the URL's host.
 
     The Host header and, for HTTPS, the TLS server name and certificate
     check keep the host name of the URL.
     """
 
-    def __init__(self, address):
+    def __init__(self, address, **tls):
         self.address = address
-        super().__init__()
+        super().__init__(**tls)
 
     def send(self, request, **kwargs):
         request.headers['Host'] = parse.urlsplit(

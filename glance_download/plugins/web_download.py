@@ -4,6 +4,9 @@ Differences from Glance's in-tree version: the size is enforced while the
 data streams in (against Content-Length and ``image_size_cap``), broken
 transfers are resumed with Range, redirects are checked by the same
 ``[import_filtering_opts]`` rules as the URL, and progress is reported.
+TLS is ``[glance_download_web]``'s (see :mod:`glance_download.sessions`):
+the trust and client certificate configured for the source regions never
+apply to a URL a user chose.
 """
 
 import functools

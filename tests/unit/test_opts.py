@@ -4,6 +4,7 @@ import os
 
 import fixtures
 from glance.async_.flows import api_image_import
+from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 import testtools
 
@@ -28,11 +29,11 @@ class OptsTest(testtools.TestCase):
         return conf
 
     def test_list_opts_groups_and_names(self):
-        listed = {group: [o.dest for o in options]
+        listed = {getattr(group, 'name', group): [o.dest for o in options]
                   for group, options in opts.list_opts()}
         self.assertEqual([opts.PROPERTIES_GROUP, opts.TRANSFER_GROUP,
-                          opts.SERVICE_USER_GROUP],
-                         [group for group, _o in opts.list_opts()])
+                          opts.WEB_GROUP, opts.SERVICE_USER_GROUP],
+                         list(listed))
         self.assertEqual(['extra_properties_prefixes'],
                          listed[opts.PROPERTIES_GROUP])
         self.assertEqual(
@@ -40,19 +41,33 @@ class OptsTest(testtools.TestCase):
              'retry_delay', 'max_retry_delay', 'verify_checksum',
              'progress_interval'],
             listed[opts.TRANSFER_GROUP][:8])
-        self.assertEqual({'cafile', 'certfile', 'keyfile', 'insecure'},
-                         set(listed[opts.TRANSFER_GROUP][8:]))
+        # keystoneauth1's own session options, all of them, in both TLS
+        # scopes: the source regions' and web-download's.
+        session_opts = [o.dest for o in
+                        ks_loading.get_session_conf_options()]
+        self.assertEqual(session_opts, listed[opts.TRANSFER_GROUP][8:])
+        self.assertEqual(session_opts, listed[opts.WEB_GROUP])
+        self.assertIn('tls_min_version', session_opts)
         service = listed[opts.SERVICE_USER_GROUP]
         self.assertEqual('send_service_user_token', service[0])
         for name in ('auth_type', 'auth_section', 'auth_url', 'username',
                      'password', 'project_name', 'user_domain_name',
                      'project_domain_name'):
             self.assertIn(name, service)
-        # keystoneauth's single 'timeout' is not offered: ours are split.
-        self.assertNotIn('timeout', listed[opts.TRANSFER_GROUP])
+
+    def test_group_help_says_which_tls_applies_where(self):
+        helps = {getattr(group, 'name', group): getattr(group, 'help', None)
+                 for group, _o in opts.list_opts()}
+        self.assertIn('never to web-download', helps[opts.TRANSFER_GROUP])
+        # keystoneauth's single 'timeout' is registered with its TLS
+        # options, but our requests carry (connect, read) timeouts.
+        self.assertIn("keystoneauth1's ``timeout`` is not used",
+                      helps[opts.TRANSFER_GROUP])
+        self.assertIn('``insecure = true`` turns verification off',
+                      helps[opts.WEB_GROUP])
 
     def test_list_opts_returns_copies(self):
-        (_g, listed), _t, _s = opts.list_opts()
+        (_g, listed), _t, _w, _s = opts.list_opts()
         listed[0].default = ['changed']
         self.assertEqual(opts.DEFAULT_PREFIXES,
                          opts.properties_opts[0].default)
@@ -68,6 +83,10 @@ class OptsTest(testtools.TestCase):
         self.assertTrue(settings.verify_checksum)
         self.assertFalse(conf[opts.SERVICE_USER_GROUP]
                          .send_service_user_token)
+        for tls_group in (opts.TRANSFER_GROUP, opts.WEB_GROUP):
+            self.assertFalse(conf[tls_group].insecure)
+            self.assertIsNone(conf[tls_group].cafile)
+            self.assertIsNone(conf[tls_group].certfile)
         self.assertIsNone(conf[opts.SERVICE_USER_GROUP].auth_type)
 
     def test_register_twice_is_fine(self):

@@ -12,6 +12,7 @@ from taskflow.patterns import linear_flow as lf
 from taskflow import task as tf_task
 
 from glance_download import errors
+from glance_download import opts
 from glance_download import plugins
 from glance_download.plugins import glance_download as gd_plugin
 from glance_download.plugins import web_download as wd_plugin
@@ -19,6 +20,7 @@ from glance_download import remote_glance
 from glance_download import selection
 from tests.unit import base
 from tests.unit import fakes
+from tests.unit import tls
 
 GLANCE_EP = importlib_metadata.EntryPoint(
     name='glance_download',
@@ -289,6 +291,26 @@ class WebDownloadFlowTest(base.TestCase):
         self.assertEqual("The image URL () is not allowed by this Glance's "
                          "[import_filtering_opts]: empty external URI.",
                          str(exc))
+
+    def test_https_trust_is_not_the_source_regions(self):
+        certs = self.useFixture(tls.Certificates())
+        https = self.useFixture(tls.HttpsServer(certs))
+        self.allow_ports(https)
+        self.config(group=opts.TRANSFER_GROUP, insecure=True,
+                    cafile=certs.ca, certfile=certs.client_cert,
+                    keyfile=certs.client_key)
+        exc = self.assertRaises(glance_exception.UploadException,
+                                engines.run, self.get_flow(https.url))
+        self.assertIn('CERTIFICATE_VERIFY_FAILED', str(exc))
+        self.assertEqual('queued', self.host.image.status)
+        self.assertEqual([], https.client_certs)
+
+        self.config(group=opts.WEB_GROUP, cafile=certs.ca)
+        self.host.set_image_status('importing')
+        engines.run(self.get_flow(https.url))
+        with open(self.staged_path(self.host.image_id), 'rb') as f:
+            self.assertEqual(tls.DATA, f.read())
+        self.assertEqual([False], https.client_certs)
 
 
 class Boom(tf_task.Task):

@@ -1,40 +1,140 @@
-"""sessions: TLS settings of the session to the source."""
+"""sessions: the two TLS scopes, source regions and web-download."""
 
+import ssl
+
+from glance_download import errors
 from glance_download import opts
 from glance_download import sessions
+from glance_download import source
 from tests.unit import base
 from tests.unit import fakes
+from tests.unit import tls
+
+SOURCE_TLS = dict(cafile='/etc/region-ca.pem', insecure=True,
+                  certfile='/etc/glance-client.pem',
+                  keyfile='/etc/glance-client.key')
 
 
-class SessionTest(base.TestCase):
+class SessionSettingsTest(base.TestCase):
 
-    def session(self, **tls):
-        self.config(group=opts.TRANSFER_GROUP, **tls)
-        return sessions.anonymous(base.CONF)
+    def source_session(self, **tls_opts):
+        self.config(group=opts.TRANSFER_GROUP, **tls_opts)
+        return sessions.for_caller(fakes.context('tok-1'), base.CONF)
 
-    def test_defaults_verify_with_system_cas(self):
-        session = self.session()
+    def test_source_defaults_verify_with_the_default_cas(self):
+        session = self.source_session()
+        self.assertIs(True, session.verify)
+        self.assertIsNone(session.cert)
+
+    def test_source_cafile(self):
+        self.assertEqual('/etc/ca.pem',
+                         self.source_session(cafile='/etc/ca.pem').verify)
+
+    def test_source_insecure_wins_over_cafile(self):
+        self.assertIs(False, self.source_session(cafile='/etc/ca.pem',
+                                                 insecure=True).verify)
+
+    def test_source_client_certificate_and_key(self):
+        self.assertEqual(('/c.pem', '/k.pem'),
+                         self.source_session(certfile='/c.pem',
+                                             keyfile='/k.pem').cert)
+
+    def test_source_client_certificate_alone(self):
+        self.assertEqual('/c.pem', self.source_session(certfile='/c.pem')
+                         .cert)
+
+    def test_for_caller_uses_the_callers_token(self):
+        session = self.source_session()
+        self.assertEqual({'X-Auth-Token': 'tok-1'},
+                         session.get_auth_headers())
+
+    def test_web_download_ignores_the_source_regions_tls(self):
+        self.config(group=opts.TRANSFER_GROUP, **SOURCE_TLS)
+        session = sessions.anonymous(base.CONF)
         self.assertIs(True, session.verify)
         self.assertIsNone(session.cert)
         self.assertIsNone(session.auth)
 
-    def test_cafile(self):
-        self.assertEqual('/etc/ca.pem', self.session(cafile='/etc/ca.pem')
-                         .verify)
+    def test_web_download_has_its_own_tls_settings(self):
+        self.config(group=opts.WEB_GROUP, cafile='/etc/web-ca.pem',
+                    tls_min_version='1.3')
+        session = sessions.anonymous(base.CONF)
+        self.assertEqual('/etc/web-ca.pem', session.verify)
+        self.assertEqual('1.3', session.tls_min_version)
+        # and the source regions' sessions do not get them
+        source_session = self.source_session()
+        self.assertIs(True, source_session.verify)
+        self.assertIsNone(source_session.tls_min_version)
 
-    def test_insecure_wins_over_cafile(self):
-        self.assertIs(False, self.session(cafile='/etc/ca.pem',
-                                          insecure=True).verify)
 
-    def test_client_certificate_and_key(self):
-        self.assertEqual(('/c.pem', '/k.pem'),
-                         self.session(certfile='/c.pem',
-                                      keyfile='/k.pem').cert)
+class TlsServerTest(base.TestCase):
+    """Against a real HTTPS server whose CA no trust store knows."""
 
-    def test_client_certificate_alone(self):
-        self.assertEqual('/c.pem', self.session(certfile='/c.pem').cert)
+    def setUp(self):
+        super().setUp()
+        self.certs = self.useFixture(tls.Certificates())
+        self.server = self.useFixture(tls.HttpsServer(self.certs))
 
-    def test_for_caller_uses_the_callers_token(self):
-        session = sessions.for_caller(fakes.context('tok-1'), base.CONF)
-        self.assertEqual({'X-Auth-Token': 'tok-1'},
-                         session.get_auth_headers())
+    def fetch(self, session, server=None):
+        """GET the server's data the way imports do (pinned address)."""
+        http_source = source.HttpSource(
+            session, (server or self.server).url, 'the test server',
+            (2.0, 2.0), lambda url: '127.0.0.1', authenticated=False)
+        stream = http_source.open()
+        try:
+            return b''.join(stream.pieces(64 * 1024))
+        finally:
+            stream.close()
+
+    def web(self):
+        return sessions.anonymous(base.CONF)
+
+    def caller(self):
+        return sessions.for_caller(fakes.context('tok'), base.CONF)
+
+    def assert_refused(self, session, reason='CERTIFICATE_VERIFY_FAILED'):
+        exc = self.assertRaises(errors.TransferInterrupted, self.fetch,
+                                session)
+        self.assertIn(reason, str(exc))
+
+    def test_web_download_refuses_an_unknown_ca(self):
+        self.assert_refused(self.web())
+        self.assertEqual([], self.server.client_certs)
+
+    def test_web_download_ignores_source_insecure_and_cafile(self):
+        for source_tls in ({'insecure': True}, {'cafile': self.certs.ca}):
+            self.config(group=opts.TRANSFER_GROUP, **source_tls)
+            self.assertEqual(tls.DATA, self.fetch(self.caller()))
+            self.assert_refused(self.web())
+            base.CONF.clear_override(list(source_tls)[0],
+                                     group=opts.TRANSFER_GROUP)
+
+    def test_web_download_trusts_its_own_cafile(self):
+        self.config(group=opts.WEB_GROUP, cafile=self.certs.ca)
+        self.assertEqual(tls.DATA, self.fetch(self.web()))
+        self.assert_refused(self.caller())
+
+    def test_source_session_needs_cafile_or_insecure(self):
+        self.assert_refused(self.caller())
+        self.config(group=opts.TRANSFER_GROUP, insecure=True)
+        self.assertEqual(tls.DATA, self.fetch(self.caller()))
+
+    def test_client_certificate_is_offered_to_source_regions_only(self):
+        self.config(group=opts.TRANSFER_GROUP, cafile=self.certs.ca,
+                    certfile=self.certs.client_cert,
+                    keyfile=self.certs.client_key)
+        self.config(group=opts.WEB_GROUP, cafile=self.certs.ca)
+        self.assertEqual(tls.DATA, self.fetch(self.caller()))
+        self.assertEqual(tls.DATA, self.fetch(self.web()))
+        self.assertEqual([True, False], self.server.client_certs)
+
+    def test_tls_min_version_holds_on_pinned_connections(self):
+        old = self.useFixture(tls.HttpsServer(
+            self.certs, max_tls=ssl.TLSVersion.TLSv1_2))
+        self.config(group=opts.TRANSFER_GROUP, cafile=self.certs.ca)
+        self.assertEqual(tls.DATA, self.fetch(self.caller(), old))
+        self.config(group=opts.TRANSFER_GROUP, tls_min_version='1.3')
+        exc = self.assertRaises(errors.TransferInterrupted, self.fetch,
+                                self.caller(), old)
+        self.assertIn('SSL', str(exc))
+        self.assertEqual(tls.DATA, self.fetch(self.caller()))
