@@ -9,10 +9,13 @@ through glance_store's ``add()`` because a resumed transfer appends to the
 bytes already staged, which ``add()`` cannot do.
 """
 
+import contextlib
 import os
 
 from glance.common import store_utils
 from oslo_config import cfg
+
+from glance_download import errors
 
 CONF = cfg.CONF
 _FILE_SCHEME = 'file://'
@@ -41,10 +44,25 @@ class StagingFile:
         self.path = self.uri[len(_FILE_SCHEME):]
         self._file = None
 
+    @contextlib.contextmanager
+    def _writing(self):
+        """Turn the OS's refusal (a full disk, permissions, a read-only
+        file system) into a reason the task can show, instead of Glance's
+        "Internal Error"."""
+        try:
+            yield
+        except OSError as exc:
+            raise errors.ImportFailed(
+                'Could not write the staging file %s: %s. Ask the operator '
+                'to check the staging area (node_staging_uri, or '
+                '[os_glance_staging_store] filesystem_store_datadir).'
+                % (self.path, exc.strerror or type(exc).__name__))
+
     def __enter__(self):
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        # Unbuffered: chunks are large, a buffer would only add a copy.
-        self._file = open(self.path, 'wb', buffering=0)
+        with self._writing():
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            # Unbuffered: chunks are large, a buffer would only add a copy.
+            self._file = open(self.path, 'wb', buffering=0)
         return self
 
     def __exit__(self, *exc_info):
@@ -52,12 +70,18 @@ class StagingFile:
         self._file = None
 
     def write(self, chunk):
-        self._file.write(chunk)
+        # An unbuffered write may take only part of the chunk (the disk
+        # filling up takes what fits, then refuses the rest with ENOSPC).
+        rest = memoryview(chunk)
+        with self._writing():
+            while rest:
+                rest = rest[self._file.write(rest):]
 
     def restart(self):
         """Drop everything written so far (the source could not resume)."""
-        self._file.seek(0)
-        self._file.truncate()
+        with self._writing():
+            self._file.seek(0)
+            self._file.truncate()
 
     def delete(self):
         try:

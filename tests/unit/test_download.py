@@ -178,6 +178,20 @@ class DownloadTaskTest(base.TestCase):
         self.assertIs(error, exc)
         self.assertEqual([], self.server.data_requests())
 
+    def test_disk_full_while_staging(self):
+        # /dev/full refuses every write with ENOSPC, as a full disk does.
+        os.symlink('/dev/full', self.staged_file())
+        task = self.task()
+        exc = self.assert_fails(
+            task, 'Could not write the staging file %s: No space left on '
+            'device.' % self.staged_file())
+        self.assertNotIn('Internal Error', str(exc))
+        self.assertEqual(1, len(self.server.data_requests()))
+        task.revert(result=failure.Failure.from_exception(exc))
+        self.assertFalse(os.path.lexists(self.staged_file()))
+        self.assertEqual('cheap,fast', self.host.image.extra_properties[
+            'os_glance_failed_import'])
+
     def test_revert_cleans_up_but_leaves_status_to_glance(self):
         task = self.task()
         self.server.script(fakes.Flip(0))

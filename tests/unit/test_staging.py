@@ -5,6 +5,7 @@ import os
 from glance.common import store_utils
 import glance_store.multi_backend
 
+from glance_download import errors
 from glance_download import staging
 from tests.unit import base
 
@@ -62,3 +63,55 @@ class StagingFileTest(base.TestCase):
             sink.write(b'1')
         self.assertTrue(os.path.exists(
             os.path.join(self.staging_dir, 'sub', 'dir', 'img')))
+
+
+class _Partial:
+    """A raw file that takes at most ``most`` bytes per write, as a disk
+    that is filling up does."""
+
+    def __init__(self, raw, most):
+        self.raw = raw
+        self.most = most
+
+    def write(self, data):
+        return self.raw.write(data[:self.most])
+
+    def close(self):
+        self.raw.close()
+
+
+class StagingFailureTest(base.TestCase):
+    """The OS refusing to stage is a reason, not an "Internal Error"."""
+
+    def assert_import_failed(self, call, path, reason):
+        exc = self.assertRaises(errors.ImportFailed, call)
+        self.assertEqual(
+            'Could not write the staging file %s: %s. Ask the operator to '
+            'check the staging area (node_staging_uri, or '
+            '[os_glance_staging_store] filesystem_store_datadir).'
+            % (path, reason), str(exc))
+
+    def test_disk_full(self):
+        staged = staging.StagingFile('img')
+        # /dev/full answers every write with ENOSPC, as a full disk does.
+        os.symlink('/dev/full', staged.path)
+        with staged as sink:
+            self.assert_import_failed(lambda: sink.write(b'abc'),
+                                      staged.path, 'No space left on device')
+
+    def test_staging_directory_cannot_be_made(self):
+        blocker = os.path.join(self.staging_dir, 'not-a-dir')
+        open(blocker, 'w').close()
+        self.config(node_staging_uri='file://%s/sub' % blocker)
+        staged = staging.StagingFile('img')
+        self.assert_import_failed(staged.__enter__, staged.path,
+                                  'Not a directory')
+
+    def test_partial_writes_are_completed(self):
+        staged = staging.StagingFile('img')
+        with staged as sink:
+            sink._file = _Partial(sink._file, 1000)
+            sink.write(b'x' * 2500)
+            sink.write(b'y' * 10)
+        with open(staged.path, 'rb') as f:
+            self.assertEqual(b'x' * 2500 + b'y' * 10, f.read())
