@@ -118,6 +118,19 @@ and the data is discarded. The hash is computed while the data streams in,
 so this costs one hash pass and no extra read. Turn it off only to measure
 its cost.
 """),
+    cfg.BoolOpt(
+        'require_source_hash',
+        default=False,
+        help="""
+Refuse to import an image whose source record has no hash of its data at
+all (neither ``os_hash_value`` nor the md5 ``checksum``; Glance leaves both
+empty for example for an image whose data was added as a location).
+
+With the default, false, such an image is imported on its size alone and a
+WARNING is logged: data damaged on the way, or served wrong by the source,
+is then not detected. With true the import fails and its task says why.
+Has no effect while ``verify_checksum`` is false.
+"""),
     cfg.FloatOpt(
         'progress_interval',
         default=5.0,

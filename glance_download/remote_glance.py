@@ -26,6 +26,17 @@ LOG = logging.getLogger(__name__)
 _RETRIABLE = [500, 502, 503, 504]
 
 
+def _computable(algo):
+    """Whether this host computes ``algo``, asked the way the transfer
+    will (``hashlib.new``): FIPS mode refuses md5, and an unknown or
+    misspelt name is refused everywhere."""
+    try:
+        hashlib.new(algo)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 class RemoteImage:
     """The image ``image_id`` of ``region``, as the caller may see it."""
 
@@ -111,18 +122,43 @@ class RemoteImage:
 
     def expected(self, image, verify_checksum):
         """What ``/file`` must deliver: exactly ``size`` bytes, and the
-        source's multihash (or its md5 ``checksum`` when it has none)."""
-        algo, value = None, None
-        if verify_checksum:
-            if (image.get('os_hash_value') and
-                    image.get('os_hash_algo') in
-                    hashlib.algorithms_available):
-                algo, value = image['os_hash_algo'], image['os_hash_value']
-            elif image.get('checksum'):
-                algo, value = 'md5', image['checksum']
-            else:
-                LOG.warning('%s records no hash; only its size is checked',
-                            self.label)
+        source's multihash, or its md5 ``checksum`` when it has none or
+        this host cannot compute it.
+
+        Decided before any byte is downloaded, so an image that could not
+        be verified fails at once, in words, instead of after the download
+        (or of Glance's "Internal Error" when hashlib refuses the name).
+        """
+        if not verify_checksum:
+            return transfer.Expected(size=image['size'])
+        recorded = [(algo, value) for algo, value in (
+            (image.get('os_hash_algo'), image.get('os_hash_value')),
+            ('md5', image.get('checksum'))) if value]
+        if not recorded:
+            if self.conf.glance_download.require_source_hash:
+                raise errors.ImportFailed(
+                    'Image %s in region %s records no hash of its data (no '
+                    'os_hash_value, no checksum), and this Glance refuses '
+                    'to import such images ([glance_download] '
+                    'require_source_hash).' % (self.image_id, self.region))
+            LOG.warning('%s records no hash; only its size is checked',
+                        self.label)
+            return transfer.Expected(size=image['size'])
+        usable = [(algo, value) for algo, value in recorded
+                  if _computable(algo)]
+        if not usable:
+            raise errors.ImportFailed(
+                'Image %s in region %s can only be checked with %s, which '
+                'this Glance host cannot compute (hashlib refuses it, for '
+                'example an unknown name or md5 in FIPS mode), so its data '
+                'cannot be verified.'
+                % (self.image_id, self.region,
+                   ' or '.join(str(algo) for algo, _v in recorded)))
+        if usable[0] != recorded[0]:
+            LOG.warning('%s records its hash as %s, which this host cannot '
+                        'compute; checking its md5 checksum instead',
+                        self.label, recorded[0][0])
+        algo, value = usable[0]
         return transfer.Expected(size=image['size'], hash_algo=algo,
                                  hash_value=value)
 

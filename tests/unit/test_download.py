@@ -178,6 +178,13 @@ class DownloadTaskTest(base.TestCase):
         self.assertIs(error, exc)
         self.assertEqual([], self.server.data_requests())
 
+    def test_unverifiable_hash_fails_before_any_download(self):
+        self.record = dict(self.record, os_hash_algo='sha3_999',
+                           checksum=None)
+        self.assert_fails(self.task(), 'can only be checked with sha3_999')
+        self.assertEqual([], self.server.data_requests())
+        self.assertFalse(os.path.exists(self.staged_file()))
+
     def test_disk_full_while_staging(self):
         # /dev/full refuses every write with ENOSPC, as a full disk does.
         os.symlink('/dev/full', self.staged_file())

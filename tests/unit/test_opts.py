@@ -39,13 +39,13 @@ class OptsTest(testtools.TestCase):
         self.assertEqual(
             ['chunk_size', 'connect_timeout', 'read_timeout', 'max_retries',
              'retry_delay', 'max_retry_delay', 'verify_checksum',
-             'progress_interval'],
-            listed[opts.TRANSFER_GROUP][:8])
+             'require_source_hash', 'progress_interval'],
+            listed[opts.TRANSFER_GROUP][:9])
         # keystoneauth1's own session options, all of them, in both TLS
         # scopes: the source regions' and web-download's.
         session_opts = [o.dest for o in
                         ks_loading.get_session_conf_options()]
-        self.assertEqual(session_opts, listed[opts.TRANSFER_GROUP][8:])
+        self.assertEqual(session_opts, listed[opts.TRANSFER_GROUP][9:])
         self.assertEqual(session_opts, listed[opts.WEB_GROUP])
         self.assertIn('tls_min_version', session_opts)
         service = listed[opts.SERVICE_USER_GROUP]
@@ -81,6 +81,7 @@ class OptsTest(testtools.TestCase):
         self.assertEqual(1024 * 1024, settings.chunk_size)
         self.assertEqual(5, settings.max_retries)
         self.assertTrue(settings.verify_checksum)
+        self.assertFalse(settings.require_source_hash)
         self.assertFalse(conf[opts.SERVICE_USER_GROUP]
                          .send_service_user_token)
         for tls_group in (opts.TRANSFER_GROUP, opts.WEB_GROUP):

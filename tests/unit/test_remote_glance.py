@@ -3,6 +3,7 @@
 import hashlib
 import os
 
+import fixtures
 from glance.common import exception as glance_exception
 from keystoneauth1 import token_endpoint
 
@@ -157,6 +158,17 @@ class RemoteImageTest(base.TestCase):
                          (expected.size, expected.limit, expected.hash_algo,
                           expected.hash_value))
 
+    def refuse_hashes(self, *refused):
+        """Make hashlib refuse ``refused``, as a FIPS-mode host refuses
+        md5 (the names stay in hashlib.algorithms_available)."""
+        real = hashlib.new
+
+        def new(name, *args, **kwargs):
+            if name in refused:
+                raise ValueError('unsupported hash type %s' % name)
+            return real(name, *args, **kwargs)
+        self.useFixture(fixtures.MockPatch('hashlib.new', new))
+
     def test_expected_falls_back_to_md5(self):
         for record in (dict(self.image, os_hash_algo=None,
                             os_hash_value=None),
@@ -164,13 +176,58 @@ class RemoteImageTest(base.TestCase):
             expected = self.remote().expected(record, True)
             self.assertEqual(('md5', hashlib.md5(self.data).hexdigest()),
                              (expected.hash_algo, expected.hash_value))
+        self.assertIn('WARNING glance_download.remote_glance image %s in '
+                      'region regionone records its hash as no-such-algo, '
+                      'which this host cannot compute; checking its md5 '
+                      'checksum instead' % self.image['id'],
+                      self.logs.output)
+
+    def test_expected_falls_back_to_md5_when_hashlib_refuses(self):
+        self.assertIn('sha512', hashlib.algorithms_available)
+        self.refuse_hashes('sha512')
+        expected = self.remote().expected(self.image, True)
+        self.assertEqual(('md5', hashlib.md5(self.data).hexdigest()),
+                         (expected.hash_algo, expected.hash_value))
+        self.assertIn('records its hash as sha512, which this host cannot '
+                      'compute', self.logs.output)
+
+    def test_expected_fails_when_no_recorded_hash_can_be_computed(self):
+        self.refuse_hashes('sha512', 'md5')
+        exc = self.assertRaises(errors.ImportFailed,
+                                self.remote().expected, self.image, True)
+        self.assertEqual(
+            'Image %s in region regionone can only be checked with sha512 '
+            'or md5, which this Glance host cannot compute (hashlib refuses '
+            'it, for example an unknown name or md5 in FIPS mode), so its '
+            'data cannot be verified.' % self.image['id'], str(exc))
+
+    def test_expected_fails_on_an_unknown_algorithm_without_checksum(self):
+        record = dict(self.image, os_hash_algo='sha3_999', checksum=None)
+        exc = self.assertRaises(errors.ImportFailed,
+                                self.remote().expected, record, True)
+        self.assertIn('can only be checked with sha3_999, which this Glance '
+                      'host cannot compute', str(exc))
 
     def test_expected_without_any_hash(self):
         record = dict(self.image, os_hash_value=None, checksum=None)
         expected = self.remote().expected(record, True)
         self.assertIsNone(expected.hash_value)
+        self.assertEqual(2000, expected.size)
         self.assertIn('records no hash; only its size is checked',
                       self.logs.output)
+
+    def test_expected_without_any_hash_refused_when_required(self):
+        self.config(group=opts.TRANSFER_GROUP, require_source_hash=True)
+        record = dict(self.image, os_hash_value=None, checksum=None)
+        exc = self.assertRaises(errors.ImportFailed,
+                                self.remote().expected, record, True)
+        self.assertEqual(
+            'Image %s in region regionone records no hash of its data (no '
+            'os_hash_value, no checksum), and this Glance refuses to import '
+            'such images ([glance_download] require_source_hash).'
+            % self.image['id'], str(exc))
+        # Nothing is checked at all when verification is turned off.
+        self.assertIsNone(self.remote().expected(record, False).hash_value)
 
     def test_expected_when_verification_is_off(self):
         expected = self.remote().expected(self.image, False)
