@@ -113,18 +113,22 @@ attempt, up to ``max_retry_delay``.
         help="""
 Check the downloaded data against the hash the source Glance recorded for
 the image (``os_hash_value`` with its ``os_hash_algo``, or the md5
-``checksum`` of images that have no multihash). A mismatch fails the import
-and the data is discarded. The hash is computed while the data streams in,
-so this costs one hash pass and no extra read. Turn it off only to measure
-its cost.
+``checksum`` of images that have no multihash or whose ``os_hash_algo``
+this host cannot compute, a WARNING saying so). A mismatch fails the import
+and the data is discarded; so does an image none of whose hashes this host
+can compute (for example md5 alone in FIPS mode), before any download. The
+hash is computed while the data streams in, so this costs one hash pass and
+no extra read. Turn it off only to measure its cost. For images with no
+hash at all, see ``require_source_hash``.
 """),
     cfg.BoolOpt(
         'require_source_hash',
         default=False,
         help="""
 Refuse to import an image whose source record has no hash of its data at
-all (neither ``os_hash_value`` nor the md5 ``checksum``; Glance leaves both
-empty for example for an image whose data was added as a location).
+all (neither ``os_hash_value`` nor the md5 ``checksum``; Glance may leave
+both empty, for example for an image whose data was added as a location
+without a hash).
 
 With the default, false, such an image is imported on its size alone and a
 WARNING is logged: data damaged on the way, or served wrong by the source,
