@@ -185,8 +185,10 @@ The TLS options of this section (``cafile``, ``certfile``, ``keyfile``,
 apply only to glance-download's connections to the other regions' Glance
 (and to Keystone, for the service user's token): never to web-download,
 whose URLs any user chooses (see ``[glance_download_web]``).
-keystoneauth1's ``timeout`` is not used: every request is made with
-``connect_timeout`` and ``read_timeout`` instead.
+Requests to the source regions are made with ``connect_timeout`` and
+``read_timeout``; keystoneauth1's ``timeout`` only bounds the service
+user's token requests to Keystone (see ``[glance_download_service_user]``),
+and is ``read_timeout`` when unset.
 """
 
 _WEB_HELP = """

@@ -47,13 +47,21 @@ def _service_user_auth(conf):
 
 
 def for_caller(context, conf):
-    """A session that acts for the user who asked for the import."""
+    """A session that acts for the user who asked for the import.
+
+    Our requests to the source carry their own (connect, read) timeouts;
+    the session's single ``timeout`` bounds the ones keystoneauth1 makes by
+    itself, the service user's token requests, which would otherwise wait
+    for ever on a Keystone that stopped answering.
+    """
     auth = token_endpoint.Token(None, context.auth_token)
     if conf[opts.SERVICE_USER_GROUP].send_service_user_token:
         auth = service_token.ServiceTokenAuthWrapper(
             user_auth=auth, service_auth=_service_user_auth(conf))
+    settings = conf[opts.TRANSFER_GROUP]
     return ks_loading.load_session_from_conf_options(
-        conf, opts.TRANSFER_GROUP, auth=auth)
+        conf, opts.TRANSFER_GROUP, auth=auth,
+        timeout=settings.timeout or settings.read_timeout)
 
 
 def anonymous(conf):

@@ -61,8 +61,9 @@ class OptsTest(testtools.TestCase):
         self.assertIn('never to web-download', helps[opts.TRANSFER_GROUP])
         # keystoneauth's single 'timeout' is registered with its TLS
         # options, but our requests carry (connect, read) timeouts.
-        self.assertIn("keystoneauth1's ``timeout`` is not used",
-                      helps[opts.TRANSFER_GROUP])
+        self.assertIn("keystoneauth1's ``timeout`` only bounds the service\n"
+                      "user's token requests", helps[opts.TRANSFER_GROUP])
+        self.assertIn('``timeout`` is\nnot used', helps[opts.WEB_GROUP])
         self.assertIn('``insecure = true`` turns verification off',
                       helps[opts.WEB_GROUP])
 

@@ -1,6 +1,11 @@
 """sessions: the two TLS scopes, source regions and web-download."""
 
+import socket
 import ssl
+import threading
+
+from keystoneauth1 import exceptions as ks_exceptions
+from keystoneauth1.identity import v3
 
 from glance_download import errors
 from glance_download import opts
@@ -47,6 +52,37 @@ class SessionSettingsTest(base.TestCase):
         session = self.source_session()
         self.assertEqual({'X-Auth-Token': 'tok-1'},
                          session.get_auth_headers())
+
+    def test_session_timeout_is_read_timeout_unless_set(self):
+        self.assertEqual(0.2, self.source_session().timeout)
+        self.assertEqual(7.0, self.source_session(timeout=7).timeout)
+
+    def test_service_token_request_is_bounded(self):
+        # keystoneauth1 asks Keystone for the service user's token without
+        # a timeout of ours: the session's 'timeout' (unset: read_timeout)
+        # keeps a Keystone that never answers from holding the import.
+        keystone = socket.create_server(('127.0.0.1', 0))  # never answers
+        self.addCleanup(keystone.close)
+        self.config(group=opts.TRANSFER_GROUP, read_timeout=0.3)
+        self.config(group=opts.SERVICE_USER_GROUP,
+                    send_service_user_token=True)
+        sessions._service_auth = v3.Password(
+            auth_url='http://127.0.0.1:%d/v3' % keystone.getsockname()[1],
+            username='glance', password='secret', project_name='service',
+            user_domain_name='Default', project_domain_name='Default')
+        session = sessions.for_caller(fakes.context('tok'), base.CONF)
+        outcome = []
+
+        def ask():
+            try:
+                session.get_auth_headers()
+            except ks_exceptions.ConnectionError as exc:
+                outcome.append(exc)
+        thread = threading.Thread(target=ask, daemon=True)
+        thread.start()
+        thread.join(5)
+        self.assertFalse(thread.is_alive(), 'no timeout on Keystone')
+        self.assertEqual(1, len(outcome))
 
     def test_web_download_ignores_the_source_regions_tls(self):
         self.config(group=opts.TRANSFER_GROUP, **SOURCE_TLS)
