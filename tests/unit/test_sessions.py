@@ -4,6 +4,8 @@ import socket
 import ssl
 import threading
 
+from glance.common import exception as glance_exception
+from glance.common.scripts import utils as script_utils
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1.identity import v3
 
@@ -163,6 +165,17 @@ class TlsServerTest(base.TestCase):
         self.assertEqual(tls.DATA, self.fetch(self.caller()))
         self.assertEqual(tls.DATA, self.fetch(self.web()))
         self.assertEqual([True, False], self.server.client_certs)
+
+    def test_glances_own_metadata_step_ignores_our_tls_settings(self):
+        # Glance's _ImportMetadata reads the source image with urllib and
+        # Python's default SSL context before any task of ours runs: the
+        # source region's CA must also be trusted by the system.
+        self.allow_ports(self.server)
+        self.config(group=opts.TRANSFER_GROUP, cafile=self.certs.ca)
+        self.assertEqual(tls.DATA, self.fetch(self.caller()))
+        self.assertRaises(glance_exception.ImportTaskError,
+                          script_utils.open_external_uri, self.server.url)
+        self.assertIn('CERTIFICATE_VERIFY_FAILED', self.logs.output)
 
     def test_tls_min_version_holds_on_pinned_connections(self):
         old = self.useFixture(tls.HttpsServer(
