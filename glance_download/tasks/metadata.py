@@ -28,6 +28,15 @@ CORE_ATTRIBUTES = frozenset((
 ))
 
 
+def protected_names(prefix):
+    """The core attributes and reserved names ``prefix`` would match."""
+    names = sorted(n for n in CORE_ATTRIBUTES if n.startswith(prefix))
+    if RESERVED_PREFIX.startswith(prefix) or prefix.startswith(
+            RESERVED_PREFIX):
+        names.append(RESERVED_PREFIX + '*')
+    return names
+
+
 def is_copyable(name):
     return name not in CORE_ATTRIBUTES and not name.startswith(
         RESERVED_PREFIX)
