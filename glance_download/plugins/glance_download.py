@@ -50,9 +50,9 @@ def _prepare_remote(context, method, image_repo, image_id):
     Glance's own metadata step runs before any task of ours and reports
     every failure as "Internal Error"; finding the problem here (a catalog
     entry that step cannot use included) lets the task say what it is (see
-    :func:`glance_task.fail_before_start`). The
-    target's formats and properties are read now too: no task has run yet,
-    so this is what a failed import must restore.
+    :func:`glance_task.fail_before_start`). The target's formats and
+    properties are read now too: no task has run yet, so this is what a
+    failed import must restore.
     """
     region = method.get('glance_region')
     interface = method.get('glance_service_interface') or 'public'
