@@ -11,6 +11,7 @@ import logging
 from oslo_config import cfg
 from taskflow.patterns import linear_flow as lf
 
+from glance_download import catalog
 from glance_download import errors
 from glance_download import glance_task
 from glance_download import opts
@@ -47,15 +48,17 @@ def _prepare_remote(context, method, image_repo, image_id):
     """Find and read the source image while the flow is being built.
 
     Glance's own metadata step runs before any task of ours and reports
-    every failure as "Internal Error"; finding the problem here lets the
-    task say what it is (see :func:`glance_task.fail_before_start`). The
-    target's formats and properties are read now too: no task has run yet,
-    so this is what a failed import must restore.
+    every failure as "Internal Error"; finding the problem here (a catalog
+    entry that step cannot use included) lets the task say what it is (see
+    :func:`glance_task.fail_before_start`). The target's formats and
+    properties are read now too: no task has run yet, so this is what a
+    failed import must restore.
     """
+    region = method.get('glance_region')
+    interface = method.get('glance_service_interface') or 'public'
     remote = remote_glance.RemoteImage(
-        context, CONF, method.get('glance_region'),
-        method.get('glance_service_interface') or 'public',
-        method.get('glance_image_id'))
+        context, CONF, region, interface, method.get('glance_image_id'))
+    catalog.check_glance_step(context, region, interface)
     remote_image = remote.describe()
     baseline = metadata.Snapshot.of(image_repo.get(image_id))
     return remote, remote_image, baseline

@@ -6,7 +6,9 @@ it the remote image record; any flow can feed it a dict) and which
 properties travel is decided by name prefixes. Core attributes and
 Glance's reserved ``os_glance_*`` names never travel, whatever the
 prefixes: a broad prefix such as ``os_`` would otherwise copy the source's
-``os_hash_value`` or ``os_hidden`` into the target's properties.
+``os_hash_value`` or ``os_hidden`` into the target's properties. Nor do
+they stay when an earlier step (Glance's own metadata step, under a broad
+``extra_properties``) put them there.
 """
 
 import logging
@@ -24,6 +26,15 @@ CORE_ATTRIBUTES = frozenset((
     'os_hidden', 'owner', 'protected', 'schema', 'self', 'size', 'status',
     'stores', 'tags', 'updated_at', 'virtual_size', 'visibility',
 ))
+
+
+def protected_names(prefix):
+    """The core attributes and reserved names ``prefix`` would match."""
+    names = sorted(n for n in CORE_ATTRIBUTES if n.startswith(prefix))
+    if RESERVED_PREFIX.startswith(prefix) or prefix.startswith(
+            RESERVED_PREFIX):
+        names.append(RESERVED_PREFIX + '*')
+    return names
 
 
 def is_copyable(name):
@@ -96,8 +107,14 @@ class SetImageMetadata(task.Task):
 
     @staticmethod
     def _apply(action, disk_format, container_format, properties):
+        # Glance's own metadata step copies by its own prefixes (the same
+        # option name as ours), core attribute names included: with
+        # ``os_`` it leaves os_hash_value, os_hidden, ... as properties of
+        # the target. Everything but Glance's reserved names (its import
+        # lock and store lists) that is not wanted goes.
         for name in action.image_extra_properties:
-            if is_copyable(name) and name not in properties:
+            if (not name.startswith(RESERVED_PREFIX) and
+                    name not in properties):
                 action.pop_extra_property(name)
         action.set_image_extra_properties(properties)
         action.set_image_attribute(disk_format=disk_format,

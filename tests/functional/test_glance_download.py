@@ -203,3 +203,86 @@ class GlanceDownloadFailureTest(base.TestCase):
         self.assertNotIn('hw_disk_bus', image)
         self.assertEqual([], self.region_two.log_lines(
             'downloading image %s' % private['id']))
+
+
+class CatalogShapeTest(base.TestCase):
+    """A source region whose image endpoint is registered the way given.
+
+    Glance's own metadata step, which runs before our plugin, requests the
+    catalog URL as it is plus ``/v2/images/<id>``. Each test registers, as
+    admin, a region of its own whose public image endpoint is RegionOne's
+    Glance under another URL, and imports from it with a new demo token
+    (the catalog travels in the token).
+    """
+
+    def keystone(self, method, path, **kwargs):
+        identity = base.read_rc(self.cloud.dir, 'admin')['OS_AUTH_URL']
+        return self.cloud.session('admin').request(
+            identity.rstrip('/') + path, method, **kwargs)
+
+    def region_with_image_url(self, suffix):
+        """A new region whose public image endpoint is RegionOne's Glance
+        URL + ``suffix``; return (region, url)."""
+        (service,) = self.keystone(
+            'GET', '/services?type=image').json()['services']
+        (one,) = self.keystone(
+            'GET', '/endpoints?service_id=%s&interface=public&region_id=%s'
+            % (service['id'], base.REGION_ONE)).json()['endpoints']
+        region = 'gd-catalog-%s' % base.random_id()[:8]
+        self.keystone('POST', '/regions', json={'region': {'id': region}})
+        self.addCleanup(self.keystone, 'DELETE', '/regions/%s' % region)
+        url = one['url'].rstrip('/') + suffix
+        endpoint = self.keystone('POST', '/endpoints', json={'endpoint': {
+            'service_id': service['id'], 'interface': 'public',
+            'region_id': region, 'url': url}}).json()['endpoint']
+        self.addCleanup(self.keystone, 'DELETE',
+                        '/endpoints/%s' % endpoint['id'])
+        # A new demo token, whose catalog has the region: the demo session
+        # of every test from now on (the token checks of base.TestCase
+        # then look for this one).
+        self.cloud.sessions.pop('demo')
+        self.demo = {r: self.cloud.glance('demo', r) for r in base.REGIONS}
+        session = self.cloud.session('demo')
+        self.assertEqual(url, session.auth.get_access(
+            session).service_catalog.url_for(
+                service_type='image', interface='public',
+                region_name=region))
+        return region, url
+
+    def import_from(self, region, source):
+        target = self.create_target()
+        self.glance_download(target['id'], source['id'], region=region)
+        image, task = self.wait_for_import(target['id'])
+        return target, image, task
+
+    def source(self):
+        data, _sha512 = base.generate(64 * 1024)
+        return self.create_image(base.REGION_ONE, data=data,
+                                 disk_format='raw', container_format='bare',
+                                 hw_disk_bus='scsi')
+
+    def test_url_ending_in_v2(self):
+        region, url = self.region_with_image_url('/v2')
+        source = self.source()
+        target, _image, task = self.import_from(region, source)
+        self.assert_import_failed(
+            target, task,
+            'The public image endpoint of region %s in your service catalog '
+            'is %s: it ends in an API version' % (region, url),
+            '`openstack endpoint set --url %s <endpoint id>`'
+            % url[:-len('/v2')])
+        # Glance's own step never ran (it would have requested /v2/v2/...).
+        self.assertEqual([], self.region_two.log_lines(
+            '/v2/v2/images/%s' % source['id']))
+
+    def test_url_with_a_trailing_slash(self):
+        # Glance's step requests //v2/images/<id>, which Glance serves.
+        region, url = self.region_with_image_url('/')
+        source = self.source()
+        _target, image, task = self.import_from(region, source)
+        self.assert_task_succeeded(task)
+        self.assertEqual(source['os_hash_value'], image['os_hash_value'])
+        self.assertEqual('scsi', image['hw_disk_bus'])
+        self.assertEqual(1, len(self.region_two.log_lines(
+            'Fetching glance image metadata', '%s/v2/images/%s'
+            % (url, source['id']))))

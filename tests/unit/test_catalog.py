@@ -112,3 +112,92 @@ class CatalogTest(base.TestCase):
             cat = fakes.catalog_v2(('RegionOne', url))
             self.assertEqual(root, catalog.find_image_endpoint(
                 cat, 'RegionOne', 'public'), url)
+
+
+class GlanceStepTest(base.TestCase):
+    """check_glance_step: what Glance's own metadata step will request."""
+
+    def check(self, cat, region='RegionOne', interface='public'):
+        return catalog.check_glance_step(fakes.context('tok', cat), region,
+                                         interface)
+
+    def refused(self, cat, region='RegionOne', interface='public'):
+        return str(self.assertRaises(errors.ImportFailed, self.check, cat,
+                                     region, interface))
+
+    def test_urls_glance_can_use(self):
+        # A trailing slash makes Glance request //v2/images/<id>, which
+        # Glance serves (tried on the local cloud), so it is let through.
+        for url in ('http://g:9292', 'http://g:9292/', 'https://g/image',
+                    'https://g/image/', 'https://g/v2image'):
+            self.assertIsNone(self.check(fakes.catalog_v2(
+                ('RegionOne', url), ('RegionTwo', 'http://g2:9292/v2')),
+                region='regionONE'), url)
+
+    def test_version_suffix(self):
+        for url, root in (('http://g:9292/v2', 'http://g:9292'),
+                          ('http://g:9292/v2/', 'http://g:9292'),
+                          ('http://g:9292/v2.1', 'http://g:9292'),
+                          ('https://g/image/v2.0', 'https://g/image'),
+                          ('http://g:9292/v1', 'http://g:9292')):
+            message = self.refused(fakes.catalog_v2(('RegionOne', {
+                'public': 'http://ok:9292', 'internal': url})),
+                interface='internal')
+            self.assertEqual(
+                'The internal image endpoint of region RegionOne in your '
+                'service catalog is %s: it ends in an API version, and '
+                "Glance's own first step of glance-download, which cannot "
+                'be replaced, adds /v2/images/<id> to it as it is '
+                '(%s/v2/images/<id>, which does not exist). Ask the cloud '
+                'operator to register the endpoint without the version: '
+                '`openstack endpoint set --url %s <endpoint id>` '
+                '(`openstack endpoint list --service image --region '
+                'RegionOne --interface internal` shows the id).'
+                % (url, url.rstrip('/'), root), message, url)
+
+    def test_first_entry_of_the_region_lacks_the_interface(self):
+        # Region names that differ only in case: Glance reads the first
+        # entry, which has no public URL; ours would find the second.
+        cat = fakes.catalog_v2(
+            ('RegionOne', {'internal': 'http://int:9292'}),
+            ('regionone', {'public': 'http://pub:9292'}))
+        message = self.refused(cat, region='regionone')
+        self.assertIn("Glance's own first step of glance-download, which "
+                      'cannot be replaced, would not use the public image '
+                      'endpoint of region regionone in your service catalog '
+                      '(http://pub:9292): it reads the first entry of region '
+                      'regionone there, whose public URL is missing.',
+                      message)
+
+    def test_glance_would_read_another_endpoint(self):
+        # keystoneauth1 prefers an entry's region_id over its region; the
+        # plain loop of Glance reads 'region' only.
+        cat = fakes.catalog_v2(('RegionOne', 'http://theirs:9292'))
+        images = cat[1]['endpoints']
+        images.insert(0, {'region': 'Elsewhere', 'region_id': 'RegionOne',
+                          'publicURL': 'http://ours:9292'})
+        message = self.refused(cat)
+        self.assertIn('would not use the public image endpoint of region '
+                      'RegionOne in your service catalog (http://ours:9292)'
+                      ': it reads the first entry of region RegionOne '
+                      'there, whose public URL is http://theirs:9292.',
+                      message)
+
+    def test_endpoint_without_region_before_the_region(self):
+        # keystonemiddleware's v2 form of an endpoint that has no region.
+        cat = fakes.catalog_v2((None, 'http://noregion:9292'),
+                               ('RegionOne', 'http://g:9292'))
+        message = self.refused(cat)
+        self.assertIn('lists an image endpoint without a region before the '
+                      'public image endpoint of region RegionOne',
+                      message)
+        # After it, Glance never reaches it.
+        cat = fakes.catalog_v2(('RegionOne', 'http://g:9292'),
+                               (None, 'http://noregion:9292'))
+        self.assertIsNone(self.check(cat))
+
+    def test_v3_form_is_not_what_glance_reads(self):
+        # Glance's step reads only the v2 form keystonemiddleware passes.
+        message = self.refused(fakes.catalog_v3(('RegionOne',
+                                                 'http://g:9292')))
+        self.assertIn('whose public URL is missing', message)

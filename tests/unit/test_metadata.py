@@ -122,6 +122,26 @@ class SetImageMetadataTest(base.TestCase):
                          self.user_properties())
         self.assertEqual('raw', self.host.image.disk_format)
 
+    def test_core_names_an_earlier_step_added_go(self):
+        # Glance's _ImportMetadata under extra_properties = [os_] (or an
+        # empty prefix) leaves core attributes as properties; they go on
+        # execute and on revert.
+        baseline = metadata.Snapshot.of(self.host.image)
+        core = {'os_hash_value': 'h', 'os_hash_algo': 'sha512',
+                'os_hidden': False, 'size': 10, 'checksum': 'c'}
+        for step in ('execute', 'revert'):
+            with self.host.action_wrapper as action:
+                action.set_image_extra_properties(core)
+            task = self.task(baseline=baseline, prefixes=('os_', ''))
+            if step == 'execute':
+                task.execute(SOURCE)
+            else:
+                task.revert(result=None)
+            left = set(core) & set(dict(self.host.image.extra_properties))
+            self.assertEqual(set(), left, step)
+        self.assertEqual(self.host.task_id, self.host.image.extra_properties[
+            'os_glance_import_task'])
+
     def test_revert_restores_the_baseline_exactly(self):
         before = self.host.image
         baseline = metadata.Snapshot.of(before)

@@ -43,7 +43,7 @@ class NoTokenInLogsTest(base.TestCase):
 
     def flow(self):
         ctx = fakes.context(USER_TOKEN, fakes.catalog_v2(
-            ('RegionOne', self.server.url + '/v2')))
+            ('RegionOne', self.server.url)))
         return gd_plugin.get_flow(**self.host.flow_kwargs(ctx, {
             'name': 'glance-download', 'glance_image_id': self.record['id'],
             'glance_region': 'RegionOne',

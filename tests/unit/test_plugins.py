@@ -131,12 +131,12 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.assertFalse(os.path.exists(self.staged_path(
             self.host.image_id)))
 
-    def in_glances_flow(self, flow):
-        """``flow`` behind Glance's own first step, as Glance runs it."""
+    def in_glances_flow(self, *flows):
+        """``flows`` behind Glance's own first step, as Glance runs it."""
         whole = lf.Flow('api_image_import')
         whole.add(api_image_import._ImageLock(
             self.host.task_id, 'api_image_import',
-            self.host.action_wrapper), flow)
+            self.host.action_wrapper), *flows)
         return whole
 
     def assert_fails_early(self, reason, flow):
@@ -185,6 +185,44 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.assert_fails_early(
             'is importing, not active',
             self.get_flow(glance_image_id=record['id']))
+
+    def test_catalog_url_glance_cannot_use(self):
+        # Glance's own metadata step would request .../v2/v2/images/<id>
+        # (HTTP 404, "Internal Error"); the task names the entry and the fix
+        # before anything is requested from the source.
+        self.catalog = fakes.catalog_v2(('RegionOne', self.server.url +
+                                         '/v2'))
+        self.assert_fails_early(
+            'The public image endpoint of region RegionOne in your service '
+            'catalog is %s/v2: it ends in an API version' % self.server.url,
+            self.get_flow())
+        self.assertIn('`openstack endpoint set --url %s <endpoint id>`'
+                      % self.server.url, self.host.task.message)
+        self.assertEqual([], self.server.requests)
+
+    def test_after_glances_own_metadata_step(self):
+        """The whole flow in Glance's order, Glance's real _ImportMetadata
+        included: with a catalog URL ending in a slash, and with Glance's
+        ``extra_properties = [os_]``, which makes that step copy core
+        attributes (os_hash_value, os_hidden, ...) as properties."""
+        self.catalog = fakes.catalog_v2(('RegionOne', self.server.url + '/'))
+        self.config(group='glance_download_properties',
+                    extra_properties=['os_'])
+        flow = self.get_flow()
+        whole = self.in_glances_flow(api_image_import._ImportMetadata(
+            self.host.task_id, 'api_image_import',
+            fakes.context('tok', self.catalog), self.host.action_wrapper,
+            {'method': self.method()}), flow)
+        engines.run(whole)
+        self.assertEqual(2, len(self.server.requests_to(
+            '/v2/images/%s' % self.record['id'])))
+        props = dict(self.host.image.extra_properties)
+        self.assertEqual(
+            {'hw_disk_bus': 'scsi', 'os_distro': 'rhel', 'speed': '88mph'},
+            {k: v for k, v in props.items()
+             if not k.startswith('os_glance')})
+        self.assertEqual('fast', props['os_glance_importing_to_stores'])
+        self.assertEqual(self.host.task_id, props['os_glance_import_task'])
 
     def test_endpoint_refused_by_import_filter(self):
         self.config(group='import_filtering_opts', allowed_ports=[80])
