@@ -27,9 +27,9 @@ CONF = cfg.CONF
 class GlanceDownload(download.StageImageData):
     """Stage the data of an image of another region, verified."""
 
-    def __init__(self, remote, remote_image, error, **kwargs):
+    def __init__(self, remote, expected, error, **kwargs):
         self.remote = remote
-        self.remote_image = remote_image
+        self.expected = expected
         self.error = error
         super().__init__(requeue_on_revert=False, name='GlanceDownload',
                          **kwargs)
@@ -37,11 +37,8 @@ class GlanceDownload(download.StageImageData):
     def plan(self):
         if self.error is not None:
             raise self.error
-        verify = CONF[opts.TRANSFER_GROUP].verify_checksum
-        return download.Plan(
-            self.remote.data(),
-            self.remote.expected(self.remote_image, verify),
-            origin=self.remote.region)
+        return download.Plan(self.remote.data(), self.expected,
+                             origin=self.remote.region)
 
 
 def _prepare_remote(context, method, image_repo, image_id):
@@ -49,8 +46,9 @@ def _prepare_remote(context, method, image_repo, image_id):
 
     Glance's own metadata step runs before any task of ours and reports
     every failure as "Internal Error"; finding the problem here (a catalog
-    entry that step cannot use included) lets the task say what it is (see
-    :func:`glance_task.fail_before_start`). The target's formats and
+    entry that step cannot use, or a source whose data this host cannot
+    verify, included) lets the task say what it is before that step runs
+    (see :func:`glance_task.fail_before_start`). The target's formats and
     properties are read now too: no task has run yet, so this is what a
     failed import must restore.
     """
@@ -60,8 +58,10 @@ def _prepare_remote(context, method, image_repo, image_id):
         context, CONF, region, interface, method.get('glance_image_id'))
     catalog.check_glance_step(context, region, interface)
     remote_image = remote.describe()
+    expected = remote.expected(
+        remote_image, CONF[opts.TRANSFER_GROUP].verify_checksum)
     baseline = metadata.Snapshot.of(image_repo.get(image_id))
-    return remote, remote_image, baseline
+    return remote, remote_image, expected, baseline
 
 
 def get_flow(**kwargs):
@@ -72,9 +72,9 @@ def get_flow(**kwargs):
     image_repo = kwargs.get('image_repo')
     selected = plugins.prepare('glance_download')
 
-    remote = remote_image = baseline = error = None
+    remote = remote_image = expected = baseline = error = None
     try:
-        remote, remote_image, baseline = _prepare_remote(
+        remote, remote_image, expected, baseline = _prepare_remote(
             kwargs.get('context'), kwargs['import_req']['method'],
             image_repo, kwargs.get('image_id'))
     except errors.ImportFailed as exc:
@@ -100,7 +100,7 @@ def get_flow(**kwargs):
 
     flow = lf.Flow('%s-glance_download' % task_type)
     flow.add(GlanceDownload(
-        remote, remote_image, error,
+        remote, expected, error,
         task_id=task_id, task_type=task_type,
         action_wrapper=kwargs.get('action_wrapper'),
         stores=stores, task_repo=task_repo, image_repo=image_repo))

@@ -186,6 +186,23 @@ class GlanceDownloadFlowTest(base.TestCase):
             'is importing, not active',
             self.get_flow(glance_image_id=record['id']))
 
+    def test_source_hash_required_but_missing(self):
+        # Decided while the flow is built, as the other early failures:
+        # Glance's own metadata step never runs, no data is requested.
+        record = self.server.add_image(b'data', hash_algo=None,
+                                       checksum=None)
+        self.config(group='glance_download', require_source_hash=True)
+        self.assert_fails_early(
+            'records no hash of its data',
+            self.get_flow(glance_image_id=record['id']))
+
+    def test_source_hash_this_host_cannot_compute(self):
+        record = self.server.add_image(b'data', checksum=None)
+        record['os_hash_algo'] = 'sha3_999'
+        self.assert_fails_early(
+            'can only be checked with sha3_999',
+            self.get_flow(glance_image_id=record['id']))
+
     def test_catalog_url_glance_cannot_use(self):
         # Glance's own metadata step would request .../v2/v2/images/<id>
         # (HTTP 404, "Internal Error"); the task names the entry and the fix
