@@ -277,6 +277,10 @@ class Copier:
             return self._result(source, region, target_id=target_id,
                                 status=logic.FAILED, verified=False,
                                 message=decision.message)
+        if decision.action == logic.LEAVE:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.LEFT_ALONE,
+                                message=decision.message)
         if self.dry_run:
             message = decision.message or (
                 'would create %r (%s) and import it from %s'

@@ -250,6 +250,30 @@ class CopierTest(Base):
                       result.message)
         self.assertEqual([result.target_id], list(self.r2.images))
 
+    def test_copies_others_act_on_are_left_alone(self):
+        # Any member can set the origin properties: a deactivated image or
+        # an upload in progress is not this command's to delete.
+        left = {status: self.r2.add(status=status, **logic.origin_properties(
+            self.make_source(status), 'RegionOne'))
+            for status in ('deactivated', 'uploading', 'saving',
+                           'pending_delete')}
+        sources = [self.r1.images[image[logic.ORIGIN_ID]]
+                   for image in left.values()]
+        for dry_run in (False, True):
+            _engine, results = self.run_copy(sources=sources,
+                                             dry_run=dry_run)
+            self.assertEqual([], self.r2.deleted)
+            self.assertEqual([], self.r2.imports)
+            self.assertEqual(sorted(i['id'] for i in left.values()),
+                             sorted(self.r2.images))
+            self.assertEqual(
+                [(logic.LEFT_ALONE, left[s]['id']) for s in left],
+                [(r.status, r.target_id) for r in results])
+            self.assertIn('left alone: deactivated by an administrator '
+                          '(copy %s)' % left['deactivated']['id'],
+                          results[0].message)
+            self.assertEqual(1, logic.exit_code(results))
+
     def test_running_import_is_followed_not_restarted(self):
         _engine, [started] = self.run_copy(wait=False)
         self.assertEqual(logic.STARTED, started.status)
