@@ -5,7 +5,8 @@ check that the region offers glance-download, look for copies an earlier
 run left there, create the target (or reuse / replace a left-over), start
 the glance-download import, follow its task, verify the result against the
 source. Ctrl-C (KeyboardInterrupt in the main thread) stops every job at its
-next step; the images this run created that are not active are deleted.
+next step; the images this run created that are still queued or importing
+are deleted (see DISCARDABLE), also one whose create call was in flight.
 
 All Glance calls go through glanceclient clients from
 :class:`glance_download.osc.plugin.GlanceRegions` (one keystoneauth session).
@@ -20,6 +21,13 @@ from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
 
 from glance_download.osc import logic
+
+# What Ctrl-C deletes of the images this run created, by their status
+# right before the delete: not imported into yet, or being imported (that
+# import is this run's; deleting the image is how its download is
+# stopped), or killed. Never active (a finished copy), nor a copy someone
+# else has acted on since (deactivated, ...).
+DISCARDABLE = ('queued', 'importing', 'killed')
 
 # Errors of one poll that say nothing about the import itself.
 TRANSIENT = (glance_exc.HTTPInternalServerError, glance_exc.HTTPBadGateway,
@@ -64,6 +72,7 @@ class Copier:
         self.cleaned = []       # (region, image id, status) deleted on Ctrl-C
         self._lock = threading.Lock()
         self._created = {}      # (region, image id) -> Result
+        self._cleaning = False  # clean_up() has taken its list
         self._region_checks = {}
         self._region_locks = collections.defaultdict(threading.Lock)
 
@@ -177,40 +186,49 @@ class Copier:
         self.clean_up()
 
     def clean_up(self):
-        """Delete the images this run created that are not active."""
+        """Delete the images this run created that are not active. A job
+        that registers an image later (its create call was in flight)
+        deletes it itself: see _register()."""
         with self._lock:
+            self._cleaning = True
             created = list(self._created.items())
-        left = list(created)
+        left = [key for key, _result in created]
         try:
             for (region, image_id), result in created:
-                left.remove(((region, image_id), result))
-                glance = self.regions.glance(region)
-                try:
-                    status = glance.images.get(image_id)['status']
-                    if status == 'active':
-                        self.reporter.note('Kept image %s in %s: it is '
-                                           'active' % (image_id, region))
-                        continue
-                    glance.images.delete(image_id)
-                except glance_exc.HTTPNotFound:
-                    continue
-                except Exception as exc:
-                    self.reporter.note('Could not delete image %s in %s: %s'
-                                       % (image_id, region,
-                                          describe_error(exc)))
-                    result.message += '; could not delete it: %s' % (
-                        describe_error(exc))
-                    continue
-                self.cleaned.append((region, image_id, status))
-                result.status = logic.CANCELLED
-                result.message = ('interrupted; deleted the target image '
-                                  'this run created (it was %s)' % status)
-                self.reporter.note('Cleaned up: deleted image %s in %s '
-                                   '(%s)' % (image_id, region, status))
+                left.remove((region, image_id))
+                self._discard(region, image_id, result)
         except KeyboardInterrupt:
             self.reporter.note('Clean-up interrupted; these images may be '
                                'left: %s' % ', '.join(
-                                   '%s in %s' % k for k, _r in left))
+                                   '%s in %s' % k for k in left))
+
+    def _discard(self, region, image_id, result):
+        """Delete an image this run created if its status, read right
+        before, is one of DISCARDABLE. Glance has no conditional delete:
+        the one round trip between the read and the delete is the
+        narrowest the API allows."""
+        glance = self.regions.glance(region)
+        try:
+            status = glance.images.get(image_id)['status']
+            if status not in DISCARDABLE:
+                self.reporter.note('Kept image %s in %s: it is %s'
+                                   % (image_id, region, status))
+                return
+            glance.images.delete(image_id)
+        except glance_exc.HTTPNotFound:
+            return
+        except Exception as exc:
+            self.reporter.note('Could not delete image %s in %s: %s'
+                               % (image_id, region, describe_error(exc)))
+            result.message += '; could not delete it: %s' % (
+                describe_error(exc))
+            return
+        self.cleaned.append((region, image_id, status))
+        result.status = logic.CANCELLED
+        result.message = ('interrupted; deleted the target image this run '
+                          'created (it was %s)' % status)
+        self.reporter.note('Cleaned up: deleted image %s in %s (%s)'
+                           % (image_id, region, status))
 
     # -- one job ------------------------------------------------------------
 
@@ -318,8 +336,9 @@ class Copier:
             result = self._result(source, region, target_id=target_id,
                                   status=logic.CANCELLED,
                                   message='interrupted')
-            with self._lock:
-                self._created[(region, target_id)] = result
+            if not self._register(region, target_id, result):
+                self._discard(region, target_id, result)
+                return result
             known = set()
             self.reporter.update(key, 'created image %s' % target_id)
         if self.stop.is_set():
@@ -350,6 +369,16 @@ class Copier:
                                   'to follow and verify it', note))))
         return self._follow(glance, source, region, key, target_id, known,
                             note, started)
+
+    def _register(self, region, target_id, result):
+        """Record an image this run created for the Ctrl-C clean-up;
+        False when the clean-up has taken its list already, and the
+        caller must delete the image itself (not leave it orphaned)."""
+        with self._lock:
+            if self._cleaning:
+                return False
+            self._created[(region, target_id)] = result
+            return True
 
     def _registered(self, region, target_id):
         with self._lock:

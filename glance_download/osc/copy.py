@@ -44,8 +44,9 @@ copied, exists, started (--no-wait), failed, left-alone, cancelled, or
 would-copy, would-retry, would-replace, would-follow (--dry-run). The exit
 status is 1 when any copy failed or was left alone, 130 after Ctrl-C.
 Ctrl-C stops following the imports and deletes the target images this run
-created that are not active (the server-side plugin then stops their
-downloads).
+created that are still queued or importing (the server-side plugin then
+stops their downloads); each status is read again right before its delete,
+so a copy that has become active is kept.
 """
 
 EPILOG = """\

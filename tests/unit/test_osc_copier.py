@@ -3,6 +3,7 @@ against in-memory fake Glance regions, no network."""
 
 import io
 import itertools
+import threading
 from unittest import mock
 
 from glanceclient import exc as glance_exc
@@ -434,6 +435,56 @@ class InterruptTest(Base):
         self.assertIn(copied.target_id, self.r2.images)
         self.assertIn('Kept image %s in RegionTwo: it is active'
                       % copied.target_id, self.err.getvalue())
+
+    def test_clean_up_keeps_what_someone_else_acted_on(self):
+        # Re-checked just before the delete: only a copy still queued or
+        # importing (this run's import) is deleted.
+        engine = self.copier()
+        [copied] = engine.run([self.source], ['RegionTwo'])
+        self.r2.images[copied.target_id]['status'] = 'deactivated'
+        engine.clean_up()
+        self.assertEqual([], engine.cleaned)
+        self.assertEqual([], self.r2.deleted)
+        self.assertIn('Kept image %s in RegionTwo: it is deactivated'
+                      % copied.target_id, self.err.getvalue())
+        self.assertEqual(logic.COPIED, copied.status)
+
+    def test_image_created_after_the_clean_up_is_not_orphaned(self):
+        # Ctrl-C while the create call is in flight, and Ctrl-C again, so
+        # that the clean-up does not wait for the job: the image Glance
+        # creates after the clean-up is deleted by the job itself.
+        engine = self.copier()
+        creating, release = threading.Event(), threading.Event()
+        real_create = self.r2.create
+
+        def slow_create(**fields):
+            creating.set()
+            release.wait(10)
+            return real_create(**fields)
+
+        real_wait = copier.futures.wait
+
+        def ctrl_c_twice(fs, timeout=None):
+            if creating.is_set():
+                raise KeyboardInterrupt()
+            return real_wait(fs, timeout=timeout)
+
+        self.r2.create = slow_create
+        with mock.patch.object(copier.futures, 'wait', ctrl_c_twice):
+            [result] = engine.run([self.source], ['RegionTwo'])
+        self.assertEqual((logic.CANCELLED, 'still running when '
+                          'interrupted'), (result.status, result.message))
+        release.set()
+        # As at the interpreter's exit, which joins the pool's threads.
+        for thread in threading.enumerate():
+            if thread.name.startswith('image-copy'):
+                thread.join(10)
+        self.assertEqual({}, self.r2.images)
+        [(region, image_id, status)] = engine.cleaned
+        self.assertEqual(('RegionTwo', 'queued'), (region, status))
+        self.assertEqual([image_id], self.r2.deleted)
+        self.assertIn('Cleaned up: deleted image %s in RegionTwo (queued)'
+                      % image_id, self.err.getvalue())
 
     def test_stopped_before_start(self):
         engine = self.copier()
