@@ -309,9 +309,7 @@ class Copier:
 
         note = ''
         if decision.action == logic.FOLLOW:
-            tasks = self._tasks(glance, target_id)
-            known = {t['id'] for t in tasks
-                     if t['status'] in ('success', 'failure')}
+            known = self._finished(self._tasks(glance, target_id))
             self.reporter.update(key, decision.message)
             if not self.wait:
                 return self._result(source, region, target_id=target_id,
@@ -324,7 +322,7 @@ class Copier:
             note = 'replaced the left-over %s (%s)' % (
                 target_id, decision.image.get('status'))
         if decision.action == logic.RETRY:
-            known = {t['id'] for t in self._tasks(glance, target_id)}
+            before = self._tasks(glance, target_id)
             note = 'retried the left-over queued copy'
         else:
             if self.stop.is_set():
@@ -339,7 +337,7 @@ class Copier:
             if not self._register(region, target_id, result):
                 self._discard(region, target_id, result)
                 return result
-            known = set()
+            before = []
             self.reporter.update(key, 'created image %s' % target_id)
         if self.stop.is_set():
             return self._registered(region, target_id) or self._result(
@@ -348,17 +346,27 @@ class Copier:
 
         started = self.clock()
         try:
-            glance.images.image_import(
+            # Retried on 5xx by keystoneauth (GlanceRegions.importer).
+            self.regions.importer(region).images.image_import(
                 target_id, method=logic.METHOD,
                 remote_region=self.source_region,
                 remote_image_id=source['id'],
                 remote_service_interface=self.interface)
+            known = {t['id'] for t in before}
         except glance_exc.HTTPConflict:
-            # Another import holds the image (a concurrent run): follow it.
+            # Another import holds the image: the one a first call started
+            # before its 5xx answer was retried, or a concurrent run's.
+            # Follow it, whatever it has come to since: it is a task that
+            # was not finished before this call.
             note = 'followed an import that was already running'
-            known = {t['id'] for t in self._tasks(glance, target_id)
-                     if t['status'] in ('success', 'failure')}
+            known = self._finished(before)
         except glance_exc.HTTPException as exc:
+            if 500 <= (getattr(exc, 'code', None) or 0) < 600:
+                return self._done(
+                    source, region, target_id, logic.FAILED,
+                    'the import call failed, also when retried: %s; the '
+                    'queued copy is left: run the command again'
+                    % describe_error(exc))
             return self._done(source, region, target_id, logic.FAILED,
                               'import refused: %s' % describe_error(exc))
         self.reporter.update(key, 'import started')
@@ -394,6 +402,13 @@ class Copier:
         for name, value in fields.items():
             setattr(result, name, value)
         return result
+
+    @staticmethod
+    def _finished(tasks):
+        """The ids of the tasks that have ended: any other one is the
+        import that holds the image."""
+        return {t['id'] for t in tasks
+                if t['status'] in ('success', 'failure')}
 
     @staticmethod
     def _tasks(glance, image_id):

@@ -134,10 +134,15 @@ class FakeRegions:
 
     def __init__(self, **regions):
         self.regions = regions
+        self.importers = []     # regions asked for their import client
 
     def glance(self, region):
         images = self.regions.get(region) or MissingImages()
         return mock.Mock(images=images)
+
+    def importer(self, region):
+        self.importers.append(region)
+        return self.glance(region)
 
 
 class Base(testtools.TestCase):
@@ -348,6 +353,59 @@ class CopierTest(Base):
         _engine, [result] = self.run_copy()
         self.assertEqual(logic.FAILED, result.status)
         self.assertIn('import refused: HTTP 400', result.message)
+
+    def test_import_call_goes_through_the_retrying_client(self):
+        self.run_copy()
+        self.assertEqual(['RegionTwo'], self.regions.importers)
+
+    def test_retry_meeting_409_follows_the_import_the_first_call_started(
+            self):
+        # keystoneauth retried the call after a 500, but the first call had
+        # started an import, which failed at once: the retry met 409. That
+        # import is the one to report, not a wait for one that never comes.
+        real_import = self.r2.image_import
+
+        def started_then_conflict(image_id, **kwargs):
+            real_import(image_id, **kwargs)
+            self.r2.tasks[image_id][-1].update(status='failure',
+                                               message='Remote image gone')
+            self.r2.images[image_id].pop('os_glance_import_task')
+            raise glance_exc.HTTPConflict('image is importing')
+
+        self.r2.image_import = started_then_conflict
+        clock = itertools.count(0, 10)
+        _engine, [result] = self.run_copy(timeout=15,
+                                          clock=lambda: next(clock))
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('import failed: Remote image gone', result.message)
+
+    def test_retry_meeting_409_after_earlier_failures_of_a_queued_copy(self):
+        # The left-over's old failed task is not the one to follow.
+        left = self.r2.add(**logic.origin_properties(self.source,
+                                                     'RegionOne'))
+        self.r2.tasks[left['id']].append(
+            {'id': new_id(), 'status': 'failure', 'message': 'old',
+             'created_at': '2025-01-01T00:00:00'})
+        real_import = self.r2.image_import
+
+        def started_then_conflict(image_id, **kwargs):
+            real_import(image_id, **kwargs)
+            raise glance_exc.HTTPConflict('image is importing')
+
+        self.r2.image_import = started_then_conflict
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual(left['id'], result.target_id)
+
+    def test_import_call_still_failing_after_retries(self):
+        def deadlock(*args, **kwargs):
+            raise glance_exc.HTTPInternalServerError('Deadlock found')
+        self.r2.image_import = deadlock
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('HTTP 500', result.message)
+        self.assertIn('run the command again', result.message)
+        self.assertEqual('queued', self.r2.images[result.target_id]['status'])
 
     def test_timeout(self):
         clock = itertools.count(0, 10)
