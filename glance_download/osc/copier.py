@@ -80,6 +80,11 @@ class Copier:
 
     def find_source(self, name_or_id):
         """The source image ``name_or_id`` in the source region."""
+        # Not osc_lib.utils.find_resource: with glanceclient's v2 images
+        # controller (no find(), no resource_class) it turns any error of
+        # get() (a 500, an unreachable Glance) into a name lookup that ends
+        # in images.list() without a filter, paging through every image the
+        # user can see; its kwargs reach only get() and find().
         glance = self.regions.glance(self.source_region)
         if logic.looks_like_id(name_or_id):
             try:
@@ -419,6 +424,12 @@ class Copier:
                 started=None):
         """Poll the target and its new import task until the import ended;
         verify an active target against the source."""
+        # Not osc_lib.utils.wait_for_status (deprecated; time.sleep): it
+        # reads only the image's status, while a failed import sends the
+        # image back to queued (neither success nor error) and says why on
+        # its task, which also carries the progress; it has no timeout, no
+        # stop for Ctrl-C, ends on the first failed poll, and verifies
+        # nothing.
         started = self.clock() if started is None else started
         size = logic.size_mib(source)
         troubled_since = None

@@ -449,6 +449,23 @@ class CopierTest(Base):
         [dup] = [p for p in problems if p[0] == 'dup']
         self.assertIn("2 images are named 'dup'", dup[2])
 
+    def test_find_source_lists_by_name_and_reports_errors(self):
+        engine = self.copier()
+        with mock.patch.object(self.r1, 'list', wraps=self.r1.list) as lst:
+            self.assertEqual(self.source['id'],
+                             engine.find_source('cirros')['id'])
+        lst.assert_called_once_with(filters={'name': 'cirros'})
+
+        def broken_get(image_id):
+            raise glance_exc.HTTPInternalServerError('database is locked')
+        self.r1.get = broken_get
+        with mock.patch.object(self.r1, 'list') as lst:
+            sources, [(label, _id, reason)] = engine.select(
+                [self.source['id']], None)
+        self.assertEqual([], sources)
+        self.assertIn('source: HTTP 500', reason)
+        lst.assert_not_called()
+
 
 class InterruptTest(Base):
     """Ctrl-C: the run stops and deletes what it created and is not
