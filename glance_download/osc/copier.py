@@ -191,9 +191,9 @@ class Copier:
         self.clean_up()
 
     def clean_up(self):
-        """Delete the images this run created that are not active. A job
-        that registers an image later (its create call was in flight)
-        deletes it itself: see _register()."""
+        """Delete the images this run created that are still queued or
+        importing (see _discard). A job that registers an image later (its
+        create call was in flight) deletes it itself: see _register()."""
         with self._lock:
             self._cleaning = True
             created = list(self._created.items())
