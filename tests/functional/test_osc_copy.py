@@ -170,6 +170,30 @@ class OscCopyTest(base.TestCase):
         self.assertEqual([left['id']],
                          [i['id'] for i in self.copies(source['id'])])
 
+    def test_deactivated_copy_is_left_alone(self):
+        # An administrator's block is not undone by the next run: the copy
+        # is neither deleted nor copied again, and the run exits 1.
+        source = self.make_source()
+        [first], _ = self.openstack(source['id'], '--to-region',
+                                    base.REGION_TWO)
+        target = self.assert_copy(source, first)
+        admin = self.cloud.glance('admin', base.REGION_TWO)
+        admin.images.deactivate(target['id'])
+        [row], _ = self.openstack(source['id'], '--to-region',
+                                  base.REGION_TWO, '--dry-run', expect=1)
+        self.assertEqual(('left-alone', target['id']),
+                         (row['Status'], row['Target ID']), row)
+        [row], stderr = self.openstack(source['id'], '--to-region',
+                                       base.REGION_TWO, expect=1)
+        self.assertEqual(('left-alone', target['id'], None),
+                         (row['Status'], row['Target ID'], row['Verified']))
+        self.assertIn('left alone: deactivated by an administrator (copy %s)'
+                      % target['id'], row['Message'])
+        self.assertNotIn('created image', stderr)
+        self.assertEqual([(target['id'], 'deactivated')],
+                         [(i['id'], i['status'])
+                          for i in self.copies(source['id'])])
+
     def test_bulk_copy_dry_run_then_copy(self):
         tag = 'gd-osc-bulk-%s' % self.unique
         sources = [self.make_source(name='gd-osc-bulk-%d-%s' % (
