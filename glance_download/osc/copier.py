@@ -5,7 +5,8 @@ check that the region offers glance-download, look for copies an earlier
 run left there, create the target (or reuse / replace a left-over), start
 the glance-download import, follow its task, verify the result against the
 source. Ctrl-C (KeyboardInterrupt in the main thread) stops every job at its
-next step; the images this run created that are not active are deleted.
+next step; the images this run created that are still queued or importing
+are deleted (see DISCARDABLE), also one whose create call was in flight.
 
 All Glance calls go through glanceclient clients from
 :class:`glance_download.osc.plugin.GlanceRegions` (one keystoneauth session).
@@ -20,6 +21,13 @@ from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
 
 from glance_download.osc import logic
+
+# What Ctrl-C deletes of the images this run created, by their status
+# right before the delete: not imported into yet, or being imported (that
+# import is this run's; deleting the image is how its download is
+# stopped), or killed. Never active (a finished copy), nor a copy someone
+# else has acted on since (deactivated, ...).
+DISCARDABLE = ('queued', 'importing', 'killed')
 
 # Errors of one poll that say nothing about the import itself.
 TRANSIENT = (glance_exc.HTTPInternalServerError, glance_exc.HTTPBadGateway,
@@ -64,6 +72,7 @@ class Copier:
         self.cleaned = []       # (region, image id, status) deleted on Ctrl-C
         self._lock = threading.Lock()
         self._created = {}      # (region, image id) -> Result
+        self._cleaning = False  # clean_up() has taken its list
         self._region_checks = {}
         self._region_locks = collections.defaultdict(threading.Lock)
 
@@ -71,6 +80,11 @@ class Copier:
 
     def find_source(self, name_or_id):
         """The source image ``name_or_id`` in the source region."""
+        # Not osc_lib.utils.find_resource: with glanceclient's v2 images
+        # controller (no find(), no resource_class) it turns any error of
+        # get() (a 500, an unreachable Glance) into a name lookup that ends
+        # in images.list() without a filter, paging through every image the
+        # user can see; its kwargs reach only get() and find().
         glance = self.regions.glance(self.source_region)
         if logic.looks_like_id(name_or_id):
             try:
@@ -177,40 +191,49 @@ class Copier:
         self.clean_up()
 
     def clean_up(self):
-        """Delete the images this run created that are not active."""
+        """Delete the images this run created that are still queued or
+        importing (see _discard). A job that registers an image later (its
+        create call was in flight) deletes it itself: see _register()."""
         with self._lock:
+            self._cleaning = True
             created = list(self._created.items())
-        left = list(created)
+        left = [key for key, _result in created]
         try:
             for (region, image_id), result in created:
-                left.remove(((region, image_id), result))
-                glance = self.regions.glance(region)
-                try:
-                    status = glance.images.get(image_id)['status']
-                    if status == 'active':
-                        self.reporter.note('Kept image %s in %s: it is '
-                                           'active' % (image_id, region))
-                        continue
-                    glance.images.delete(image_id)
-                except glance_exc.HTTPNotFound:
-                    continue
-                except Exception as exc:
-                    self.reporter.note('Could not delete image %s in %s: %s'
-                                       % (image_id, region,
-                                          describe_error(exc)))
-                    result.message += '; could not delete it: %s' % (
-                        describe_error(exc))
-                    continue
-                self.cleaned.append((region, image_id, status))
-                result.status = logic.CANCELLED
-                result.message = ('interrupted; deleted the target image '
-                                  'this run created (it was %s)' % status)
-                self.reporter.note('Cleaned up: deleted image %s in %s '
-                                   '(%s)' % (image_id, region, status))
+                left.remove((region, image_id))
+                self._discard(region, image_id, result)
         except KeyboardInterrupt:
             self.reporter.note('Clean-up interrupted; these images may be '
                                'left: %s' % ', '.join(
-                                   '%s in %s' % k for k, _r in left))
+                                   '%s in %s' % k for k in left))
+
+    def _discard(self, region, image_id, result):
+        """Delete an image this run created if its status, read right
+        before, is one of DISCARDABLE. Glance has no conditional delete:
+        the one round trip between the read and the delete is the
+        narrowest the API allows."""
+        glance = self.regions.glance(region)
+        try:
+            status = glance.images.get(image_id)['status']
+            if status not in DISCARDABLE:
+                self.reporter.note('Kept image %s in %s: it is %s'
+                                   % (image_id, region, status))
+                return
+            glance.images.delete(image_id)
+        except glance_exc.HTTPNotFound:
+            return
+        except Exception as exc:
+            self.reporter.note('Could not delete image %s in %s: %s'
+                               % (image_id, region, describe_error(exc)))
+            result.message += '; could not delete it: %s' % (
+                describe_error(exc))
+            return
+        self.cleaned.append((region, image_id, status))
+        result.status = logic.CANCELLED
+        result.message = ('interrupted; deleted the target image this run '
+                          'created (it was %s)' % status)
+        self.reporter.note('Cleaned up: deleted image %s in %s (%s)'
+                           % (image_id, region, status))
 
     # -- one job ------------------------------------------------------------
 
@@ -277,6 +300,10 @@ class Copier:
             return self._result(source, region, target_id=target_id,
                                 status=logic.FAILED, verified=False,
                                 message=decision.message)
+        if decision.action == logic.LEAVE:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.LEFT_ALONE,
+                                message=decision.message)
         if self.dry_run:
             message = decision.message or (
                 'would create %r (%s) and import it from %s'
@@ -287,9 +314,7 @@ class Copier:
 
         note = ''
         if decision.action == logic.FOLLOW:
-            tasks = self._tasks(glance, target_id)
-            known = {t['id'] for t in tasks
-                     if t['status'] in ('success', 'failure')}
+            known = self._finished(self._tasks(glance, target_id))
             self.reporter.update(key, decision.message)
             if not self.wait:
                 return self._result(source, region, target_id=target_id,
@@ -302,7 +327,7 @@ class Copier:
             note = 'replaced the left-over %s (%s)' % (
                 target_id, decision.image.get('status'))
         if decision.action == logic.RETRY:
-            known = {t['id'] for t in self._tasks(glance, target_id)}
+            before = self._tasks(glance, target_id)
             note = 'retried the left-over queued copy'
         else:
             if self.stop.is_set():
@@ -314,9 +339,10 @@ class Copier:
             result = self._result(source, region, target_id=target_id,
                                   status=logic.CANCELLED,
                                   message='interrupted')
-            with self._lock:
-                self._created[(region, target_id)] = result
-            known = set()
+            if not self._register(region, target_id, result):
+                self._discard(region, target_id, result)
+                return result
+            before = []
             self.reporter.update(key, 'created image %s' % target_id)
         if self.stop.is_set():
             return self._registered(region, target_id) or self._result(
@@ -325,17 +351,27 @@ class Copier:
 
         started = self.clock()
         try:
-            glance.images.image_import(
+            # Retried on 5xx by keystoneauth (GlanceRegions.importer).
+            self.regions.importer(region).images.image_import(
                 target_id, method=logic.METHOD,
                 remote_region=self.source_region,
                 remote_image_id=source['id'],
                 remote_service_interface=self.interface)
+            known = {t['id'] for t in before}
         except glance_exc.HTTPConflict:
-            # Another import holds the image (a concurrent run): follow it.
+            # Another import holds the image: the one a first call started
+            # before its 5xx answer was retried, or a concurrent run's.
+            # Follow it, whatever it has come to since: it is a task that
+            # was not finished before this call.
             note = 'followed an import that was already running'
-            known = {t['id'] for t in self._tasks(glance, target_id)
-                     if t['status'] in ('success', 'failure')}
+            known = self._finished(before)
         except glance_exc.HTTPException as exc:
+            if 500 <= (getattr(exc, 'code', None) or 0) < 600:
+                return self._done(
+                    source, region, target_id, logic.FAILED,
+                    'the import call failed, also when retried: %s; the '
+                    'queued copy is left: run the command again'
+                    % describe_error(exc))
             return self._done(source, region, target_id, logic.FAILED,
                               'import refused: %s' % describe_error(exc))
         self.reporter.update(key, 'import started')
@@ -346,6 +382,16 @@ class Copier:
                                   'to follow and verify it', note))))
         return self._follow(glance, source, region, key, target_id, known,
                             note, started)
+
+    def _register(self, region, target_id, result):
+        """Record an image this run created for the Ctrl-C clean-up;
+        False when the clean-up has taken its list already, and the
+        caller must delete the image itself (not leave it orphaned)."""
+        with self._lock:
+            if self._cleaning:
+                return False
+            self._created[(region, target_id)] = result
+            return True
 
     def _registered(self, region, target_id):
         with self._lock:
@@ -363,6 +409,13 @@ class Copier:
         return result
 
     @staticmethod
+    def _finished(tasks):
+        """The ids of the tasks that have ended: any other one is the
+        import that holds the image."""
+        return {t['id'] for t in tasks
+                if t['status'] in ('success', 'failure')}
+
+    @staticmethod
     def _tasks(glance, image_id):
         return list(glance.images.get_associated_image_tasks(
             image_id).get('tasks') or ())
@@ -371,6 +424,12 @@ class Copier:
                 started=None):
         """Poll the target and its new import task until the import ended;
         verify an active target against the source."""
+        # Not osc_lib.utils.wait_for_status (deprecated; time.sleep): it
+        # reads only the image's status, while a failed import sends the
+        # image back to queued (neither success nor error) and says why on
+        # its task, which also carries the progress; it has no timeout, no
+        # stop for Ctrl-C, ends on the first failed poll, and verifies
+        # nothing.
         started = self.clock() if started is None else started
         size = logic.size_mib(source)
         troubled_since = None

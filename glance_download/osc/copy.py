@@ -33,15 +33,20 @@ Every copy records where it came from in three properties:
 so that running the same command again copies nothing twice: an active,
 verified copy is reported as "exists" ("already there"), an import under
 way is followed, a queued copy left by a failed or interrupted run is
-imported into again, any other left-over is deleted and replaced.
+imported into again, a killed one is deleted and replaced. A copy that is
+deactivated, being uploaded into (uploading, saving) or pending delete is
+not touched, and nothing is copied next to it: its row says "left-alone"
+and why.
 
 Progress goes to stderr: a live line per copy in a terminal, timestamped
 lines otherwise. The result is one row per (image, region): Status is
-copied, exists, started (--no-wait), failed, cancelled, or would-copy,
-would-retry, would-replace, would-follow (--dry-run). The exit status is 1
-when any copy failed, 130 after Ctrl-C. Ctrl-C stops following the
-imports and deletes the target images this run created that are not active
-(the server-side plugin then stops their downloads).
+copied, exists, started (--no-wait), failed, left-alone, cancelled, or
+would-copy, would-retry, would-replace, would-follow (--dry-run). The exit
+status is 1 when any copy failed or was left alone, 130 after Ctrl-C.
+Ctrl-C stops following the imports and deletes the target images this run
+created that are still queued or importing (the server-side plugin then
+stops their downloads); each status is read again right before its delete,
+so a copy that has become active is kept.
 """
 
 EPILOG = """\

@@ -31,6 +31,7 @@ EXISTS = 'exists'           # an active, verified copy was already there
 STARTED = 'started'         # --no-wait: the import was started
 FAILED = 'failed'
 CANCELLED = 'cancelled'     # Ctrl-C
+LEFT_ALONE = 'left-alone'   # a copy in a state this command must not touch
 WOULD_COPY = 'would-copy'   # --dry-run ...
 WOULD_RETRY = 'would-retry'
 WOULD_REPLACE = 'would-replace'
@@ -43,12 +44,14 @@ COLUMNS = ('Image', 'Source ID', 'Region', 'Target ID', 'Status', 'Seconds',
 # CREATE   no copy yet: create one and import;
 # RETRY    a queued left-over (an earlier run failed or never started its
 #          import): import into it again;
-# REPLACE  a left-over in a state an import cannot use: delete it, create;
-# FOLLOW   an import into a copy is under way: follow it.
+# REPLACE  a killed left-over (no use to anyone): delete it, create;
+# FOLLOW   an import into a copy is under way: follow it;
+# LEAVE    a copy someone else is acting on: touch nothing, report it.
 CREATE = 'create'
 RETRY = 'retry'
 REPLACE = 'replace'
 FOLLOW = 'follow'
+LEAVE = 'leave'
 PRESENT = 'present'     # an active copy with the source's data
 CONFLICT = 'conflict'   # an active copy whose data differs: touch nothing
 
@@ -195,6 +198,31 @@ class Decision:
 
 _NEWEST = (lambda image: image.get('created_at') or '')
 
+# Why a copy in one of these states is left alone. Only copies of the
+# user's project with matching origin properties are candidates, but any
+# member can set those properties, and deleting or importing into these
+# would undo an administrator's block or break an upload in progress.
+_LEFT_ALONE = {
+    'deactivated': ('deactivated by an administrator',
+                    'ask them to reactivate it, or delete it to copy '
+                    'again'),
+    'uploading': ('data is being staged into it (uploading)',
+                  'run the command again when that has ended'),
+    'saving': ('data is being uploaded into it (saving)',
+               'run the command again when that has ended'),
+    'pending_delete': ('pending delete',
+                       'run the command again once Glance has deleted it'),
+}
+
+
+def _left_alone(copy):
+    status = copy.get('status')
+    what, advice = _LEFT_ALONE.get(status) or (
+        'in status %r, which this command does not handle' % status,
+        'see openstack image show %s' % copy['id'])
+    return Decision(LEAVE, copy, 'left alone: %s (copy %s); %s'
+                    % (what, copy['id'], advice))
+
 
 def decide(source, source_region, candidates):
     """What to do in one target region, given ``candidates``: the images
@@ -202,9 +230,13 @@ def decide(source, source_region, candidates):
 
     An active copy with the source's data wins ("already there"); an active
     one with other data is a conflict left alone; an import under way is
-    followed; a queued left-over (failed or never started) is imported into
-    again; any other left-over (killed, saving, ...) is replaced. Never two
-    copies from one decision.
+    followed. A copy that someone else is acting on (deactivated, an upload
+    in progress, pending delete, or a status this command does not know)
+    is left alone, and so is the whole region: a new copy next to it would
+    undo an administrator's block or race the upload. Otherwise a queued
+    left-over (a failed or never started import: Glance imports into a
+    queued image again) is imported into, and a killed one is replaced.
+    Never two copies from one decision.
     """
     copies = sorted((c for c in candidates
                      if is_copy_of(c, source, source_region)),
@@ -224,6 +256,9 @@ def decide(source, source_region, candidates):
             return Decision(FOLLOW, copy, 'an import into %s is under way'
                             % copy['id'])
     for copy in copies:
+        if copy.get('status') not in ('queued', 'killed'):
+            return _left_alone(copy)
+    for copy in copies:
         if copy.get('status') == 'queued':
             return Decision(RETRY, copy, 'importing again into the '
                             'left-over queued copy %s' % copy['id'])
@@ -236,7 +271,7 @@ def decide(source, source_region, candidates):
 
 DRY_RUN_STATUS = {CREATE: WOULD_COPY, RETRY: WOULD_RETRY,
                   REPLACE: WOULD_REPLACE, FOLLOW: WOULD_FOLLOW,
-                  PRESENT: EXISTS, CONFLICT: FAILED}
+                  PRESENT: EXISTS, CONFLICT: FAILED, LEAVE: LEFT_ALONE}
 
 
 # -- progress ----------------------------------------------------------------
@@ -285,7 +320,9 @@ class Result:
 
     @property
     def failed(self):
-        return self.status == FAILED
+        """The copy is not there: failed, or left alone (someone else
+        acts on the copy there; a loop running the command must notice)."""
+        return self.status in (FAILED, LEFT_ALONE)
 
     def row(self):
         return (self.image, self.source_id, self.region, self.target_id,
@@ -302,7 +339,8 @@ def throughput(size_bytes, seconds):
 
 
 def exit_code(results, interrupted=False):
-    """130 after Ctrl-C, 1 when any copy failed, else 0."""
+    """130 after Ctrl-C, 1 when any copy failed or was left alone,
+    else 0."""
     if interrupted:
         return 130
     return 1 if any(r.failed for r in results) else 0

@@ -24,7 +24,9 @@ OPENSTACK = os.environ.get('GD_OPENSTACK') or os.path.join(
     os.path.dirname(sys.executable), 'openstack')
 COMMAND_TIMEOUT = float(os.environ.get('GD_OSC_TIMEOUT', 300))
 ORIGIN_ID = 'glance_download_source_id'
-LINE = re.compile(r'^\d\d:\d\d:\d\d ')
+# A progress line, or keystoneauth's warning when it retries the import
+# call (the local cloud's SQLite can answer 500 "database is locked").
+LINE = re.compile(r'^(\d\d:\d\d:\d\d |Retriable status code 50[0234]\. )')
 
 
 class OscCopyTest(base.TestCase):
@@ -169,6 +171,30 @@ class OscCopyTest(base.TestCase):
         self.assertIn('retried the left-over queued copy', row['Message'])
         self.assertEqual([left['id']],
                          [i['id'] for i in self.copies(source['id'])])
+
+    def test_deactivated_copy_is_left_alone(self):
+        # An administrator's block is not undone by the next run: the copy
+        # is neither deleted nor copied again, and the run exits 1.
+        source = self.make_source()
+        [first], _ = self.openstack(source['id'], '--to-region',
+                                    base.REGION_TWO)
+        target = self.assert_copy(source, first)
+        admin = self.cloud.glance('admin', base.REGION_TWO)
+        admin.images.deactivate(target['id'])
+        [row], _ = self.openstack(source['id'], '--to-region',
+                                  base.REGION_TWO, '--dry-run', expect=1)
+        self.assertEqual(('left-alone', target['id']),
+                         (row['Status'], row['Target ID']), row)
+        [row], stderr = self.openstack(source['id'], '--to-region',
+                                       base.REGION_TWO, expect=1)
+        self.assertEqual(('left-alone', target['id'], None),
+                         (row['Status'], row['Target ID'], row['Verified']))
+        self.assertIn('left alone: deactivated by an administrator (copy %s)'
+                      % target['id'], row['Message'])
+        self.assertNotIn('created image', stderr)
+        self.assertEqual([(target['id'], 'deactivated')],
+                         [(i['id'], i['status'])
+                          for i in self.copies(source['id'])])
 
     def test_bulk_copy_dry_run_then_copy(self):
         tag = 'gd-osc-bulk-%s' % self.unique

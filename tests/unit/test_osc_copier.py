@@ -3,6 +3,7 @@ against in-memory fake Glance regions, no network."""
 
 import io
 import itertools
+import threading
 from unittest import mock
 
 from glanceclient import exc as glance_exc
@@ -133,10 +134,15 @@ class FakeRegions:
 
     def __init__(self, **regions):
         self.regions = regions
+        self.importers = []     # regions asked for their import client
 
     def glance(self, region):
         images = self.regions.get(region) or MissingImages()
         return mock.Mock(images=images)
+
+    def importer(self, region):
+        self.importers.append(region)
+        return self.glance(region)
 
 
 class Base(testtools.TestCase):
@@ -250,6 +256,30 @@ class CopierTest(Base):
                       result.message)
         self.assertEqual([result.target_id], list(self.r2.images))
 
+    def test_copies_others_act_on_are_left_alone(self):
+        # Any member can set the origin properties: a deactivated image or
+        # an upload in progress is not this command's to delete.
+        left = {status: self.r2.add(status=status, **logic.origin_properties(
+            self.make_source(status), 'RegionOne'))
+            for status in ('deactivated', 'uploading', 'saving',
+                           'pending_delete')}
+        sources = [self.r1.images[image[logic.ORIGIN_ID]]
+                   for image in left.values()]
+        for dry_run in (False, True):
+            _engine, results = self.run_copy(sources=sources,
+                                             dry_run=dry_run)
+            self.assertEqual([], self.r2.deleted)
+            self.assertEqual([], self.r2.imports)
+            self.assertEqual(sorted(i['id'] for i in left.values()),
+                             sorted(self.r2.images))
+            self.assertEqual(
+                [(logic.LEFT_ALONE, left[s]['id']) for s in left],
+                [(r.status, r.target_id) for r in results])
+            self.assertIn('left alone: deactivated by an administrator '
+                          '(copy %s)' % left['deactivated']['id'],
+                          results[0].message)
+            self.assertEqual(1, logic.exit_code(results))
+
     def test_running_import_is_followed_not_restarted(self):
         _engine, [started] = self.run_copy(wait=False)
         self.assertEqual(logic.STARTED, started.status)
@@ -324,6 +354,59 @@ class CopierTest(Base):
         self.assertEqual(logic.FAILED, result.status)
         self.assertIn('import refused: HTTP 400', result.message)
 
+    def test_import_call_goes_through_the_retrying_client(self):
+        self.run_copy()
+        self.assertEqual(['RegionTwo'], self.regions.importers)
+
+    def test_retry_meeting_409_follows_the_import_the_first_call_started(
+            self):
+        # keystoneauth retried the call after a 500, but the first call had
+        # started an import, which failed at once: the retry met 409. That
+        # import is the one to report, not a wait for one that never comes.
+        real_import = self.r2.image_import
+
+        def started_then_conflict(image_id, **kwargs):
+            real_import(image_id, **kwargs)
+            self.r2.tasks[image_id][-1].update(status='failure',
+                                               message='Remote image gone')
+            self.r2.images[image_id].pop('os_glance_import_task')
+            raise glance_exc.HTTPConflict('image is importing')
+
+        self.r2.image_import = started_then_conflict
+        clock = itertools.count(0, 10)
+        _engine, [result] = self.run_copy(timeout=15,
+                                          clock=lambda: next(clock))
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('import failed: Remote image gone', result.message)
+
+    def test_retry_meeting_409_after_earlier_failures_of_a_queued_copy(self):
+        # The left-over's old failed task is not the one to follow.
+        left = self.r2.add(**logic.origin_properties(self.source,
+                                                     'RegionOne'))
+        self.r2.tasks[left['id']].append(
+            {'id': new_id(), 'status': 'failure', 'message': 'old',
+             'created_at': '2025-01-01T00:00:00'})
+        real_import = self.r2.image_import
+
+        def started_then_conflict(image_id, **kwargs):
+            real_import(image_id, **kwargs)
+            raise glance_exc.HTTPConflict('image is importing')
+
+        self.r2.image_import = started_then_conflict
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual(left['id'], result.target_id)
+
+    def test_import_call_still_failing_after_retries(self):
+        def deadlock(*args, **kwargs):
+            raise glance_exc.HTTPInternalServerError('Deadlock found')
+        self.r2.image_import = deadlock
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('HTTP 500', result.message)
+        self.assertIn('run the command again', result.message)
+        self.assertEqual('queued', self.r2.images[result.target_id]['status'])
+
     def test_timeout(self):
         clock = itertools.count(0, 10)
         self.r2.outcome = 'never'
@@ -365,6 +448,23 @@ class CopierTest(Base):
             [p for p in problems if p[0] != 'dup'])
         [dup] = [p for p in problems if p[0] == 'dup']
         self.assertIn("2 images are named 'dup'", dup[2])
+
+    def test_find_source_lists_by_name_and_reports_errors(self):
+        engine = self.copier()
+        with mock.patch.object(self.r1, 'list', wraps=self.r1.list) as lst:
+            self.assertEqual(self.source['id'],
+                             engine.find_source('cirros')['id'])
+        lst.assert_called_once_with(filters={'name': 'cirros'})
+
+        def broken_get(image_id):
+            raise glance_exc.HTTPInternalServerError('database is locked')
+        self.r1.get = broken_get
+        with mock.patch.object(self.r1, 'list') as lst:
+            sources, [(label, _id, reason)] = engine.select(
+                [self.source['id']], None)
+        self.assertEqual([], sources)
+        self.assertIn('source: HTTP 500', reason)
+        lst.assert_not_called()
 
 
 class InterruptTest(Base):
@@ -410,6 +510,56 @@ class InterruptTest(Base):
         self.assertIn(copied.target_id, self.r2.images)
         self.assertIn('Kept image %s in RegionTwo: it is active'
                       % copied.target_id, self.err.getvalue())
+
+    def test_clean_up_keeps_what_someone_else_acted_on(self):
+        # Re-checked just before the delete: only a copy still queued or
+        # importing (this run's import) is deleted.
+        engine = self.copier()
+        [copied] = engine.run([self.source], ['RegionTwo'])
+        self.r2.images[copied.target_id]['status'] = 'deactivated'
+        engine.clean_up()
+        self.assertEqual([], engine.cleaned)
+        self.assertEqual([], self.r2.deleted)
+        self.assertIn('Kept image %s in RegionTwo: it is deactivated'
+                      % copied.target_id, self.err.getvalue())
+        self.assertEqual(logic.COPIED, copied.status)
+
+    def test_image_created_after_the_clean_up_is_not_orphaned(self):
+        # Ctrl-C while the create call is in flight, and Ctrl-C again, so
+        # that the clean-up does not wait for the job: the image Glance
+        # creates after the clean-up is deleted by the job itself.
+        engine = self.copier()
+        creating, release = threading.Event(), threading.Event()
+        real_create = self.r2.create
+
+        def slow_create(**fields):
+            creating.set()
+            release.wait(10)
+            return real_create(**fields)
+
+        real_wait = copier.futures.wait
+
+        def ctrl_c_twice(fs, timeout=None):
+            if creating.is_set():
+                raise KeyboardInterrupt()
+            return real_wait(fs, timeout=timeout)
+
+        self.r2.create = slow_create
+        with mock.patch.object(copier.futures, 'wait', ctrl_c_twice):
+            [result] = engine.run([self.source], ['RegionTwo'])
+        self.assertEqual((logic.CANCELLED, 'still running when '
+                          'interrupted'), (result.status, result.message))
+        release.set()
+        # As at the interpreter's exit, which joins the pool's threads.
+        for thread in threading.enumerate():
+            if thread.name.startswith('image-copy'):
+                thread.join(10)
+        self.assertEqual({}, self.r2.images)
+        [(region, image_id, status)] = engine.cleaned
+        self.assertEqual(('RegionTwo', 'queued'), (region, status))
+        self.assertEqual([image_id], self.r2.deleted)
+        self.assertIn('Cleaned up: deleted image %s in RegionTwo (queued)'
+                      % image_id, self.err.getvalue())
 
     def test_stopped_before_start(self):
         engine = self.copier()

@@ -183,16 +183,43 @@ class DecideTest(testtools.TestCase):
         self.assertEqual((logic.RETRY, newer),
                          (decision.action, decision.image))
 
-    def test_unusable_left_over_is_replaced(self):
-        for status in ('killed', 'saving', 'uploading', 'deactivated'):
-            decision = self.decide(copy('t1', status=status))
-            self.assertEqual(logic.REPLACE, decision.action, status)
-            self.assertIn('(%s)' % status, decision.message)
+    def test_killed_left_over_is_replaced(self):
+        decision = self.decide(copy('t1', status='killed'))
+        self.assertEqual(logic.REPLACE, decision.action)
+        self.assertIn('(killed)', decision.message)
+
+    def test_copies_others_act_on_are_left_alone(self):
+        # Deleting these would undo an administrator's block or break an
+        # upload in progress; a new copy next to them would do the same.
+        for status, reason in (
+                ('deactivated', 'deactivated by an administrator'),
+                ('uploading', 'data is being staged into it (uploading)'),
+                ('saving', 'data is being uploaded into it (saving)'),
+                ('pending_delete', 'pending delete'),
+                ('frozen', "in status 'frozen', which this command does "
+                           "not handle")):
+            decision = self.decide(copy('t1', status=status),
+                                   copy('t22', status='queued'),
+                                   copy('t333', status='killed'))
+            self.assertEqual(logic.LEAVE, decision.action, status)
+            self.assertEqual('t1', decision.image['id'])
+            self.assertTrue(decision.message.startswith(
+                'left alone: %s (copy t1); ' % reason), decision.message)
+            self.assertEqual(logic.LEFT_ALONE,
+                             logic.DRY_RUN_STATUS[decision.action])
+
+    def test_verified_copy_or_import_under_way_win_over_left_alone(self):
+        self.assertEqual(logic.PRESENT, self.decide(
+            copy('t1', status='deactivated'), copy('t22')).action)
+        self.assertEqual(logic.FOLLOW, self.decide(
+            copy('t1', status='saving'),
+            copy('t22', status='importing')).action)
 
     def test_dry_run_statuses(self):
         self.assertEqual(
             {logic.WOULD_COPY, logic.WOULD_RETRY, logic.WOULD_REPLACE,
-             logic.WOULD_FOLLOW, logic.EXISTS, logic.FAILED},
+             logic.WOULD_FOLLOW, logic.EXISTS, logic.FAILED,
+             logic.LEFT_ALONE},
             set(logic.DRY_RUN_STATUS.values()))
 
 
@@ -235,7 +262,10 @@ class OutputTest(testtools.TestCase):
         ok = logic.Result('a', 'b', 'c', status=logic.COPIED)
         there = logic.Result('a', 'b', 'c', status=logic.EXISTS)
         failed = logic.Result('a', 'b', 'c', status=logic.FAILED)
+        left = logic.Result('a', 'b', 'c', status=logic.LEFT_ALONE)
         self.assertEqual(0, logic.exit_code([ok, there]))
         self.assertEqual(0, logic.exit_code([]))
         self.assertEqual(1, logic.exit_code([ok, failed]))
+        # Not copied: a loop running the command must see it.
+        self.assertEqual(1, logic.exit_code([ok, left]))
         self.assertEqual(130, logic.exit_code([ok], interrupted=True))
