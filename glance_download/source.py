@@ -26,6 +26,7 @@ LOG = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
 _CONTENT_RANGE = re.compile(r'^bytes (\d+)-(\d+)/(\d+|\*)$')
+_UNSATISFIED_RANGE = re.compile(r'^bytes \*/(\d+)$')
 
 _HTTP_HINTS = {
     401: 'the credentials were not accepted (an expired token? '
@@ -89,6 +90,18 @@ class Stream:
         self.response.close()
 
 
+class _End(Stream):
+    """The answer to a resume at the very end of the data: nothing more.
+
+    A connection can break after the last byte (a reset, a chunked body
+    without its end); when the size was not known, the resume asks for
+    the rest and the source answers 416 with the full size.
+    """
+
+    def pieces(self, most):
+        return iter(())
+
+
 def _cause(exc):
     """The OS's words for a broken connection ("Connection reset by
     peer"), else the exception's name."""
@@ -148,6 +161,11 @@ class HttpSource:
             if address is not None:
                 uri_filter.pin(self.session.session, url, address)
             response = self._get(url, offset, _origin(url) == origin)
+            if offset and response.status_code == 416 and self._ends_at(
+                    response, offset):
+                response.close()
+                return _End(response, offset, offset, self.label,
+                            self.timeouts[1])
             if offset and response.status_code in (400, 416):
                 # Glance answers 400 when its store cannot seek; 416 is the
                 # standard refusal. Either way: start again from byte 0.
@@ -171,6 +189,12 @@ class HttpSource:
                      ' (another host: credentials are not sent there)')
         raise errors.ImportFailed(
             '%s redirected more than %d times.' % (self.label, MAX_REDIRECTS))
+
+    @staticmethod
+    def _ends_at(response, offset):
+        match = _UNSATISFIED_RANGE.match(
+            response.headers.get('Content-Range', ''))
+        return bool(match) and int(match.group(1)) == offset
 
     def _check(self, url, hop):
         try:

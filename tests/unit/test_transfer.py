@@ -237,6 +237,20 @@ class TransferTest(base.TestCase):
         self.assertIn('does not match the source image', str(exc))
         self.assertEqual(1, len(self.server.data_requests()))
 
+    def test_break_after_the_last_byte_of_unknown_size(self):
+        # Nothing said how many bytes would come: the resume asks for the
+        # rest and the answer, 416 "bytes */SIZE", says there is none.
+        expected = transfer.Expected(limit=10 * SIZE)
+        self.server.script(fakes.Chunked(size=7777, terminated=False))
+        self.assertEqual(SIZE, self.run_transfer(expected))
+        self.assertEqual(self.data, self.staged())
+        first, second = self.server.data_requests()
+        self.assertEqual('bytes=%d-' % SIZE, second['range'])
+        self.assertEqual(0, self.copy.restarts)
+        self.assertEqual(SIZE, self.server.bytes_served)
+        self.assertNotIn('starting again from the first byte',
+                         self.logs.output)
+
     def test_certificate_not_accepted_fails_at_once(self):
         certificates = self.useFixture(tls.Certificates())
         attempts = test_source.serve_tls(self.server, certificates)
