@@ -104,10 +104,11 @@ class _End(Stream):
 
 def _cause(exc):
     """The OS's words for a broken connection ("Connection reset by
-    peer"), else the exception's name."""
-    for arg in getattr(exc, 'args', ()):
-        if isinstance(arg, OSError) and arg.strerror:
-            return arg.strerror
+    peer"), else the exception's name; never the exception's text, which
+    may hold the URL."""
+    for cause in _causes(exc):
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
     return type(exc).__name__
 
 
@@ -230,7 +231,6 @@ class HttpSource:
         is built from the causes alone. A certificate that was not
         accepted will not be accepted on a retry either.
         """
-        reason = None
         for cause in _causes(exc):
             if isinstance(cause, ssl.SSLCertVerificationError):
                 return errors.ImportFailed(
@@ -238,12 +238,14 @@ class HttpSource:
                     'not accepted: %s.' % (self.label,
                                            parse.urlsplit(url).hostname,
                                            cause.verify_message))
-            if reason is None and isinstance(cause, OSError):
-                reason = cause.strerror
         if isinstance(exc, ks_exceptions.ConnectTimeout):
-            reason = 'no answer within %s seconds' % self.timeouts[0]
+            reason = ('no answer within connect_timeout (%s s) or '
+                      'read_timeout (%s s)' % (self.timeouts[0],
+                                               self.timeouts[1]))
+        else:
+            reason = _cause(exc)
         return errors.TransferInterrupted('Could not connect to %s: %s.' % (
-            self.label, reason or type(exc).__name__))
+            self.label, reason))
 
     def _stream(self, response, offset):
         code = response.status_code

@@ -343,7 +343,9 @@ class SourceTest(base.TestCase):
         self.server.script(fakes.Stall(before_headers=True, seconds=0.5))
         exc = self.assertRaises(errors.TransferInterrupted,
                                 self.source().open)
-        self.assertIn('Could not connect to the image', str(exc))
+        self.assertEqual('Could not connect to the image: no answer within '
+                         'connect_timeout (2.0 s) or read_timeout (0.2 s).',
+                         str(exc))
 
     def test_range_ignored(self):
         self.server.script(fakes.IgnoreRange())
