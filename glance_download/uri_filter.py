@@ -41,7 +41,7 @@ def redact(url):
     message that says the URL is not valid.
     """
     try:
-        parts = parse.urlsplit(url)
+        parts = parse.urlsplit(url or '')
     except ValueError:  # "Invalid IPv6 URL"
         return 'an invalid URL'
     return parse.urlunsplit((parts.scheme, _host_and_port(parts.netloc),

@@ -45,6 +45,7 @@ class UriFilterTest(base.TestCase):
             uri_filter.redact('https://u:secret@host.example:8443/path/x'
                               '?sig=abc#frag'))
         self.assertEqual('http://h/', uri_filter.redact('http://h/'))
+        self.assertEqual('', uri_filter.redact(None))
 
     def test_refusal_does_not_repeat_secrets_of_the_url(self):
         # web-download URLs can carry credentials (user info, signed query
