@@ -19,6 +19,7 @@ import hashlib
 import http.server
 import json
 import socket
+import ssl
 import struct
 import threading
 import uuid
@@ -389,6 +390,46 @@ class FakeGlanceServer(fixtures.Fixture):
             return None
         handler.write(body)
         return None
+
+
+# URLs as web-download users give them, and a server made HTTPS.
+
+# What a web-download URL may carry: user info and a signed query string.
+SECRETS = ('s3cret', 'SECRET')
+
+
+def secret_url(port, path='/img'):
+    return ('http://user:s3cret@127.0.0.1:%d%s?temp_url_sig=SECRET'
+            '&temp_url_expires=1' % (port, path))
+
+
+def closed_port():
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def serve_tls(server, certificates):
+    """Make ``server`` (a FakeGlanceServer) speak HTTPS with the
+    certificate of ``certificates``; return the list its connection
+    attempts (TLS handshakes, failed or not) are appended to."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates.server_cert,
+                            certificates.server_key)
+    httpd = server.httpd
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    attempts = []
+    accept = httpd.get_request
+
+    def get_request():
+        attempts.append(1)
+        return accept()
+
+    httpd.get_request = get_request
+    server.url = 'https://127.0.0.1:%d' % server.port
+    return attempts
 
 
 # ---------------------------------------------------------------------------

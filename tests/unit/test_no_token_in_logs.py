@@ -21,7 +21,6 @@ from glance_download import selection
 from glance_download import sessions
 from tests.unit import base
 from tests.unit import fakes
-from tests.unit import test_source
 
 USER_TOKEN = 'gAAAAAB-USER-T0KEN-d1st1nct1ve-7f3a9c'
 SERVICE_TOKEN = 'gAAAAAB-SERVICE-T0KEN-d1st1nct1ve-2b8e'
@@ -110,7 +109,7 @@ class NoUrlSecretInLogsTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        test_source.debug_logging(self)
+        self.debug_logging()
         self.server = self.useFixture(fakes.FakeGlanceServer())
         self.allow_ports(self.server)
         self.data = os.urandom(200000)
@@ -123,11 +122,11 @@ class NoUrlSecretInLogsTest(base.TestCase):
         engines.run(wd_plugin.get_flow(**self.host.flow_kwargs(
             fakes.context('tok', []), {
                 'name': 'web-download',
-                'uri': test_source.secret_url(port)})))
+                'uri': fakes.secret_url(port)})))
 
     def assert_no_secret(self, *texts):
         self.assertIn('Retrying', self.logs.output)
-        for secret in test_source.SECRETS:
+        for secret in fakes.SECRETS:
             for text in texts + (self.logs.output, self.host.task.message):
                 self.assertNotIn(secret, text)
 
@@ -141,7 +140,7 @@ class NoUrlSecretInLogsTest(base.TestCase):
         self.assert_no_secret()
 
     def test_failed_import(self):
-        port = test_source.closed_port()
+        port = fakes.closed_port()
         self.config(group='import_filtering_opts', allowed_ports=[port])
         exc = self.assertRaises(glance_exception.UploadException,
                                 self.run_import, port)

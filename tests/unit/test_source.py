@@ -4,13 +4,10 @@ import functools
 import gzip
 import logging
 import os
-import socket
-import ssl
 
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
-from oslo_log import log as oslo_log
 from urllib3 import exceptions as urllib3_exceptions
 
 from glance_download import errors
@@ -24,57 +21,6 @@ from tests.unit import tls
 
 TOKEN = 'user-token-0123'
 SERVICE_TOKEN = 'service-token-4567'
-# What a web-download URL may carry: user info and a signed query string.
-SECRETS = ('s3cret', 'SECRET')
-
-
-def secret_url(port, path='/img'):
-    return ('http://user:s3cret@127.0.0.1:%d%s?temp_url_sig=SECRET'
-            '&temp_url_expires=1' % (port, path))
-
-
-def closed_port():
-    sock = socket.socket()
-    sock.bind(('127.0.0.1', 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-def debug_logging(test):
-    """Every logger at DEBUG, keystoneauth1's included (oslo.log puts it
-    at WARN unless the operator lowers it), but urllib3's, which stay at
-    oslo.log's defaults: at DEBUG urllib3 logs each request line, query
-    string and all, whoever sends the request."""
-    levels = dict(level.split('=') for level in
-                  oslo_log.get_default_log_levels())
-    for name, level in [(name, level) for name, level in levels.items()
-                        if name.startswith('urllib3.')] + [
-                            ('keystoneauth', 'DEBUG')]:
-        logger = logging.getLogger(name)
-        test.addCleanup(logger.setLevel, logger.level)
-        logger.setLevel(level)
-
-
-def serve_tls(server, certificates):
-    """Make ``server`` (a FakeGlanceServer) speak HTTPS with the
-    certificate of ``certificates``; return the list its connection
-    attempts (TLS handshakes, failed or not) are appended to."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificates.server_cert,
-                            certificates.server_key)
-    httpd = server.httpd
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    attempts = []
-    accept = httpd.get_request
-
-    def get_request():
-        attempts.append(1)
-        return accept()
-
-    httpd.get_request = get_request
-    server.url = 'https://127.0.0.1:%d' % server.port
-    return attempts
 
 
 class SourceTest(base.TestCase):
@@ -242,32 +188,32 @@ class SourceTest(base.TestCase):
     def test_connection_refused(self):
         src = source.HttpSource(
             sessions.anonymous(base.CONF),
-            'http://127.0.0.1:%d/x' % closed_port(),
+            'http://127.0.0.1:%d/x' % fakes.closed_port(),
             'the image', (2.0, 0.2), lambda url: None, authenticated=False)
         exc = self.assertRaises(errors.TransferInterrupted, src.open)
         self.assertEqual('Could not connect to the image: Connection '
                          'refused.', str(exc))
 
     def test_connection_failure_names_no_secret_of_the_url(self):
-        debug_logging(self)
+        self.debug_logging()
         # keystoneauth1's exception text holds the whole URL.
         src = source.HttpSource(
-            sessions.anonymous(base.CONF), secret_url(closed_port()),
-            'the image URL', (2.0, 0.2), lambda url: None,
-            authenticated=False)
+            sessions.anonymous(base.CONF),
+            fakes.secret_url(fakes.closed_port()), 'the image URL',
+            (2.0, 0.2), lambda url: None, authenticated=False)
         exc = self.assertRaises(errors.TransferInterrupted, src.open)
         self.assertIn('Connection refused', str(exc))
-        for secret in SECRETS:
+        for secret in fakes.SECRETS:
             self.assertNotIn(secret, str(exc))
             self.assertNotIn(secret, self.logs.output)
 
     def test_secret_url_not_logged_even_at_debug(self):
-        debug_logging(self)
+        self.debug_logging()
         # keystoneauth1's request logging (on at DEBUG) would show the
         # whole URL; data requests do not use it.
         self.server.route('/img', self.data)
         src = source.HttpSource(
-            sessions.anonymous(base.CONF), secret_url(self.server.port),
+            sessions.anonymous(base.CONF), fakes.secret_url(self.server.port),
             'the image URL', (2.0, 0.2), lambda url: None,
             authenticated=False)
         _stream, body = self.read(src)
@@ -276,13 +222,13 @@ class SourceTest(base.TestCase):
                          self.server.requests[0][0])
         self.assertTrue(logging.getLogger(
             'keystoneauth.session').isEnabledFor(logging.DEBUG))
-        for secret in SECRETS:
+        for secret in fakes.SECRETS:
             self.assertNotIn(secret, self.logs.output)
 
     def test_redirect_logged_without_secrets(self):
-        debug_logging(self)
+        self.debug_logging()
         self.server.route('/img', self.data)
-        self.other.script(fakes.Redirect(secret_url(self.server.port)))
+        self.other.script(fakes.Redirect(fakes.secret_url(self.server.port)))
         self.other.route('/start', b'')
         src = source.HttpSource(
             sessions.anonymous(base.CONF), self.other.url + '/start',
@@ -293,12 +239,12 @@ class SourceTest(base.TestCase):
         self.assertIn('Following redirect for the image URL to '
                       'http://127.0.0.1:%d/img' % self.server.port,
                       self.logs.output)
-        for secret in SECRETS:
+        for secret in fakes.SECRETS:
             self.assertNotIn(secret, self.logs.output)
 
     def test_certificate_not_accepted_is_not_retried(self):
         certificates = self.useFixture(tls.Certificates())
-        attempts = serve_tls(self.server, certificates)
+        attempts = fakes.serve_tls(self.server, certificates)
         src = self.source(session=ks_session.Session(verify=True),
                           authenticated=False)
         exc = self.assertRaises(errors.ImportFailed, src.open)

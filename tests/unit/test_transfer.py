@@ -17,7 +17,6 @@ from glance_download import staging
 from glance_download import transfer
 from tests.unit import base
 from tests.unit import fakes
-from tests.unit import test_source
 from tests.unit import tls
 
 CHUNK = 64 * 1024
@@ -253,7 +252,7 @@ class TransferTest(base.TestCase):
 
     def test_certificate_not_accepted_fails_at_once(self):
         certificates = self.useFixture(tls.Certificates())
-        attempts = test_source.serve_tls(self.server, certificates)
+        attempts = fakes.serve_tls(self.server, certificates)
         url = self.server.file_url(self.image['id'])
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
                                 url=url, session=ks_session.Session())
@@ -265,15 +264,15 @@ class TransferTest(base.TestCase):
         self.assertEqual(b'', self.staged())
 
     def test_retries_name_no_secret_of_the_url(self):
-        test_source.debug_logging(self)
+        self.debug_logging()
         exc = self.assertRaises(
             errors.ImportFailed, self.run_transfer,
-            url=test_source.secret_url(test_source.closed_port()))
+            url=fakes.secret_url(fakes.closed_port()))
         self.assertIn('Connection refused. Gave up after 3 attempts',
                       str(exc))
         self.assertIn('Connection refused. Retrying (attempt 2 of 3)',
                       self.logs.output)
-        for secret in test_source.SECRETS:
+        for secret in fakes.SECRETS:
             self.assertNotIn(secret, str(exc))
             self.assertNotIn(secret, self.logs.output)
 
@@ -281,7 +280,7 @@ class TransferTest(base.TestCase):
         # keystoneauth1's response logging, at DEBUG, reads text/plain and
         # JSON bodies whole (and so consumes the stream); data requests
         # do not use it.
-        test_source.debug_logging(self)
+        self.debug_logging()
         bodies = {
             'text/plain': b''.join(b'BODY line %06d\n' % i
                                    for i in range(30000)),
