@@ -12,6 +12,7 @@ approved address the connection is then pinned to.
 import http.client as http_client
 import logging
 import re
+import ssl
 from urllib import parse
 
 from keystoneauth1 import exceptions as ks_exceptions
@@ -25,6 +26,7 @@ LOG = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 _REDIRECTS = (301, 302, 303, 307, 308)
 _CONTENT_RANGE = re.compile(r'^bytes (\d+)-(\d+)/(\d+|\*)$')
+_UNSATISFIED_RANGE = re.compile(r'^bytes \*/(\d+)$')
 
 _HTTP_HINTS = {
     401: 'the credentials were not accepted (an expired token? '
@@ -63,7 +65,9 @@ class Stream:
         raw = self.response.raw
         try:
             while True:
-                piece = raw.read1(most, decode_content=True)
+                # The bytes on the wire, which Content-Length and
+                # Content-Range count (a compressed body is refused).
+                piece = raw.read1(most, decode_content=False)
                 if not piece:
                     return
                 yield piece
@@ -72,7 +76,7 @@ class Stream:
                 '%s sent no data for %s seconds (read_timeout).'
                 % (self.label, self.read_timeout))
         except urllib3_exceptions.HTTPError as exc:
-            # ProtocolError (reset, short body), SSLError, DecodeError.
+            # ProtocolError (reset, short body), SSLError.
             if any(isinstance(arg, http_client.IncompleteRead)
                    for arg in exc.args):
                 raise errors.TransferInterrupted(
@@ -86,13 +90,43 @@ class Stream:
         self.response.close()
 
 
+class _End(Stream):
+    """The answer to a resume at the very end of the data: nothing more.
+
+    A connection can break after the last byte (a reset, a chunked body
+    without its end); when the size was not known, the resume asks for
+    the rest and the source answers 416 with the full size.
+    """
+
+    def pieces(self, most):
+        return iter(())
+
+
 def _cause(exc):
     """The OS's words for a broken connection ("Connection reset by
-    peer"), else the exception's name."""
-    for arg in getattr(exc, 'args', ()):
-        if isinstance(arg, OSError) and arg.strerror:
-            return arg.strerror
+    peer"), else the exception's name; never the exception's text, which
+    may hold the URL."""
+    for cause in _causes(exc):
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror
     return type(exc).__name__
+
+
+def _causes(exc):
+    """``exc`` and what it wraps: keystoneauth1 raises its exceptions
+    while handling requests', which hold urllib3's, which hold the OS's."""
+    seen = []
+    todo = [exc]
+    while todo:
+        exc = todo.pop(0)
+        if exc is None or any(exc is s for s in seen):
+            continue
+        seen.append(exc)
+        yield exc
+        todo.extend(arg for arg in getattr(exc, 'args', ())
+                    if isinstance(arg, BaseException))
+        todo.extend((getattr(exc, 'reason', None), exc.__cause__,
+                     exc.__context__))
 
 
 class HttpSource:
@@ -128,6 +162,11 @@ class HttpSource:
             if address is not None:
                 uri_filter.pin(self.session.session, url, address)
             response = self._get(url, offset, _origin(url) == origin)
+            if offset and response.status_code == 416 and self._ends_at(
+                    response, offset):
+                response.close()
+                return _End(response, offset, offset, self.label,
+                            self.timeouts[1])
             if offset and response.status_code in (400, 416):
                 # Glance answers 400 when its store cannot seek; 416 is the
                 # standard refusal. Either way: start again from byte 0.
@@ -152,6 +191,12 @@ class HttpSource:
         raise errors.ImportFailed(
             '%s redirected more than %d times.' % (self.label, MAX_REDIRECTS))
 
+    @staticmethod
+    def _ends_at(response, offset):
+        match = _UNSATISFIED_RANGE.match(
+            response.headers.get('Content-Range', ''))
+        return bool(match) and int(match.group(1)) == offset
+
     def _check(self, url, hop):
         try:
             return self.check_url(url)
@@ -168,14 +213,39 @@ class HttpSource:
         if offset:
             headers['Range'] = 'bytes=%d-' % offset
         try:
+            # log=False: keystoneauth1's request log shows the whole URL,
+            # and its response log reads a text or JSON body into memory,
+            # consuming the stream.
             return self.session.get(
                 url, headers=headers, stream=True, redirect=False,
-                raise_exc=False, timeout=self.timeouts,
+                raise_exc=False, timeout=self.timeouts, log=False,
                 authenticated=self.authenticated and same_origin)
-        except (ks_exceptions.ConnectionError,
-                ks_exceptions.ConnectTimeout) as exc:
-            raise errors.TransferInterrupted(
-                'Could not connect to %s: %s' % (self.label, exc))
+        except ks_exceptions.ConnectionError as exc:
+            raise self._connect_error(url, exc)
+
+    def _connect_error(self, url, exc):
+        """The error for a request that got no answer.
+
+        keystoneauth1's text holds the whole URL, whose user info or
+        query string may be secret (a signed temporary URL): the message
+        is built from the causes alone. A certificate that was not
+        accepted will not be accepted on a retry either.
+        """
+        for cause in _causes(exc):
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                return errors.ImportFailed(
+                    'Could not connect to %s: the certificate of %s was '
+                    'not accepted: %s.' % (self.label,
+                                           parse.urlsplit(url).hostname,
+                                           cause.verify_message))
+        if isinstance(exc, ks_exceptions.ConnectTimeout):
+            reason = ('no answer within connect_timeout (%s s) or '
+                      'read_timeout (%s s)' % (self.timeouts[0],
+                                               self.timeouts[1]))
+        else:
+            reason = _cause(exc)
+        return errors.TransferInterrupted('Could not connect to %s: %s.' % (
+            self.label, reason))
 
     def _stream(self, response, offset):
         code = response.status_code
@@ -188,6 +258,13 @@ class HttpSource:
             hint = _HTTP_HINTS.get(code)
             raise errors.ImportFailed(
                 message.strip() + (': %s.' % hint if hint else '.'))
+        encoding = response.headers.get('Content-Encoding', 'identity')
+        if encoding.strip().lower() not in ('', 'identity'):
+            response.close()
+            raise errors.ImportFailed(
+                '%s sent its data compressed (Content-Encoding: %s) although '
+                'asked for it as it is; the staged data would not be the '
+                'image.' % (self.label, encoding))
         length = response.headers.get('Content-Length')
         length = int(length) if length and length.isdigit() else None
         if code == 206:

@@ -35,17 +35,26 @@ def check(url, what):
 
 
 def redact(url):
-    """``url`` without user info or query string: they may hold secrets."""
-    parts = parse.urlsplit(url)
-    netloc = parts.hostname or ''
-    if parts.port:
-        netloc = '%s:%d' % (netloc, parts.port)
-    return parse.urlunsplit((parts.scheme, netloc, parts.path, '', ''))
+    """``url`` without user info or query string: they may hold secrets.
+
+    Whatever ``url`` is: it names a URL in a message, including the
+    message that says the URL is not valid.
+    """
+    try:
+        parts = parse.urlsplit(url or '')
+    except ValueError:  # "Invalid IPv6 URL"
+        return 'an invalid URL'
+    return parse.urlunsplit((parts.scheme, _host_and_port(parts.netloc),
+                             parts.path, '', ''))
+
+
+def _host_and_port(netloc):
+    return netloc.rpartition('@')[2]
 
 
 def _origin_prefix(url):
     parts = parse.urlsplit(url)
-    return '%s://%s/' % (parts.scheme, parts.netloc.rpartition('@')[2])
+    return '%s://%s/' % (parts.scheme, _host_and_port(parts.netloc))
 
 
 def pin(session, url, address):
@@ -74,8 +83,8 @@ class _PinnedAdapter(ks_session.TCPKeepAliveAdapter):
         super().__init__(**tls)
 
     def send(self, request, **kwargs):
-        request.headers['Host'] = parse.urlsplit(
-            request.url).netloc.rpartition('@')[2]
+        request.headers['Host'] = _host_and_port(
+            parse.urlsplit(request.url).netloc)
         return super().send(request, **kwargs)
 
     def get_connection_with_tls_context(self, request, verify, proxies=None,

@@ -7,6 +7,7 @@ import fixtures
 # Registers [import_filtering_opts] (Glance's own import filter options).
 import glance.async_.flows._internal_plugins  # noqa: F401
 from oslo_config import cfg
+from oslo_log import log as oslo_log
 import testtools
 
 from glance_download import opts
@@ -48,3 +49,17 @@ class TestCase(testtools.TestCase):
 
     def staged_path(self, image_id):
         return os.path.join(self.staging_dir, image_id)
+
+    def debug_logging(self):
+        """Every logger at DEBUG, keystoneauth1's included (oslo.log puts
+        it at WARN unless the operator lowers it), but urllib3's, which
+        stay at oslo.log's defaults: at DEBUG urllib3 logs each request
+        line, query string and all, whoever sends the request."""
+        levels = dict(level.split('=')
+                      for level in oslo_log.get_default_log_levels())
+        for name, level in [(name, level) for name, level in levels.items()
+                            if name.startswith('urllib3.')] + [
+                                ('keystoneauth', 'DEBUG')]:
+            logger = logging.getLogger(name)
+            self.addCleanup(logger.setLevel, logger.level)
+            logger.setLevel(level)

@@ -14,10 +14,12 @@ and format rules are Glance's own, and Glance's real
 """
 
 import copy
+import gzip
 import hashlib
 import http.server
 import json
 import socket
+import ssl
 import struct
 import threading
 import uuid
@@ -87,10 +89,13 @@ class NoLength:
 
 class Chunked:
     """HTTP/1.1 ``Transfer-Encoding: chunked``, in chunks of ``size``
-    bytes, as servers that stream without knowing the length send it."""
+    bytes, as servers that stream without knowing the length send it.
+    ``terminated=False``: every data chunk, then the connection closes
+    without the last (empty) chunk, as when it breaks after the data."""
 
-    def __init__(self, size=10000):
+    def __init__(self, size=10000, terminated=True):
         self.size = size
+        self.terminated = terminated
 
 
 class Truncate:
@@ -124,6 +129,11 @@ class Redirect:
 
 class WrongRange:
     """Answer a Range request with 206 but a Content-Range starting at 0."""
+
+
+class Gzip:
+    """Send the body gzip-compressed (``Content-Encoding: gzip``, the
+    compressed length as Content-Length) whatever Accept-Encoding asked."""
 
 
 # ---------------------------------------------------------------------------
@@ -299,7 +309,7 @@ class FakeGlanceServer(fixtures.Fixture):
         return self._serve_data(handler, headers, image['data'])
 
     @staticmethod
-    def _send_chunked(handler, body, size, ctype):
+    def _send_chunked(handler, body, size, ctype, terminated=True):
         handler.protocol_version = 'HTTP/1.1'
         handler.send_response(200)
         handler.send_header(*ctype)
@@ -310,7 +320,8 @@ class FakeGlanceServer(fixtures.Fixture):
             piece = body[i:i + size]
             handler.server.owner._count(len(piece))
             handler.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
-        handler.wfile.write(b'0\r\n\r\n')
+        if terminated:
+            handler.wfile.write(b'0\r\n\r\n')
 
     def _serve_data(self, handler, headers, data,
                     content_type='application/octet-stream'):
@@ -334,14 +345,22 @@ class FakeGlanceServer(fixtures.Fixture):
         wanted = headers.get('range', '')
         if wanted.startswith('bytes=') and not isinstance(how, IgnoreRange):
             start = int(wanted[len('bytes='):].split('-')[0])
+            if data and start >= len(data):
+                # As Glance does: nothing is left to send from there.
+                return handler.send_body(
+                    416, b'', [('Content-Range', 'bytes */%d' % len(data))])
         body = data[start:]
         if isinstance(how, (Announce, Overflow)):
             body = body + b'\0' * how.extra
 
         if isinstance(how, Chunked):
-            return self._send_chunked(handler, body, how.size, ctype)
+            return self._send_chunked(handler, body, how.size, ctype,
+                                      how.terminated)
         handler.send_response(206 if start else 200)
         handler.send_header(*ctype)
+        if isinstance(how, Gzip):
+            body = gzip.compress(body)
+            handler.send_header('Content-Encoding', 'gzip')
         if start:
             first = 0 if isinstance(how, WrongRange) else start
             handler.send_header('Content-Range', 'bytes %d-%d/%d' % (
@@ -371,6 +390,46 @@ class FakeGlanceServer(fixtures.Fixture):
             return None
         handler.write(body)
         return None
+
+
+# URLs as web-download users give them, and a server made HTTPS.
+
+# What a web-download URL may carry: user info and a signed query string.
+SECRETS = ('s3cret', 'SECRET')
+
+
+def secret_url(port, path='/img'):
+    return ('http://user:s3cret@127.0.0.1:%d%s?temp_url_sig=SECRET'
+            '&temp_url_expires=1' % (port, path))
+
+
+def closed_port():
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def serve_tls(server, certificates):
+    """Make ``server`` (a FakeGlanceServer) speak HTTPS with the
+    certificate of ``certificates``; return the list its connection
+    attempts (TLS handshakes, failed or not) are appended to."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificates.server_cert,
+                            certificates.server_key)
+    httpd = server.httpd
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    attempts = []
+    accept = httpd.get_request
+
+    def get_request():
+        attempts.append(1)
+        return accept()
+
+    httpd.get_request = get_request
+    server.url = 'https://127.0.0.1:%d' % server.port
+    return attempts
 
 
 # ---------------------------------------------------------------------------

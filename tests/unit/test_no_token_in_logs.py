@@ -1,9 +1,10 @@
-"""No token may appear in any log line or task message.
+"""No token, nor a secret part of a URL, in any log line or task message.
 
 Whole glance-download imports (get_flow, then the flow run by a taskflow
 engine) with every logger at DEBUG, including keystoneauth's request
 logging and taskflow's own, once succeeding and once failing after a
-cross-host redirect, retries and a corrupt body.
+cross-host redirect, retries and a corrupt body. Then web-download imports
+of a URL with user info and a signed query string, the same way.
 """
 
 import os
@@ -15,6 +16,7 @@ from taskflow import engines
 
 from glance_download import opts
 from glance_download.plugins import glance_download as gd_plugin
+from glance_download.plugins import web_download as wd_plugin
 from glance_download import selection
 from glance_download import sessions
 from tests.unit import base
@@ -101,3 +103,49 @@ class NoTokenInLogsTest(base.TestCase):
         self.assertEqual('failure', self.host.task.status)
         self.assertIn('did not accept your token', self.host.task.message)
         self.assert_no_token()
+
+
+class NoUrlSecretInLogsTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.debug_logging()
+        self.server = self.useFixture(fakes.FakeGlanceServer())
+        self.allow_ports(self.server)
+        self.data = os.urandom(200000)
+        self.server.route('/img', self.data)
+        self.host = fakes.GlanceHost(stores=[None])
+        self.useFixture(fixtures.MockPatchObject(
+            selection, 'selected_elsewhere', return_value=None))
+
+    def run_import(self, port):
+        engines.run(wd_plugin.get_flow(**self.host.flow_kwargs(
+            fakes.context('tok', []), {
+                'name': 'web-download',
+                'uri': fakes.secret_url(port)})))
+
+    def assert_no_secret(self, *texts):
+        self.assertIn('Retrying', self.logs.output)
+        for secret in fakes.SECRETS:
+            for text in texts + (self.logs.output, self.host.task.message):
+                self.assertNotIn(secret, text)
+
+    def test_successful_import(self):
+        self.server.script(fakes.Drop(after=70000))
+        self.run_import(self.server.port)
+        with open(self.staged_path(self.host.image_id), 'rb') as f:
+            self.assertEqual(self.data, f.read())
+        self.assertEqual('/img?temp_url_sig=SECRET&temp_url_expires=1',
+                         self.server.requests[1][0])
+        self.assert_no_secret()
+
+    def test_failed_import(self):
+        port = fakes.closed_port()
+        self.config(group='import_filtering_opts', allowed_ports=[port])
+        exc = self.assertRaises(glance_exception.UploadException,
+                                self.run_import, port)
+        self.assertIn('Could not connect to the image URL '
+                      'http://127.0.0.1:%d/img: Connection refused' % port,
+                      str(exc))
+        self.assertEqual('queued', self.host.image.status)
+        self.assert_no_secret(str(exc))

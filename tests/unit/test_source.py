@@ -1,10 +1,12 @@
 """source.HttpSource and sessions: redirects, credentials, HTTP errors."""
 
 import functools
+import gzip
+import logging
 import os
-import socket
 
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 from urllib3 import exceptions as urllib3_exceptions
 
@@ -15,6 +17,7 @@ from glance_download import source
 from glance_download import uri_filter
 from tests.unit import base
 from tests.unit import fakes
+from tests.unit import tls
 
 TOKEN = 'user-token-0123'
 SERVICE_TOKEN = 'service-token-4567'
@@ -183,21 +186,112 @@ class SourceTest(base.TestCase):
             self.assertIn('answered HTTP %d' % code, str(exc))
 
     def test_connection_refused(self):
-        sock = socket.socket()
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
-        sock.close()
         src = source.HttpSource(
-            sessions.anonymous(base.CONF), 'http://127.0.0.1:%d/x' % port,
+            sessions.anonymous(base.CONF),
+            'http://127.0.0.1:%d/x' % fakes.closed_port(),
             'the image', (2.0, 0.2), lambda url: None, authenticated=False)
         exc = self.assertRaises(errors.TransferInterrupted, src.open)
-        self.assertIn('Could not connect to the image', str(exc))
+        self.assertEqual('Could not connect to the image: Connection '
+                         'refused.', str(exc))
+
+    def test_connection_failure_names_no_secret_of_the_url(self):
+        self.debug_logging()
+        # keystoneauth1's exception text holds the whole URL.
+        src = source.HttpSource(
+            sessions.anonymous(base.CONF),
+            fakes.secret_url(fakes.closed_port()), 'the image URL',
+            (2.0, 0.2), lambda url: None, authenticated=False)
+        exc = self.assertRaises(errors.TransferInterrupted, src.open)
+        self.assertIn('Connection refused', str(exc))
+        for secret in fakes.SECRETS:
+            self.assertNotIn(secret, str(exc))
+            self.assertNotIn(secret, self.logs.output)
+
+    def test_secret_url_not_logged_even_at_debug(self):
+        self.debug_logging()
+        # keystoneauth1's request logging (on at DEBUG) would show the
+        # whole URL; data requests do not use it.
+        self.server.route('/img', self.data)
+        src = source.HttpSource(
+            sessions.anonymous(base.CONF), fakes.secret_url(self.server.port),
+            'the image URL', (2.0, 0.2), lambda url: None,
+            authenticated=False)
+        _stream, body = self.read(src)
+        self.assertEqual(self.data, body)
+        self.assertEqual('/img?temp_url_sig=SECRET&temp_url_expires=1',
+                         self.server.requests[0][0])
+        self.assertTrue(logging.getLogger(
+            'keystoneauth.session').isEnabledFor(logging.DEBUG))
+        for secret in fakes.SECRETS:
+            self.assertNotIn(secret, self.logs.output)
+
+    def test_redirect_logged_without_secrets(self):
+        self.debug_logging()
+        self.server.route('/img', self.data)
+        self.other.script(fakes.Redirect(fakes.secret_url(self.server.port)))
+        self.other.route('/start', b'')
+        src = source.HttpSource(
+            sessions.anonymous(base.CONF), self.other.url + '/start',
+            'the image URL', (2.0, 0.2), lambda url: None,
+            authenticated=False)
+        _stream, body = self.read(src)
+        self.assertEqual(self.data, body)
+        self.assertIn('Following redirect for the image URL to '
+                      'http://127.0.0.1:%d/img' % self.server.port,
+                      self.logs.output)
+        for secret in fakes.SECRETS:
+            self.assertNotIn(secret, self.logs.output)
+
+    def test_certificate_not_accepted_is_not_retried(self):
+        certificates = self.useFixture(tls.Certificates())
+        attempts = fakes.serve_tls(self.server, certificates)
+        src = self.source(session=ks_session.Session(verify=True),
+                          authenticated=False)
+        exc = self.assertRaises(errors.ImportFailed, src.open)
+        self.assertNotIsInstance(exc, errors.TransferInterrupted)
+        self.assertEqual('Could not connect to the image: the certificate '
+                         'of 127.0.0.1 was not accepted: unable to get '
+                         'local issuer certificate.', str(exc))
+        self.assertEqual(1, len(attempts))
+        self.assertEqual([], self.server.data_requests())
+        # The same server, its CA trusted: the certificate was the cause.
+        src = self.source(session=ks_session.Session(
+            verify=certificates.ca), authenticated=False)
+        self.assertEqual(self.data, self.read(src)[1])
+
+    def test_compressed_answer_refused(self):
+        # Asked for identity, sent gzip: the bytes are not the image.
+        self.server.script(fakes.Gzip())
+        exc = self.assertRaises(errors.ImportFailed, self.source().open)
+        self.assertNotIsInstance(exc, errors.TransferInterrupted)
+        self.assertEqual(
+            'the image sent its data compressed (Content-Encoding: gzip) '
+            'although asked for it as it is; the staged data would not '
+            'be the image.', str(exc))
+        self.assertEqual('identity',
+                         self.server.data_requests()[0]['accept-encoding'])
+
+    def test_pieces_are_the_bytes_on_the_wire(self):
+        # Counts, limits and Range offsets are in the bytes that
+        # Content-Length and Content-Range count: the encoded ones.
+        self.server.script(fakes.Gzip())
+        response = sessions.anonymous(base.CONF).get(
+            self.server.file_url(self.image['id']), stream=True, log=False)
+        stream = source.Stream(response, 0, None, 'the image', 0.2)
+        try:
+            body = b''.join(stream.pieces(4096))
+        finally:
+            stream.close()
+        self.assertEqual(int(response.headers['Content-Length']), len(body))
+        self.assertEqual(self.data, gzip.decompress(body))
 
     def test_stall_before_headers(self):
         self.server.script(fakes.Stall(before_headers=True, seconds=0.5))
         exc = self.assertRaises(errors.TransferInterrupted,
                                 self.source().open)
-        self.assertIn('Could not connect to the image', str(exc))
+        self.assertEqual('Could not connect to the image: no answer within '
+                         'connect_timeout (2.0 s) or read_timeout (0.2 s).',
+                         str(exc))
 
     def test_range_ignored(self):
         self.server.script(fakes.IgnoreRange())

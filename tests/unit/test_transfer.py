@@ -1,12 +1,14 @@
 """transfer.Transfer against a real, misbehaving HTTP server."""
 
 import hashlib
+import logging
 import os
 import threading
 import time
 from unittest import mock
 
 from glance.common import exception as glance_exception
+from keystoneauth1 import session as ks_session
 
 from glance_download import errors
 from glance_download import sessions
@@ -15,6 +17,7 @@ from glance_download import staging
 from glance_download import transfer
 from tests.unit import base
 from tests.unit import fakes
+from tests.unit import tls
 
 CHUNK = 64 * 1024
 SIZE = 5 * CHUNK + 1234
@@ -30,9 +33,9 @@ class TransferTest(base.TestCase):
         self.image = self.server.add_image(self.data)
         self.calls = []
 
-    def source(self, url=None):
+    def source(self, url=None, session=None):
         return source.HttpSource(
-            sessions.anonymous(base.CONF),
+            session or sessions.anonymous(base.CONF),
             url or self.server.file_url(self.image['id']),
             'image X in region RegionOne', (2.0, 0.2), lambda url: None,
             authenticated=False)
@@ -44,12 +47,12 @@ class TransferTest(base.TestCase):
         return transfer.Expected(**values)
 
     def run_transfer(self, expected=None, max_retries=2, url=None,
-                     image_id='img', progress=None):
+                     image_id='img', progress=None, session=None):
         expected = expected or self.expected()
         self.copy = None
         with staging.StagingFile(image_id) as sink:
             self.copy = transfer.Transfer(
-                self.source(url), sink, expected, CHUNK,
+                self.source(url, session), sink, expected, CHUNK,
                 transfer.RetryPolicy(max_retries, 0, 0),
                 progress=progress or (
                     lambda done, total: self.calls.append((done, total))))
@@ -214,6 +217,87 @@ class TransferTest(base.TestCase):
                 policy.wait(attempt)
         self.assertEqual([mock.call(1.0), mock.call(2.0), mock.call(3.0),
                           mock.call(3.0)], sleep.call_args_list)
+
+    def test_break_after_the_last_byte_is_complete(self):
+        # Every byte arrived, then the chunked framing broke off: nothing
+        # is missing (a resume would ask for bytes=SIZE-, answered 416).
+        self.server.script(fakes.Chunked(size=7777, terminated=False))
+        self.assertEqual(SIZE, self.run_transfer())
+        self.assertEqual(self.data, self.staged())
+        self.assertEqual(1, len(self.server.data_requests()))
+        self.assertEqual(0, self.copy.restarts)
+        self.assertEqual(SIZE, self.server.bytes_served)
+        self.assertIn('All %d bytes had arrived' % SIZE, self.logs.output)
+
+    def test_break_after_the_last_byte_still_verified(self):
+        self.server.script(fakes.Chunked(size=7777, terminated=False))
+        self.image['os_hash_value'] = 'f' * 128
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
+        self.assertIn('does not match the source image', str(exc))
+        self.assertEqual(1, len(self.server.data_requests()))
+
+    def test_break_after_the_last_byte_of_unknown_size(self):
+        # Nothing said how many bytes would come: the resume asks for the
+        # rest and the answer, 416 "bytes */SIZE", says there is none.
+        expected = transfer.Expected(limit=10 * SIZE)
+        self.server.script(fakes.Chunked(size=7777, terminated=False))
+        self.assertEqual(SIZE, self.run_transfer(expected))
+        self.assertEqual(self.data, self.staged())
+        first, second = self.server.data_requests()
+        self.assertEqual('bytes=%d-' % SIZE, second['range'])
+        self.assertEqual(0, self.copy.restarts)
+        self.assertEqual(SIZE, self.server.bytes_served)
+        self.assertNotIn('starting again from the first byte',
+                         self.logs.output)
+
+    def test_certificate_not_accepted_fails_at_once(self):
+        certificates = self.useFixture(tls.Certificates())
+        attempts = fakes.serve_tls(self.server, certificates)
+        url = self.server.file_url(self.image['id'])
+        exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
+                                url=url, session=ks_session.Session())
+        self.assertEqual('Could not connect to image X in region RegionOne: '
+                         'the certificate of 127.0.0.1 was not accepted: '
+                         'unable to get local issuer certificate.', str(exc))
+        self.assertEqual(1, len(attempts))
+        self.assertNotIn('Retrying', self.logs.output)
+        self.assertEqual(b'', self.staged())
+
+    def test_retries_name_no_secret_of_the_url(self):
+        self.debug_logging()
+        exc = self.assertRaises(
+            errors.ImportFailed, self.run_transfer,
+            url=fakes.secret_url(fakes.closed_port()))
+        self.assertIn('Connection refused. Gave up after 3 attempts',
+                      str(exc))
+        self.assertIn('Connection refused. Retrying (attempt 2 of 3)',
+                      self.logs.output)
+        for secret in fakes.SECRETS:
+            self.assertNotIn(secret, str(exc))
+            self.assertNotIn(secret, self.logs.output)
+
+    def test_text_and_json_bodies_arrive_whole_at_debug(self):
+        # keystoneauth1's response logging, at DEBUG, reads text/plain and
+        # JSON bodies whole (and so consumes the stream); data requests
+        # do not use it.
+        self.debug_logging()
+        bodies = {
+            'text/plain': b''.join(b'BODY line %06d\n' % i
+                                   for i in range(30000)),
+            'application/json': b'{"BODY": "%s"}' % (b'j' * SIZE),
+        }
+        for number, (content_type, body) in enumerate(bodies.items()):
+            path = '/body%d' % number
+            self.server.route(path, body, content_type=content_type)
+            image_id = 'img%d' % number
+            self.assertEqual(len(body), self.run_transfer(
+                transfer.Expected(limit=10 * SIZE), image_id=image_id,
+                url=self.server.url + path))
+            self.assertEqual(body, self.staged(image_id))
+        self.assertEqual(2, len(self.server.requests))
+        self.assertTrue(logging.getLogger(
+            'keystoneauth.session').isEnabledFor(logging.DEBUG))
+        self.assertNotIn('BODY', self.logs.output)
 
     def test_short_body_without_length(self):
         # A close-delimited body that ends early is a broken transfer.

@@ -45,6 +45,7 @@ class UriFilterTest(base.TestCase):
             uri_filter.redact('https://u:secret@host.example:8443/path/x'
                               '?sig=abc#frag'))
         self.assertEqual('http://h/', uri_filter.redact('http://h/'))
+        self.assertEqual('', uri_filter.redact(None))
 
     def test_refusal_does_not_repeat_secrets_of_the_url(self):
         # web-download URLs can carry credentials (user info, signed query
@@ -55,6 +56,24 @@ class UriFilterTest(base.TestCase):
         self.assertIn('port not allowed', str(exc))
         self.assertNotIn('s3cr3t', str(exc))
         self.assertNotIn('pa55', str(exc))
+
+    def test_invalid_url_is_refused_without_its_secrets(self):
+        for url, why in (
+                ('http://u:s3cret@127.0.0.1:8o80/x?sig=SECRET',
+                 'http://127.0.0.1:8o80/x'),
+                ('http://u:s3cret@127.0.0.1:99999/x?sig=SECRET',
+                 'http://127.0.0.1:99999/x'),
+                ('http://u:s3cret@[::1/x?sig=SECRET', 'an invalid URL')):
+            exc = self.assertRaises(errors.ImportFailed, uri_filter.check,
+                                    url, 'The image URL')
+            self.assertIn('The image URL (%s) is not allowed' % why,
+                          str(exc))
+            self.assertNotIn('s3cret', str(exc))
+            self.assertNotIn('SECRET', str(exc))
+
+    def test_redact_keeps_an_ipv6_address(self):
+        self.assertEqual('http://[::1]:8080/x',
+                         uri_filter.redact('http://u:p@[::1]:8080/x?s=1'))
 
     def test_no_url(self):
         for url in (None, ''):
