@@ -119,14 +119,16 @@ def _causes(exc):
     todo = [exc]
     while todo:
         exc = todo.pop(0)
-        if exc is None or any(exc is s for s in seen):
+        if any(exc is s for s in seen):
             continue
         seen.append(exc)
         yield exc
-        todo.extend(arg for arg in getattr(exc, 'args', ())
-                    if isinstance(arg, BaseException))
-        todo.extend((getattr(exc, 'reason', None), exc.__cause__,
-                     exc.__context__))
+        # urllib3 keeps the wrapped error in ``reason``; ssl.SSLError's
+        # ``reason`` is a string such as 'TLSV1_ALERT_PROTOCOL_VERSION'.
+        todo.extend(cause for cause in (
+            *getattr(exc, 'args', ()), getattr(exc, 'reason', None),
+            exc.__cause__, exc.__context__)
+            if isinstance(cause, BaseException))
 
 
 class HttpSource:
