@@ -32,6 +32,9 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICES = ('keystone', 'glance1', 'glance2')
 UUID_RE = re.compile(
     r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
+# oslo.log and tempest's REST client name requests by these.
+REQUEST_ID_RE = re.compile(
+    r'req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
 # oslo.log's line prefix: local time, as time.mktime() reads it.
 LOG_TIME_RE = re.compile(r'^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)(\.\d+)? ')
 # A cloud log line may trail the failure it explains by a little; it
@@ -134,13 +137,21 @@ def _short(text, n=300):
 # ---------------------------------------------------- the known flakes
 
 def locked_during(result, host):
-    """A "database is locked" line in a cloud log while the test ran."""
+    """A "database is locked" line in a cloud log about one of the test's
+    requests when its output names them (tempest logs every request's
+    id), else while the test ran (glanceclient names none)."""
+    requests = set(REQUEST_ID_RE.findall(
+        result.get('traceback', '') + result.get('log', '')))
     start = result.get('start') or host.since
     stop = result.get('stop') or time.time()
     for path, when, line in host.log_lines():
         if 'database is locked' not in line:
             continue
-        if when is not None and start - 0.001 <= when <= stop + SLACK:
+        if requests:
+            ours = any(r in line for r in requests)
+        else:
+            ours = when is not None and start - 0.001 <= when <= stop + SLACK
+        if ours:
             return '%s: %s' % (os.path.relpath(path, REPO), _short(line))
     return None
 
@@ -284,7 +295,8 @@ def report(outcome):
 
 def read_subunit(stream):
     """One dict per test of a subunit v2 byte stream: id, status, skip
-    reason, traceback, start and stop (seconds since the epoch)."""
+    reason, traceback, captured log, start and stop (seconds since the
+    epoch)."""
     import subunit
     import testtools
     results = {}
@@ -304,6 +316,7 @@ def read_subunit(stream):
         results[tid] = {'id': tid, 'status': test['status'],
                         'reason': text('reason').strip(),
                         'traceback': text('traceback'),
+                        'log': text("pythonlogging:''"),
                         'start': min(stamps) if stamps else None,
                         'stop': max(stamps) if stamps else None}
     parser = subunit.ByteStreamToStreamResult(stream,

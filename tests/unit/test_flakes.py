@@ -13,8 +13,11 @@ history show 0 --subunit``), with three failures -
   (the lock taken the moment the task row was committed);
 * test_fails_once_plain: a plain assertion;
 
-and RegionTwo's glance log during that run. The lost task's row is put
-into a Glance tasks table made from Glance's own model.
+and RegionTwo's glance log during that run; and the same of a run of
+tools/tempest (BasicOperationsImagesTest) in which one test got an HTTP
+500 ("Got server fault") while glance2.db's write lock was held. The
+lost task's row is put into a Glance tasks table made from Glance's own
+model.
 """
 
 import datetime
@@ -44,12 +47,19 @@ PLAIN = DEMO + 'test_fails_once_plain'
 LOST_TASK_ID = 'c7df1fa3-c85f-4f4f-9dcd-92e8d1e579dd'
 LOST_IMAGE_ID = '9ed5355c-576f-47a0-9a3d-e7b035ae4f78'
 LOST_CREATED = '2026-12-01 22:09:43.360524'
+TEMPEST_500 = ('tempest.api.image.v2.test_images.BasicOperationsImagesTest.'
+               'test_deactivate_reactivate_image')
+TEMPEST_500_REQUEST = 'req-f79d0ab0-752a-40ab-bc87-b38a6dace1c7'
 
 
-def sample_results():
-    with open(os.path.join(DATA, 'functional-first-run.subunit'),
-              'rb') as f:
+def sample_results(stage='functional'):
+    with open(os.path.join(DATA, '%s-first-run.subunit' % stage), 'rb') as f:
         return {r['id']: r for r in flakes.read_subunit(f)}
+
+
+def sample_log(stage='functional'):
+    with open(os.path.join(DATA, '%s-glance2.log' % stage)) as f:
+        return f.read()
 
 
 class FlakeSignatureTest(testtools.TestCase):
@@ -73,8 +83,7 @@ class FlakeSignatureTest(testtools.TestCase):
 
     def write_log(self, text=None):
         if text is None:
-            with open(os.path.join(DATA, 'glance2.log')) as f:
-                text = f.read()
+            text = sample_log()
         with open(os.path.join(self.cloud, 'logs', 'glance2.log'), 'w') as f:
             f.write(text)
 
@@ -107,9 +116,9 @@ class FlakeSignatureTest(testtools.TestCase):
         self.assertIn('database is locked', evidence)
 
     def test_http_500_without_a_lock_error_is_no_flake(self):
-        with open(os.path.join(DATA, 'glance2.log')) as f:
-            self.write_log(''.join(line for line in f
-                                   if 'database is locked' not in line))
+        self.write_log(''.join(
+            line for line in sample_log().splitlines(True)
+            if 'database is locked' not in line))
         self.assertIsNone(flakes.known_flake(self.results[HTTP_500],
                                              self.host))
 
@@ -127,6 +136,23 @@ class FlakeSignatureTest(testtools.TestCase):
         lost = dict(self.results[TASK_LOST])
         lost['traceback'] += '\nHTTP 500'
         self.assertIsNone(flakes.locked_during(lost, self.host))
+
+    def test_tempest_500_with_the_lock_error_of_its_request(self):
+        self.write_log(sample_log('tempest'))
+        result = sample_results('tempest')[TEMPEST_500]
+        self.assertIn('Got server fault', result['traceback'])
+        flake, evidence = flakes.known_flake(result, self.host)
+        self.assertEqual('sqlite-locked', flake.name)
+        self.assertIn(TEMPEST_500_REQUEST, evidence)
+
+    def test_tempest_500_with_the_lock_error_of_another_request(self):
+        # Tempest runs two tests at a time: a lock error of a request the
+        # test did not make does not explain its 500.
+        self.write_log(sample_log('tempest'))
+        result = dict(sample_results('tempest')[TEMPEST_500])
+        result['log'] = result['log'].replace(
+            TEMPEST_500_REQUEST, 'req-00000000-0000-0000-0000-000000000000')
+        self.assertIsNone(flakes.known_flake(result, self.host))
 
     def test_task_still_pending(self):
         self.write_task('pending')
