@@ -239,9 +239,9 @@ def run_with_reruns(run, host, retries=1, flakes=FLAKES):
 
     ``run(None)`` runs the whole stage, ``run(results)`` the tests of
     those failed results again; each returns (exit status, results).
-    Returns an Outcome: every test's last result, the last exit status
-    that matters, and (result, flake name) of each test that passed only
-    on a re-run.
+    Returns an Outcome: every test's last result, the exit status of the
+    last run, and (first result, flake name) of each test that passed
+    only on a re-run.
     """
     rc, latest = run(None)
     final = {r['id']: r for r in latest}
