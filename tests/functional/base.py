@@ -18,6 +18,7 @@ import glob
 import hashlib
 import io
 import os
+import sqlite3
 import tempfile
 import time
 import unittest
@@ -131,6 +132,26 @@ class GlanceServer:
         except FileNotFoundError:
             return []
         return sorted(n for n in names if image_id in n)
+
+    def property_names(self, image_id):
+        """Names of the image's live rows in Glance's ``image_properties``.
+
+        The API shows core attributes over properties of the same name, so
+        only the database tells whether, say, an ``os_hash_value``
+        property was left behind (read-only; SQLite in WAL mode lets this
+        read run beside Glance's writes).
+        """
+        url = self.conf.get('database', 'connection')
+        path = url.partition('sqlite:///')[2]
+        if not path:
+            raise CloudUnavailable('%s: not an SQLite database' % url)
+        db = sqlite3.connect('file:%s?mode=ro' % path, uri=True, timeout=10)
+        try:
+            return sorted(row[0] for row in db.execute(
+                'SELECT name FROM image_properties WHERE image_id = ? AND '
+                'deleted = 0', (image_id,)))
+        finally:
+            db.close()
 
     def log_lines(self, *needles):
         """Lines of this server's log that contain every one of ``needles``."""

@@ -56,6 +56,12 @@ class GlanceDownloadTest(base.TestCase):
             self.cloud.session('demo').get_project_id(), image['owner'])
         self.assertNotIn('os_glance_import_task', image)
         self.assertFalse(image.get('os_glance_importing_to_stores'))
+        # RegionTwo's Glance has extra_properties = [os_,...] (tools/cloud):
+        # its own metadata step wrote os_hash_value, os_hash_algo and
+        # os_hidden as properties; none may stay.
+        left = self.region_two.property_names(image['id'])
+        self.assertEqual(sorted(COPIED), [n for n in left
+                                          if not n.startswith('os_glance')])
         self.assertFalse(image.get('os_glance_failed_import'))
         self.assert_no_staged_data(image['id'])
 
