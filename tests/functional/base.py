@@ -274,16 +274,44 @@ def release_lock(lock):
         lock.close()
 
 
+def _cloud_logs():
+    """Every server log of the local clouds (the main one and those the
+    tests start beside it, .cloud-*), with its current size."""
+    paths = set(glob.glob(os.path.join(CLOUD_DIR, 'logs', '*.log')))
+    paths.update(glob.glob(os.path.join(REPO, '.cloud-*', 'logs', '*.log')))
+    return {path: os.path.getsize(path) for path in paths}
+
+
+def _locked_since(sizes):
+    """A "database is locked" line written to a cloud log after ``sizes``
+    (from :func:`_cloud_logs`), or None."""
+    for path, size in _cloud_logs().items():
+        with open(path, 'rb') as log:
+            log.seek(sizes.get(path, 0))
+            for line in log:
+                if b'database is locked' in line:
+                    return '%s: %s' % (os.path.basename(path), line.decode(
+                        errors='replace').strip())
+    return None
+
+
 def retry_locked(call, *args, **kwargs):
-    """``call(*args, **kwargs)``, again after an HTTP 500: the local cloud's
-    SQLite answers "database is locked" to a write now and then when many
-    tests write at once (the write did not happen; trying again is safe)."""
+    """``call(*args, **kwargs)``, again after an HTTP 500 that the local
+    cloud's SQLite caused: it answers "database is locked" to a write now
+    and then when many tests write at once (the write did not happen;
+    trying again is safe). A 500 without such a line in a cloud log is
+    raised at once: it may be ours."""
     for attempt in range(5):
+        sizes = _cloud_logs()
         try:
             return call(*args, **kwargs)
         except glance_exc.HTTPInternalServerError:
-            if attempt == 4:
+            time.sleep(0.2)     # the server's log line may trail its answer
+            locked = _locked_since(sizes)
+            if attempt == 4 or locked is None:
                 raise
+            print('retry_locked: HTTP 500 from SQLite (%s); trying again'
+                  % locked)
             time.sleep(0.5 * (attempt + 1))
 
 
