@@ -274,7 +274,7 @@ def release_lock(lock):
         lock.close()
 
 
-def _cloud_logs():
+def cloud_log_sizes():
     """Every server log of the local clouds (the main one and those the
     tests start beside it, .cloud-*), with its current size."""
     paths = set(glob.glob(os.path.join(CLOUD_DIR, 'logs', '*.log')))
@@ -282,10 +282,10 @@ def _cloud_logs():
     return {path: os.path.getsize(path) for path in paths}
 
 
-def _locked_since(sizes):
+def locked_since(sizes):
     """A "database is locked" line written to a cloud log after ``sizes``
-    (from :func:`_cloud_logs`), or None."""
-    for path, size in _cloud_logs().items():
+    (from :func:`cloud_log_sizes`), or None."""
+    for path, size in cloud_log_sizes().items():
         with open(path, 'rb') as log:
             log.seek(sizes.get(path, 0))
             for line in log:
@@ -302,12 +302,12 @@ def retry_locked(call, *args, **kwargs):
     trying again is safe). A 500 without such a line in a cloud log is
     raised at once: it may be ours."""
     for attempt in range(5):
-        sizes = _cloud_logs()
+        sizes = cloud_log_sizes()
         try:
             return call(*args, **kwargs)
         except glance_exc.HTTPInternalServerError:
             time.sleep(0.2)     # the server's log line may trail its answer
-            locked = _locked_since(sizes)
+            locked = locked_since(sizes)
             if attempt == 4 or locked is None:
                 raise
             print('retry_locked: HTTP 500 from SQLite (%s); trying again'
