@@ -15,11 +15,11 @@ the fix instead of Glance's "Internal Error".
 
 import re
 
-from glance.async_ import utils as glance_async_utils
 from keystoneauth1.access import service_catalog
 from keystoneauth1 import exceptions as ks_exceptions
 
 from glance_download import errors
+from glance_download import host
 
 INTERFACES = ('public', 'internal', 'admin')
 SERVICE_TYPE = 'image'
@@ -114,7 +114,7 @@ def check_glance_step(context, region, interface):
     entry = 'the %s image endpoint of region %s in your service catalog' % (
         interface, region)
     try:
-        theirs = glance_async_utils.get_glance_endpoint(
+        theirs = host.get_glance_endpoint(
             context, region, interface)
     except (KeyError, AttributeError):
         # keystonemiddleware leaves 'region' out of an entry registered

@@ -6,10 +6,10 @@ message; anything else reaches the user as "Task failed due to Internal
 Error". Messages never contain a token.
 """
 
-from glance.common import exception as glance_exception
+from glance_download import host
 
 
-class ImportFailed(glance_exception.UploadException):
+class ImportFailed(host.UploadException):
     """The import cannot succeed; retrying the same request will not help."""
 
     def __init__(self, message):

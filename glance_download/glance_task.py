@@ -11,12 +11,10 @@ deleted image, or a task no longer ``processing``, stop the download.
 import logging
 import time
 
-from glance.common import exception as glance_exception
-from glance.common import utils as glance_utils
-from glance.common.scripts import utils as script_utils
 from oslo_utils import units
 
 from glance_download import errors
+from glance_download import host
 
 LOG = logging.getLogger(__name__)
 
@@ -51,7 +49,7 @@ class Progress:
     def _check_image(self):
         try:
             image = self.image_repo.get(self.image_id)
-        except glance_exception.NotFound:
+        except host.NotFound:
             image = None
         if image is None or image.status in ('deleted', 'pending_delete'):
             raise errors.ImportCancelled(
@@ -59,13 +57,13 @@ class Progress:
                 'was stopped.' % self.image_id)
 
     def _save(self, message):
-        task = script_utils.get_task(self.task_repo, self.task_id)
+        task = host.get_task(self.task_repo, self.task_id)
         if task is None or task.status != 'processing':
             raise errors.ImportCancelled(
                 'Import task %s is no longer processing; the download was '
                 'stopped.' % self.task_id)
         task.message = message
-        glance_utils.retry_on_db_lock(lambda: self.task_repo.save(task))
+        host.retry_on_db_lock(lambda: self.task_repo.save(task))
         LOG.debug('Task %s: %s', self.task_id, message)
 
 
@@ -96,8 +94,8 @@ def fail_before_start(action_wrapper, stores, task_repo, task_id, message):
 def fail_now(task_repo, task_id, message):
     """Mark the task failed with ``message`` if it is still processing
     (Glance's executor leaves an already failed task alone)."""
-    task = script_utils.get_task(task_repo, task_id)
+    task = host.get_task(task_repo, task_id)
     if task is None or task.status != 'processing':
         return
     task.fail(message)
-    glance_utils.retry_on_db_lock(lambda: task_repo.save(task))
+    host.retry_on_db_lock(lambda: task_repo.save(task))

@@ -12,10 +12,10 @@ bytes already staged, which ``add()`` cannot do.
 import contextlib
 import os
 
-from glance.common import store_utils
 from oslo_config import cfg
 
 from glance_download import errors
+from glance_download import host
 
 CONF = cfg.CONF
 _FILE_SCHEME = 'file://'
@@ -27,7 +27,7 @@ def staging_uri(image_id):
     Same computation as ``glance.async_.flows.api_image_import.get_flow``.
     """
     if CONF.enabled_backends:
-        separator, staging_dir = store_utils.get_dir_separator()
+        separator, staging_dir = host.get_dir_separator()
     else:
         staging_dir = CONF.node_staging_uri
         separator = '' if staging_dir.endswith('/') else '/'

@@ -10,11 +10,11 @@ two lookups lead the request to an address the filter refused.
 
 from urllib import parse
 
-from glance.common import utils as glance_utils
 from keystoneauth1 import session as ks_session
 from requests import utils as requests_utils
 
 from glance_download import errors
+from glance_download import host
 
 
 def check(url, what):
@@ -26,7 +26,7 @@ def check(url, what):
     """
     url = url or ''  # web-download without a uri
     try:
-        return glance_utils.get_validated_address(url)[0]
+        return host.validated_address(url)
     except ValueError as exc:
         raise errors.ImportFailed(
             '%s (%s) is not allowed by this Glance\'s '

@@ -17,10 +17,9 @@ import importlib
 import os
 import sys
 
-from glance.async_.flows import api_image_import
-from glance.common import wsgi_app
 from oslo_config import cfg
 
+from glance_download import host
 from glance_download import opts
 from glance_download import selection
 from glance_download.tasks import metadata
@@ -50,11 +49,11 @@ def _prefix_warnings(config_dir):
     files Glance reads from ``config_dir`` (None: where Glance looks)."""
     env = os.environ if config_dir is None else {
         'OS_GLANCE_CONFIG_DIR': config_dir}
-    files = wsgi_app._get_config_files(env)
+    files = host.config_files(env)
     if config_dir is None and not all(os.path.exists(f) for f in files):
         return []  # no Glance configured on this machine
     conf = cfg.ConfigOpts()
-    conf.register_opts(api_image_import.glance_download_opts,
+    conf.register_opts(host.glance_download_opts(),
                        group=opts.PROPERTIES_GROUP)
     opts.register_opts(conf)
     try:

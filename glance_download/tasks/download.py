@@ -8,13 +8,13 @@ and the revert that puts the image back as it was live here once.
 import abc
 import logging
 
-from glance.common import exception as glance_exception
 from oslo_config import cfg
 from taskflow import task
 from taskflow.types import failure
 
 from glance_download import errors
 from glance_download import glance_task
+from glance_download import host
 from glance_download import opts
 from glance_download import staging
 from glance_download import transfer
@@ -115,7 +115,7 @@ class StageImageData(task.Task, metaclass=abc.ABCMeta):
                 if (self.requeue_on_revert and
                         action.image_status == 'importing'):
                     action.set_image_attribute(status='queued')
-        except glance_exception.NotFound:
+        except host.NotFound:
             LOG.info('Image %s is gone; nothing to restore', self.image_id)
             self._record_reason(result)
 

@@ -13,8 +13,9 @@ they stay when an earlier step (Glance's own metadata step, under a broad
 
 import logging
 
-from glance.common import exception as glance_exception
 from taskflow import task
+
+from glance_download import host
 
 LOG = logging.getLogger(__name__)
 
@@ -128,6 +129,6 @@ class SetImageMetadata(task.Task):
                 self._apply(action, self.baseline.disk_format,
                             self.baseline.container_format,
                             self.baseline.properties)
-        except glance_exception.NotFound:
+        except host.NotFound:
             LOG.info('Image %s is gone; no metadata to restore',
                      self.action_wrapper.image_id)
