@@ -66,9 +66,15 @@ def pin(session, url, address):
     ``tls_min_version``) carry over to the pinned one.
     """
     current = session.adapters.get(parse.urlsplit(url).scheme + '://')
-    session.mount(_origin_prefix(url), _PinnedAdapter(
-        address, tls_ciphers=getattr(current, 'tls_ciphers', None),
-        tls_min_version=getattr(current, 'tls_min_version', None)))
+    # Only the settings that are set: keystoneauth1 releases before these
+    # options (those of older Glance releases' constraints) have adapters
+    # that take no such arguments.
+    tls = {name: getattr(current, name) for name in _TLS_SETTINGS
+           if getattr(current, name, None) is not None}
+    session.mount(_origin_prefix(url), _PinnedAdapter(address, **tls))
+
+
+_TLS_SETTINGS = ('tls_ciphers', 'tls_min_version')
 
 
 class _PinnedAdapter(ks_session.TCPKeepAliveAdapter):

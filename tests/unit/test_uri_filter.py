@@ -1,6 +1,11 @@
 """uri_filter: Glance's [import_filtering_opts] applied to our URLs."""
 
+from unittest import mock
+
 from glance.common import exception as glance_exception
+from keystoneauth1 import session as ks_session
+import requests
+from requests import adapters
 
 from glance_download import errors
 from glance_download import uri_filter
@@ -82,3 +87,22 @@ class UriFilterTest(base.TestCase):
             self.assertEqual("The image URL () is not allowed by this "
                              "Glance's [import_filtering_opts]: empty "
                              "external URI.", str(exc))
+
+
+class PinTest(base.TestCase):
+
+    def test_keystoneauth_without_tls_options(self):
+        # keystoneauth1 releases before tls_ciphers/tls_min_version (5.8.0,
+        # which older Glance releases' constraints install) have an adapter
+        # with requests' __init__, which takes no such arguments, and a
+        # pool manager without TLS settings: nothing unset is passed on.
+        old_keystoneauth = {
+            name: getattr(adapters.HTTPAdapter, name)
+            for name in ('__init__', 'init_poolmanager')}
+        with mock.patch.multiple(ks_session.TCPKeepAliveAdapter,
+                                 **old_keystoneauth):
+            session = requests.Session()
+            uri_filter.pin(session, 'https://user@example.test:8443/x',
+                           '127.0.0.1')
+        pinned = session.adapters['https://example.test:8443/']
+        self.assertEqual('127.0.0.1', pinned.address)
