@@ -13,7 +13,6 @@ from glance.common import exception
 from glance.common import store_utils
 from glance.common import utils as common_utils
 from glance.common.scripts import utils as script_utils
-from glance.common import wsgi_app
 
 UploadException = exception.UploadException
 NotFound = exception.NotFound
@@ -51,5 +50,11 @@ def glance_download_opts():
 def config_files(env):
     """The configuration files glance-api reads for the environment
     ``env`` (``OS_GLANCE_CONFIG_DIR`` and friends); Glance's own
-    (private) function, so the check reads what the server reads."""
+    (private) function, so the check reads what the server reads.
+
+    Imported here, not with the module: only glance-download-check needs
+    it, and the plugins inside glance-api should not load the uWSGI app's
+    module into a server that may not be running it.
+    """
+    from glance.common import wsgi_app
     return wsgi_app._get_config_files(env)
