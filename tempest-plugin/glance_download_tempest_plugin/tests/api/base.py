@@ -24,6 +24,8 @@ CONF = config.CONF
 MiB = payload.MiB
 
 # The image API v2 core attributes: never properties, so never copied.
+# (glance_download.tasks.metadata has the same list; this distribution
+# does not depend on glance_download, which needs Glance.)
 CORE_ATTRIBUTES = frozenset((
     'checksum', 'container_format', 'created_at', 'deleted', 'deleted_at',
     'direct_url', 'disk_format', 'file', 'id', 'locations', 'member',
@@ -72,6 +74,9 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
     """A test that copies images from the source into the target region."""
 
     credentials = ['primary']
+    # The [glance_download] switches a class needs on, each with what needs
+    # it (said in the skip).
+    switches = ()
 
     @classmethod
     def skip_checks(cls):
@@ -79,6 +84,10 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
         if not CONF.service_available.glance:
             raise cls.skipException('Glance is not available '
                                     '([service_available] glance)')
+        for option, need in cls.switches:
+            if not getattr(CONF.glance_download, option):
+                raise cls.skipException('%s: [glance_download] %s is False'
+                                        % (need, option))
         source, target = cls.regions()
         if not source:
             raise cls.skipException(

@@ -40,14 +40,7 @@ class CopyPublicImageTest(CopyTestMixin, base.GlanceDownloadTest):
     """Only an admin may publicize an image; the copy is a user's."""
 
     credentials = ['primary', 'admin']
-
-    @classmethod
-    def skip_checks(cls):
-        super().skip_checks()
-        if not CONF.glance_download.admin_tests:
-            raise cls.skipException(
-                'Making a public image needs admin: [glance_download] '
-                'admin_tests is False')
+    switches = [('admin_tests', 'Making a public image needs admin')]
 
     @decorators.idempotent_id('5c1f3b8e-6a0d-4f1e-8f0a-2b7e9d4c6a02')
     def test_copy_public_image(self):

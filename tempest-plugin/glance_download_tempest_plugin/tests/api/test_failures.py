@@ -52,14 +52,7 @@ class ImportFailureTest(FailureTestMixin, base.GlanceDownloadTest):
 class OtherProjectImageTest(FailureTestMixin, base.GlanceDownloadTest):
 
     credentials = ['primary', 'alt']
-
-    @classmethod
-    def skip_checks(cls):
-        super().skip_checks()
-        if not CONF.glance_download.second_project_tests:
-            raise cls.skipException(
-                'Needs a second project: [glance_download] '
-                'second_project_tests is False')
+    switches = [('second_project_tests', 'Needs a second project')]
 
     @decorators.attr(type=['negative'])
     @decorators.idempotent_id('5e7a9c1d-3f4b-4d6e-8a8c-0b1d2e3f4a07')

@@ -68,14 +68,8 @@ class DeleteDuringImportTest(LargeImportTestMixin, base.GlanceDownloadTest):
     tasks API's default policy)."""
 
     credentials = ['primary', 'admin']
-
-    @classmethod
-    def skip_checks(cls):
-        super().skip_checks()
-        if not CONF.glance_download.admin_tests:
-            raise cls.skipException(
-                'Following the task of a deleted image needs admin: '
-                '[glance_download] admin_tests is False')
+    switches = [('admin_tests',
+                 'Following the task of a deleted image needs admin')]
 
     @decorators.idempotent_id('7a9c1e3f-5b6d-4f8a-8c0e-2d3f4a5b6c09')
     def test_delete_target_during_import(self):
