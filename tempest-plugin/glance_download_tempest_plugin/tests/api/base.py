@@ -236,7 +236,28 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
 
     def wait_for_import(self, image_id):
         task, _messages = self.watch_import(image_id)
-        return self.client.show_image(image_id), task
+        return self.settled_image(image_id, task), task
+
+    def settled_image(self, image_id, task):
+        """The image once its import is over: out of ``importing`` with its
+        import lock gone (Glance marks a task done before it drops the
+        lock)."""
+        image = {}
+
+        def settled():
+            image.update(self.client.show_image(image_id))
+            return image['status'] != 'importing' and \
+                'os_glance_import_task' not in image
+
+        if not test_utils.call_until_true(settled, self.client.build_timeout,
+                                          WATCH_INTERVAL):
+            self.fail('Image %s is still %s with import lock %s %s s after '
+                      'its import task ended (%s: %s)' % (
+                          image_id, image['status'],
+                          image.get('os_glance_import_task'),
+                          self.client.build_timeout, task['status'],
+                          task['message']))
+        return self.client.show_image(image_id)
 
     def served_sha512(self, client, image_id):
         response = client.show_image_file(image_id, chunked=True)

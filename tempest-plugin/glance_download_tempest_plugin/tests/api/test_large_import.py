@@ -51,8 +51,9 @@ class ProgressTest(LargeImportTestMixin, base.GlanceDownloadTest):
         source, data, target = self.start_large_import()
         task, messages = self.watch_import(target['id'])
         self.assert_progress_seen(task, messages)
-        image = self.client.show_image(target['id'])
+        image = self.settled_image(target['id'], task)
         self.assertEqual('success', task['status'], task['message'])
+        self.assertEqual('active', image['status'])
         self.assertEqual(data.sha512, image['os_hash_value'])
         total_mib = source['size'] // base.MiB
         done = [p for p in map(self.progress, messages) if p]
