@@ -18,6 +18,7 @@ from tempest.lib.common.utils import test_utils
 from tempest.lib import exceptions as lib_exc
 import tempest.test
 
+from glance_download_tempest_plugin import config as gd_config
 from glance_download_tempest_plugin import payload
 
 CONF = config.CONF
@@ -39,6 +40,9 @@ FINISHED = ('success', 'failure')
 # How often the tests that watch a running import look at its task: more
 # often than any progress_interval (at least 1 s) lets a message change.
 WATCH_INTERVAL = 0.25
+# Prefixes a target Glance may copy by (the plugin's defaults, and broad
+# ones): the copy tests give the source a property under each.
+PROBE_PREFIXES = gd_config.DEFAULT_PREFIXES + ['os_', 'img_']
 PROGRESS = re.compile(r'Downloaded (\d+)(?: of (\d+))? MiB')
 
 
@@ -245,6 +249,7 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
         image = {}
 
         def settled():
+            image.clear()
             image.update(self.client.show_image(image_id))
             return image['status'] != 'importing' and \
                 'os_glance_import_task' not in image
@@ -280,10 +285,15 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
         return dict(properties(target), **copied), copied
 
     def source_properties(self):
-        """Properties for a source image: one under each configured prefix
-        and one under none of them."""
+        """Properties for a source image: one under each configured prefix,
+        one under each prefix a Glance is commonly configured with, and one
+        under none, so that a target copying more (or less) than
+        properties_prefixes says shows."""
+        configured = CONF.glance_download.properties_prefixes
+        probes = list(configured) + [p for p in PROBE_PREFIXES
+                                     if p not in configured]
         props = {}
-        for prefix in CONF.glance_download.properties_prefixes:
+        for prefix in probes:
             if prefix.endswith(':'):
                 name = prefix + 'CUSTOM_GD_TEMPEST'
             elif prefix.endswith(('_', '-', '.')):
@@ -295,8 +305,7 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
                 props[name] = data_utils.rand_name('gd-source')
         not_copied = next(
             n for n in ('gd_tempest_not_copied', 'x-gd-tempest', 'Zgdtempest')
-            if not any(n.startswith(p)
-                       for p in CONF.glance_download.properties_prefixes))
+            if not any(n.startswith(p) for p in configured))
         props[not_copied] = 'stays in the source region'
         return props
 
