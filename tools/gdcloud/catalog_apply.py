@@ -1,8 +1,10 @@
 """Create the local test cloud's catalog, projects, users and roles.
 
-Run by tools/cloud with the cloud venv's python, once Keystone answers:
+Run by tools/cloud (gdcloud.catalog) with the cloud venv's python, once
+Keystone answers (so, unlike the rest of the package, it may use
+keystoneauth1):
 
-    python catalog.py SPEC.json
+    python catalog_apply.py SPEC.json
 
 SPEC is the JSON written by tools/cloud (auth_url, admin_password, regions
 with their glance URLs, identity_url, users). Every region gets the shared

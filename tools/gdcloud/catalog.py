@@ -1,0 +1,46 @@
+"""The Keystone catalog, projects and users: a spec handed to
+catalog_apply.py (run with the venv's keystoneauth1), re-applied only when
+it changed."""
+
+import json
+import os
+
+from gdcloud import keystone
+from gdcloud import paths
+from gdcloud import util
+
+APPLY_SCRIPT = os.path.join(paths.PACKAGE, 'catalog_apply.py')
+
+
+def spec(settings, image_endpoints):
+    """image_endpoints: [(region, glance_url)]."""
+    return {
+        'auth_url': settings.auth_url,
+        'admin_password': settings.admin_password,
+        'identity_url': settings.auth_url,
+        'regions': [{'name': region, 'glance_url': url}
+                    for region, url in image_endpoints],
+        'users': [{'name': n, 'project': p, 'password': pw, 'roles': rl}
+                  for n, p, pw, rl in keystone.USERS],
+        # Not read by catalog_apply.py; a new cost re-runs it, which sets
+        # the users' passwords again, hashed at that cost.
+        'password_hash_rounds': keystone.HASH_ROUNDS,
+    }
+
+
+def ensure(ctx, image_endpoints):
+    text = json.dumps(spec(ctx.settings, image_endpoints), sort_keys=True,
+                      indent=1)
+    stamp_file = ctx.state.path('keystone', '.catalog')
+    if util.read(stamp_file) == util.sha(text):
+        return
+    spec_file = ctx.state.path('run', 'catalog.json')
+    util.write(spec_file, text, mode=0o600)
+    try:
+        ctx.setup.check_call('catalog', [ctx.venv.py, APPLY_SCRIPT,
+                                         spec_file])
+    finally:
+        os.unlink(spec_file)
+    util.write(stamp_file, util.sha(text))
+    util.log(util.read(os.path.join(ctx.state.logs, 'setup-catalog.log'))
+             .strip().splitlines()[-1])

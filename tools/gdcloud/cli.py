@@ -1,0 +1,115 @@
+"""A local two-region OpenStack image cloud for testing glance_download.
+
+    tools/cloud up [--reinstall]   create/refresh and start everything
+    tools/cloud status             services, PIDs, ports, plugin check
+    tools/cloud logs [-n LINES]    tail of every service and set-up log
+    tools/cloud down [--wipe] [--wipe-venv]
+
+One Keystone (30.0.0) and two glance-api servers (33.0.0), RegionOne and
+RegionTwo, all under uWSGI on 127.0.0.1, with SQLite databases and file
+stores. A third region, RegionFaulty, has for its image endpoint
+tools/faultproxy: a proxy in front of RegionOne's Glance that misbehaves on
+request (see its --help), for fault tests.
+
+Every `up` installs this working tree into the Glance venv with
+tools/install-into-glance when the tree changed since the last install
+(--reinstall: always), restarts the glance-apis when the installed plugin
+changed, and fails unless `python -m glance_download.cmd.check` says
+Glance runs our plugin.
+
+State lives in <repo>/.cloud (or $GD_CLOUD_DIR):
+    venv/            glance, keystone, clients, uwsgi
+                     (tools/cloud-constraints.txt; or $GD_CLOUD_VENV)
+    etc/             keystone.conf, glance-api.conf per region, uwsgi inis
+    keystone/ glance1/ glance2/   databases, keys, images, staging, tasks,
+                     locks
+    run/             pidfiles; the servers' working directory
+    logs/            one log per server, plus set-up command logs
+    admin.rc demo.rc alt.rc clouds.yaml
+
+Environment:
+    GD_CLOUD_DIR        state directory (default <repo>/.cloud)
+    GD_KEYSTONE_PORT    5000
+    GD_GLANCE1_PORT     9292  (RegionOne)
+    GD_GLANCE2_PORT     9293  (RegionTwo)
+    GD_WEB_PORT         8090  a local HTTP port web-download tests may serve
+                        images from; allowed by Glance's import filter
+    GD_PROXY_PORT       9295  tools/faultproxy, the image endpoint of
+                        RegionFaulty (in front of RegionOne's Glance)
+    GD_TRAP_PORT        9296  the proxy's redirect target; both ports are
+                        allowed by Glance's import filter
+    GD_CLOUD_VENV       use this venv instead of <state dir>/venv: a second
+                        cloud sharing the first one's. It is only used, never
+                        installed into (no pip, no plugin install: that is
+                        the owning cloud's `up`), so it cannot disturb the
+                        cloud that owns it
+    GD_TOKEN_EXPIRATION Keystone's [token] expiration, seconds (14400)
+    GD_SERVICE_TOKEN    1: RegionTwo sends a service token with glance-
+                        download ([glance_download_service_user], as the
+                        glance user); default 0
+    GD_TASK_POOL_THREADS  RegionTwo's [wsgi] task_pool_threads (Glance's
+                        default when unset)
+    GD_GLANCE2_PROCESSES  uWSGI processes of RegionTwo's glance-api (2); each
+                        has its own task pool, so 1 (with
+                        GD_TASK_POOL_THREADS=1) makes imports queue
+    GD_ADMIN_PASSWORD   admin
+    GD_CLOUD_TIMEOUT    seconds to wait for each server to answer (90)
+    GD_PYTHON           interpreter for the venv (default: this python3)
+
+Users (domain Default): admin/$GD_ADMIN_PASSWORD in project admin;
+demo/demo in project demo (member, reader); alt/alt in project alt
+(member); glance/glance-service in project service (admin, service).
+
+The code is the package tools/gdcloud/ (one module per job); stdlib
+only: it runs before the venv exists.
+"""
+
+import argparse
+import signal
+import sys
+
+from gdcloud import cloud
+from gdcloud import util
+
+
+def parser():
+    p = argparse.ArgumentParser(
+        prog='tools/cloud', description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest='command', required=True)
+    up = sub.add_parser('up', help='create/refresh and start the cloud')
+    up.add_argument('--reinstall', action='store_true',
+                    help='reinstall the plugin even if the source tree did '
+                    'not change')
+    down = sub.add_parser('down', help='stop the servers this tool started')
+    down.add_argument('--wipe', action='store_true',
+                      help='also delete the state (databases, images, '
+                      'staging, logs, configs, rc files); keeps the venv '
+                      'and anything in the state directory this tool did '
+                      'not make')
+    down.add_argument('--wipe-venv', action='store_true',
+                      help='with --wipe, delete the venv too')
+    sub.add_parser('status', help='services, PIDs, ports, plugin check; '
+                   'exit 0 only when all is up')
+    logs = sub.add_parser('logs', help='tail of every log')
+    logs.add_argument('-n', '--lines', type=int, default=60)
+    return p
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `tools/cloud logs | head`
+    try:
+        c = cloud.Cloud()
+        if args.command == 'up':
+            return c.up(args.reinstall)
+        if args.command == 'down':
+            return c.down(args.wipe or args.wipe_venv, args.wipe_venv)
+        if args.command == 'status':
+            return c.status()
+        return c.show_logs(args.lines)
+    except util.CloudError as exc:
+        print('cloud: ERROR: %s' % exc, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,231 @@
+"""The cloud as a whole: which services it has, and up, status, down and
+logs over them. Each service's details live in its own module."""
+
+import os
+import sys
+import time
+
+from gdcloud import catalog
+from gdcloud import clients
+from gdcloud import faultproxy
+from gdcloud import glance
+from gdcloud import keystone
+from gdcloud import paths
+from gdcloud import plugin
+from gdcloud import procs
+from gdcloud import settings as settings_mod
+from gdcloud import sqlite
+from gdcloud import state as state_mod
+from gdcloud import util
+from gdcloud import venv as venv_mod
+
+REGIONS = ['RegionOne', 'RegionTwo']
+
+
+class Cloud(object):
+
+    def __init__(self):
+        self.settings = settings_mod.Settings(paths.REPO)
+        self.state = state_mod.StateDir(self.settings.dir)
+        self.venv = venv_mod.Venv(self.settings.venv,
+                                  self.settings.shared_venv)
+        self.setup = procs.SetupCommands(self.state, self.venv.env)
+        self.supervisor = procs.Supervisor(self.state, self.settings.timeout)
+        self.plugin = plugin.Plugin(self.venv, self.setup)
+        self.keystone = keystone.Keystone(self, self.settings.keystone_port)
+        self.glances = [
+            glance.GlanceApi(self, port, 'glance%d' % (i + 1), region)
+            for i, (port, region) in enumerate(
+                zip(self.settings.glance_ports, REGIONS))]
+        self.proxy = faultproxy.FaultProxy(
+            self, self.settings.proxy_port, self.settings.trap_port,
+            self.glances[0].url)
+        self.services = [self.keystone] + self.glances + [self.proxy]
+
+    # ------------------------------------------------------------ up
+
+    def write_configs(self):
+        """Write every config; return {service name: fingerprint}."""
+        fingerprints = {}
+        for service in self.services:
+            files = service.files()
+            for rel, text in files.items():
+                full = self.state.path(rel)
+                os.makedirs(os.path.dirname(full), exist_ok=True)
+                if util.read(full) != text:
+                    util.write(full, text)
+            everything = dict(files)
+            everything.update(('%s (not written)' % k, v)
+                              for k, v in service.watched().items())
+            fingerprints[service.name] = util.sha(''.join(
+                '%s\0%s\0' % kv for kv in sorted(everything.items())))
+        return fingerprints
+
+    def initialise(self, reinstall):
+        """In parallel: keystone-manage and the glance db syncs (first run
+        only), and the plugin install (when the working tree changed).
+        Returns whether the plugin was installed (and so checked)."""
+        procs_ = [p for p in [s.init() for s in self.services] +
+                  [self.plugin.install(reinstall)] if p is not None]
+        failures = []
+        installed_ok = False
+        for proc in procs_:
+            try:
+                self.setup.wait(proc)
+            except util.CloudError as exc:
+                failures.append((proc, exc))
+                continue
+            if hasattr(proc, 'gd_done'):
+                proc.gd_done()
+            if proc.gd_name == 'install-plugin':
+                installed_ok = True
+                sys.stdout.write(util.indent(util.tail(proc.gd_log, 4)))
+        for proc, exc in failures:
+            if proc.gd_name == 'install-plugin' and \
+                    not self.plugin.install_failed(proc):
+                continue
+            raise exc
+        return installed_ok
+
+    def to_start(self, fingerprints):
+        """([services to start], {name: why it restarts})."""
+        started, restart = [], {}
+        for service in self.services:
+            pid = self.supervisor.pid(service)
+            running_fp = self.supervisor.running_fingerprint(service)
+            if pid is not None and running_fp == fingerprints[service.name]:
+                if self.supervisor.running_port(service) is None:
+                    # older state dirs
+                    util.write(self.state.run_file(service.name, 'port'),
+                               str(service.port))
+                continue
+            if pid is not None:
+                old = (running_fp or '').split(' ')
+                new = fingerprints[service.name].split(' ')
+                restart[service.name] = 'config changed' \
+                    if old[0] != new[0] else 'plugin changed'
+            started.append(service)
+        for service in started:
+            ours = service.name in restart and \
+                self.supervisor.running_port(service) in (service.port, None)
+            for port in service.ports:
+                if procs.port_open(port) and not ours:
+                    raise procs.port_taken(port, service.name)
+        return started, restart
+
+    def up(self, reinstall=False):
+        t0 = time.time()
+        subdirs = ['keystone/locks'] + [g.name for g in self.glances]
+        for g in self.glances:
+            subdirs += g.dirs()
+        self.state.create(subdirs)
+        self.venv.ensure(self.setup)
+        fingerprints = self.write_configs()
+        installed_ok = self.initialise(reinstall)
+        sqlite.use_wal([self.keystone.db] + [g.db for g in self.glances])
+        # Only the glance-apis load the plugin; they restart when their
+        # config or the installed plugin changed.
+        installed = self.plugin.fingerprint()
+        for g in self.glances:
+            fingerprints[g.name] += ' plugin:%s' % installed
+
+        started, restart = self.to_start(fingerprints)
+        for name, why in restart.items():
+            util.log('restarting %s (%s)' % (name, why))
+        self.supervisor.stop_many([s for s in self.services
+                                   if s.name in restart])
+        for service in started:
+            self.supervisor.start(service, fingerprints[service.name])
+        if started:
+            util.log('started %s' % ', '.join(s.name for s in started))
+
+        self.supervisor.wait_up([self.keystone])
+        catalog.ensure(self, [(g.region, g.url) for g in self.glances] +
+                       [(self.proxy.region, self.proxy.url)])
+        self.supervisor.wait_up(self.glances + [self.proxy])
+        clients.write(self.state, self.settings,
+                      [g.region for g in self.glances])
+
+        if installed_ok:
+            # tools/install-into-glance has just run the same check.
+            ok, output = True, ''
+        else:
+            ok, output = self.plugin.check()
+            sys.stdout.write(util.indent(output))
+        self.print_summary()
+        if not ok:
+            if self.settings.skip_plugin_check:
+                util.log('plugin check FAILED (ignored: '
+                         'GD_SKIP_PLUGIN_CHECK=1)')
+            else:
+                raise util.CloudError(
+                    'the services run, but Glance would not run the '
+                    'glance_download plugin (output above); not up')
+        util.log('up in %.1f s' % (time.time() - t0))
+        return 0
+
+    def print_summary(self):
+        util.log('Keystone  %s' % self.settings.auth_url)
+        for g in self.glances:
+            util.log('Glance    %s  %s' % (g.url, g.region))
+        util.log('Proxy     %s  %s (faults on request; redirect trap on port '
+                 '%d)' % (self.proxy.url, self.proxy.region,
+                          self.proxy.trap_port))
+        util.log('credentials: source %s  (also admin.rc, alt.rc; '
+                 'clouds.yaml clouds admin/demo/alt)'
+                 % self.state.path('demo.rc'))
+
+    # ------------------------------------------------- other commands
+
+    def status(self):
+        all_up = True
+        print('%-10s %-12s %-8s %-6s %s' % ('SERVICE', 'REGION', 'PID',
+                                            'PORT', 'STATE'))
+        for service in self.services:
+            # The port it was started with, whatever GD_*_PORT says now.
+            port = self.supervisor.running_port(service) or service.port
+            pid = self.supervisor.pid(service)
+            answering = procs.http_up(port, service.probe)
+            if pid and answering:
+                state = 'up'
+            elif pid:
+                state = 'running, not answering'
+            elif answering:
+                state = 'down (port %d answered by another process)' % port
+            else:
+                state = 'down'
+            all_up = all_up and state == 'up'
+            print('%-10s %-12s %-8s %-6d %s' % (
+                service.name, service.region, pid or '-', port,
+                state + service.describe()))
+        ok, output = self.plugin.check()
+        print('plugin check: %s' % ('OK' if ok else 'FAILED'))
+        sys.stdout.write(util.indent(output))
+        if not ok and self.settings.skip_plugin_check:
+            ok = True
+        return 0 if all_up and ok else 1
+
+    def down(self, wipe=False, wipe_venv=False):
+        t0 = time.time()
+        if os.path.isdir(self.state.run):
+            if not self.supervisor.stop_many(self.services):
+                util.log('nothing running')
+        if wipe or wipe_venv:
+            self.state.wipe(['keystone'] + [g.name for g in self.glances] +
+                            clients.RC_FILES, wipe_venv)
+        util.log('down in %.1f s' % (time.time() - t0))
+        return 0
+
+    def show_logs(self, lines):
+        if not os.path.isdir(self.state.logs):
+            util.log('no logs in %s' % self.state.logs)
+            return 0
+        names = ['%s.log' % s.name for s in self.services]
+        names += sorted(n for n in os.listdir(self.state.logs)
+                        if n not in names)
+        for n in names:
+            full = os.path.join(self.state.logs, n)
+            if os.path.exists(full):
+                print('===== %s (last %d lines)' % (full, lines))
+                print(util.tail(full, lines))
+        return 0

@@ -1,0 +1,71 @@
+"""tools/faultproxy as the image endpoint of RegionFaulty: a proxy in front
+of RegionOne's Glance that misbehaves on request."""
+
+import json
+import subprocess
+import time
+
+from gdcloud import paths
+from gdcloud import service
+from gdcloud import util
+
+REGION = 'RegionFaulty'
+
+
+class FaultProxy(service.Service):
+    name = 'faultproxy'
+    region = REGION
+    probe = '/__fault__'
+
+    def __init__(self, ctx, port, trap_port, upstream):
+        super().__init__(ctx, port)
+        self.trap_port = trap_port
+        self.upstream = upstream
+        self.url = 'http://127.0.0.1:%d' % port
+
+    @property
+    def ports(self):
+        return [self.port, self.trap_port]
+
+    @property
+    def identity(self):
+        """The proxy's pidfile path, which is on its command line."""
+        return self.pidfile
+
+    def argv(self):
+        return [self.ctx.venv.py, paths.FAULTPROXY, '--port', str(self.port),
+                '--trap-port', str(self.trap_port),
+                '--upstream', self.upstream, '--pidfile', self.pidfile]
+
+    def files(self):
+        # Its "config" is its command line (the functional fault tests read
+        # it back from etc/faultproxy.argv).
+        return {'etc/faultproxy.argv': json.dumps(self.argv()) + '\n'}
+
+    def watched(self):
+        # A changed script restarts it too.
+        return {'tools/faultproxy': util.read(paths.FAULTPROXY)}
+
+    def launch(self):
+        """Start it in the background; it writes its pidfile once both of
+        its ports listen."""
+        util.remove(self.pidfile)
+        with open(self.log, 'ab') as out:
+            proc = subprocess.Popen(
+                self.argv(), cwd=self.ctx.state.run, env=self.ctx.venv.env(),
+                stdin=subprocess.DEVNULL, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.time() + 15
+        while self.ctx.supervisor.pid(self) is None:
+            if proc.poll() is not None:
+                raise util.CloudError('faultproxy exited %d; end of %s:\n%s'
+                                      % (proc.returncode, self.log,
+                                         util.tail(self.log, 20)))
+            if time.time() > deadline:
+                raise util.CloudError('faultproxy wrote no pidfile within '
+                                      '15 s; end of %s:\n%s'
+                                      % (self.log, util.tail(self.log, 20)))
+            time.sleep(0.05)
+
+    def describe(self):
+        return ' (trap port %d)' % self.trap_port

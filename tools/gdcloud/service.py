@@ -1,0 +1,54 @@
+"""What every long-running server of the cloud has in common.
+
+A service is a name, a port answering HTTP on a probe path, the config
+files it is started with (their hash decides whether a running server is
+restarted), and a way to launch it that leaves a pidfile naming a process
+whose command line contains ``identity``.
+"""
+
+
+class Service(object):
+    name = None
+    region = '-'
+    probe = '/'
+
+    def __init__(self, ctx, port):
+        self.ctx = ctx
+        self.port = port
+
+    @property
+    def ports(self):
+        """Every port the service listens on (checked free before start)."""
+        return [self.port]
+
+    @property
+    def pidfile(self):
+        return self.ctx.state.run_file(self.name, 'pid')
+
+    @property
+    def log(self):
+        return self.ctx.state.log_of(self.name)
+
+    @property
+    def identity(self):
+        raise NotImplementedError
+
+    def files(self):
+        """{path relative to the state dir: text} to write before start."""
+        return {}
+
+    def watched(self):
+        """{label: text} not written, but a change restarts the service."""
+        return {}
+
+    def init(self):
+        """Start one-time set-up (db sync...) and return its process, or
+        None when nothing is to do. Runs beside the other services'."""
+        return None
+
+    def launch(self):
+        raise NotImplementedError
+
+    def describe(self):
+        """Extra words for `status` after the state."""
+        return ''

@@ -1,0 +1,37 @@
+"""What the environment (GD_*) asks of the cloud, read and checked once."""
+
+import os
+
+from gdcloud import util
+
+
+class Settings(object):
+
+    def __init__(self, repo):
+        self.dir = os.path.abspath(
+            os.environ.get('GD_CLOUD_DIR') or os.path.join(repo, '.cloud'))
+        self.shared_venv = bool(os.environ.get('GD_CLOUD_VENV'))
+        self.venv = os.path.abspath(os.environ.get('GD_CLOUD_VENV') or
+                                    os.path.join(self.dir, 'venv'))
+        self.keystone_port = util.env_int('GD_KEYSTONE_PORT', 5000)
+        self.glance_ports = [util.env_int('GD_GLANCE1_PORT', 9292),
+                             util.env_int('GD_GLANCE2_PORT', 9293)]
+        self.web_port = util.env_int('GD_WEB_PORT', 8090)
+        self.proxy_port = util.env_int('GD_PROXY_PORT', 9295)
+        self.trap_port = util.env_int('GD_TRAP_PORT', 9296)
+        self.token_expiration = util.env_int('GD_TOKEN_EXPIRATION', 14400)
+        self.service_token = os.environ.get('GD_SERVICE_TOKEN', '0') == '1'
+        self.task_pool_threads = os.environ.get('GD_TASK_POOL_THREADS')
+        if self.task_pool_threads is not None:
+            util.env_int('GD_TASK_POOL_THREADS', 0)
+        self.glance2_processes = util.env_int('GD_GLANCE2_PROCESSES', 2)
+        self.admin_password = os.environ.get('GD_ADMIN_PASSWORD', 'admin')
+        self.timeout = float(os.environ.get('GD_CLOUD_TIMEOUT', '90'))
+        self.skip_plugin_check = \
+            os.environ.get('GD_SKIP_PLUGIN_CHECK') == '1'
+        self.auth_url = 'http://127.0.0.1:%d/v3' % self.keystone_port
+        ports = [self.keystone_port] + self.glance_ports + \
+            [self.proxy_port, self.trap_port]
+        if len(set(ports)) != len(ports):
+            raise util.CloudError('the Keystone, Glance, proxy and trap '
+                                  'ports must differ: %s' % ports)

@@ -1,0 +1,31 @@
+"""The databases: SQLite files in the state directory, in WAL mode, whose
+write transactions queue instead of failing (uwsgi_imports/)."""
+
+import os
+import sqlite3
+
+from gdcloud import paths
+
+# Modules every uWSGI worker imports (SQLite transactions: see the module).
+UWSGI_IMPORTS = os.path.join(paths.PACKAGE, 'uwsgi_imports')
+
+
+def url(db_file):
+    return 'sqlite:///%s' % db_file
+
+
+def uwsgi_options():
+    return [('pythonpath', UWSGI_IMPORTS), ('import', 'gd_sqlite_immediate')]
+
+
+def use_wal(db_files):
+    """Put the SQLite databases in write-ahead-log mode (persistent).
+
+    In the default rollback-journal mode a writer locks readers out; with
+    WAL a commit does not wait for readers. Transactions queue for the
+    write lock (gd_sqlite_immediate, UWSGI_IMPORTS).
+    """
+    for db in db_files:
+        if os.path.exists(db):
+            with sqlite3.connect(db) as conn:
+                conn.execute('PRAGMA journal_mode=WAL')

@@ -1,0 +1,73 @@
+"""Small file and text helpers every module of the cloud tool uses."""
+
+import hashlib
+import os
+import shlex
+
+
+class CloudError(Exception):
+    """A failure the CLI reports in one message, without a traceback."""
+
+
+def log(msg):
+    print('cloud: %s' % msg, flush=True)
+
+
+def env_int(name, default):
+    value = os.environ.get(name, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise CloudError('%s must be a port number, not %r' % (name, value))
+
+
+def read(path):
+    try:
+        with open(path, errors='replace') as f:
+            return f.read()
+    except (FileNotFoundError, NotADirectoryError, PermissionError):
+        return None
+
+
+def write(path, text, mode=0o644):
+    """Replace PATH atomically, so a reader never sees half a file."""
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text)
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+def remove(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def sha(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def ini(sections):
+    out = []
+    for section, opts in sections.items():
+        out.append('[%s]' % section)
+        out += ['%s = %s' % kv for kv in opts.items()]
+        out.append('')
+    return '\n'.join(out)
+
+
+def shell_quote(s):
+    return shlex.quote(str(s))
+
+
+def indent(text):
+    return ''.join('    %s\n' % line for line in text.splitlines())
+
+
+def tail(path, lines):
+    text = read(path)
+    if text is None:
+        return '(no log at %s)' % path
+    return '\n'.join(text.splitlines()[-lines:])

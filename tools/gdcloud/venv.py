@@ -1,0 +1,72 @@
+"""The one venv with Keystone, Glance, the clients and uWSGI."""
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+
+from gdcloud import paths
+from gdcloud import util
+
+CONSTRAINTS = os.path.join(paths.TOOLS, 'cloud-constraints.txt')
+PACKAGES = ['glance==33.0.0', 'keystone==30.0.0', 'uwsgi',
+            'python-glanceclient', 'python-openstackclient']
+
+
+class Venv(object):
+
+    def __init__(self, path, shared):
+        self.path = path
+        # GD_CLOUD_VENV: another cloud's venv, used, never installed into.
+        self.shared = shared
+        self.py = self.bin('python')
+
+    def bin(self, name):
+        return os.path.join(self.path, 'bin', name)
+
+    def env(self, **extra):
+        """Environment for child processes.
+
+        No PYTHONPATH/PYTHONHOME (a plugin directory on PYTHONPATH comes
+        before site-packages and loses the stevedore pick), no OS_* from
+        the caller's shell, no warnings noise.
+        """
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(('OS_', 'PYTHON', 'VIRTUAL_ENV'))}
+        env['PYTHONWARNINGS'] = 'ignore'
+        env['PATH'] = os.path.join(self.path, 'bin') + os.pathsep + \
+            env.get('PATH', '/usr/bin:/bin')
+        env.update(extra)
+        return env
+
+    def stamp(self):
+        h = hashlib.sha256()
+        with open(CONSTRAINTS, 'rb') as f:
+            h.update(f.read())
+        h.update(' '.join(PACKAGES).encode())
+        return h.hexdigest()
+
+    def ensure(self, setup):
+        """Install the venv unless it is there with the same inputs."""
+        stamp_file = os.path.join(self.path, '.gd-venv-stamp')
+        stamp = self.stamp()
+        if (os.path.exists(self.py) and os.path.exists(self.bin('uwsgi')) and
+                util.read(stamp_file) == stamp):
+            return False
+        if self.shared:
+            raise util.CloudError(
+                'the venv %s (GD_CLOUD_VENV) is missing or out of date; run '
+                '`tools/cloud up` for the cloud that owns it first'
+                % self.path)
+        util.log('installing the venv %s (about a minute the first time)'
+                 % self.path)
+        t0 = time.time()
+        if not os.path.exists(self.py):
+            python = os.environ.get('GD_PYTHON') or sys.executable
+            subprocess.check_call([python, '-m', 'venv', self.path])
+        setup.check_call('pip', [self.py, '-m', 'pip', 'install', '--quiet',
+                                 '-c', CONSTRAINTS] + PACKAGES)
+        util.write(stamp_file, stamp)
+        util.log('venv ready in %.0f s' % (time.time() - t0))
+        return True
