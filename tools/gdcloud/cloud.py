@@ -10,6 +10,7 @@ from gdcloud import clients
 from gdcloud import faultproxy
 from gdcloud import glance
 from gdcloud import keystone
+from gdcloud import mariadb
 from gdcloud import paths
 from gdcloud import plugin
 from gdcloud import procs
@@ -40,7 +41,18 @@ class Cloud(object):
         self.proxy = faultproxy.FaultProxy(
             self, self.settings.proxy_port, self.settings.trap_port,
             self.glances[0].url)
-        self.services = [self.keystone] + self.glances + [self.proxy]
+        self.database = self.make_database()
+        self.services = self.database.servers() + [self.keystone] + \
+            self.glances + [self.proxy]
+
+    def make_database(self):
+        """SQLite files, or one MariaDB server (GD_DB=mariadb)."""
+        names = [self.keystone.name] + [g.name for g in self.glances]
+        if self.settings.db == 'mariadb':
+            return mariadb.MariaDB(self, self.settings.db_port, names)
+        return sqlite.SQLite(dict(
+            [(self.keystone.name, self.keystone.db)] +
+            [(g.name, g.db) for g in self.glances]))
 
     # ------------------------------------------------------------ up
 
@@ -87,10 +99,10 @@ class Cloud(object):
             raise exc
         return installed_ok
 
-    def to_start(self, fingerprints):
+    def to_start(self, fingerprints, services):
         """([services to start], {name: why it restarts})."""
         started, restart = [], {}
-        for service in self.services:
+        for service in services:
             pid = self.supervisor.pid(service)
             running_fp = self.supervisor.running_fingerprint(service)
             if pid is not None and running_fp == fingerprints[service.name]:
@@ -116,28 +128,26 @@ class Cloud(object):
     def up(self, reinstall=False):
         t0 = time.time()
         subdirs = ['keystone/locks'] + [g.name for g in self.glances]
-        for g in self.glances:
-            subdirs += g.dirs()
+        for s in self.glances + self.database.servers():
+            subdirs += s.dirs()
         self.state.create(subdirs)
         self.venv.ensure(self.setup)
         fingerprints = self.write_configs()
+        # A database server answers, with the services' databases, before
+        # their db syncs.
+        for server in self.database.servers():
+            server.install()
+            self.start(fingerprints, [server])
+            server.create_databases()
         installed_ok = self.initialise(reinstall)
-        sqlite.use_wal([self.keystone.db] + [g.db for g in self.glances])
+        self.database.prepare()
         # Only the glance-apis load the plugin; they restart when their
         # config or the installed plugin changed.
         installed = self.plugin.fingerprint()
         for g in self.glances:
             fingerprints[g.name] += ' plugin:%s' % installed
 
-        started, restart = self.to_start(fingerprints)
-        for name, why in restart.items():
-            util.log('restarting %s (%s)' % (name, why))
-        self.supervisor.stop_many([s for s in self.services
-                                   if s.name in restart])
-        for service in started:
-            self.supervisor.start(service, fingerprints[service.name])
-        if started:
-            util.log('started %s' % ', '.join(s.name for s in started))
+        self.start(fingerprints, self.services)
 
         self.supervisor.wait_up([self.keystone])
         catalog.ensure(self, [(g.region, g.url) for g in self.glances] +
@@ -164,7 +174,21 @@ class Cloud(object):
         util.log('up in %.1f s' % (time.time() - t0))
         return 0
 
+    def start(self, fingerprints, services):
+        """(Re)start those of ``services`` not running as configured."""
+        started, restart = self.to_start(fingerprints, services)
+        for name, why in restart.items():
+            util.log('restarting %s (%s)' % (name, why))
+        self.supervisor.stop_many([s for s in services
+                                   if s.name in restart])
+        for service in started:
+            self.supervisor.start(service, fingerprints[service.name])
+        if started:
+            util.log('started %s' % ', '.join(s.name for s in started))
+
     def print_summary(self):
+        for server in self.database.servers():
+            util.log('Database  %s' % server.url('<name>'))
         util.log('Keystone  %s' % self.settings.auth_url)
         for g in self.glances:
             util.log('Glance    %s  %s' % (g.url, g.region))
@@ -185,7 +209,7 @@ class Cloud(object):
             # The port it was started with, whatever GD_*_PORT says now.
             port = self.supervisor.running_port(service) or service.port
             pid = self.supervisor.pid(service)
-            answering = procs.http_up(port, service.probe)
+            answering = service.answering(port)
             if pid and answering:
                 state = 'up'
             elif pid:
@@ -208,10 +232,14 @@ class Cloud(object):
     def down(self, wipe=False, wipe_venv=False):
         t0 = time.time()
         if os.path.isdir(self.state.run):
-            if not self.supervisor.stop_many(self.services):
+            # A MariaDB started by an earlier `GD_DB=mariadb up` stops too.
+            db_servers = [] if self.database.servers() else [
+                mariadb.MariaDB(self, self.settings.db_port, [])]
+            if not self.supervisor.stop_many(db_servers + self.services):
                 util.log('nothing running')
         if wipe or wipe_venv:
-            self.state.wipe(['keystone'] + [g.name for g in self.glances] +
+            self.state.wipe(['keystone', 'mariadb'] +
+                            [g.name for g in self.glances] +
                             clients.RC_FILES, wipe_venv)
         util.log('down in %.1f s' % (time.time() - t0))
         return 0

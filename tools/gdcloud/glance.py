@@ -4,7 +4,6 @@ and its database sync."""
 import os
 
 from gdcloud import keystone
-from gdcloud import sqlite
 from gdcloud import util
 from gdcloud import uwsgi
 
@@ -73,7 +72,7 @@ class GlanceApi(uwsgi.UwsgiService):
                 'public_endpoint': self.url,
             },
             'wsgi': wsgi,
-            'database': {'connection': sqlite.url(self.db)},
+            'database': {'connection': self.ctx.database.url(self.name)},
             'paste_deploy': {'flavor': 'keystone'},
             'keystone_authtoken': dict(
                 www_authenticate_uri=keystone_url, auth_type='password',
@@ -141,7 +140,8 @@ class GlanceApi(uwsgi.UwsgiService):
 
     def init(self):
         stamp_file = self.ctx.state.path(self.name, '.db-synced')
-        if util.read(stamp_file) == 'yes' and os.path.exists(self.db):
+        if util.read(stamp_file) == 'yes' and \
+                self.ctx.database.exists(self.name):
             return None
         proc = self.ctx.setup.start(
             '%s-db-sync' % self.name,
