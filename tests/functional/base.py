@@ -93,14 +93,16 @@ def _ini(path):
 class GlanceServer:
     """One region's glance-api as tools/cloud runs it: config, staging, log.
 
-    Found from the uWSGI ini files under ``<cloud_dir>/etc``: the one whose
-    ``OS_GLANCE_CONFIG_DIR`` holds a glance-api.conf for ``region``.
+    Found from the uWSGI ini files under ``<cloud_dir>/etc``: the first
+    (or the one named ``node``: ``glance2b`` is RegionTwo's second node)
+    whose ``OS_GLANCE_CONFIG_DIR`` holds a glance-api.conf for ``region``.
     """
 
-    def __init__(self, region, cloud_dir=CLOUD_DIR):
+    def __init__(self, region, cloud_dir=CLOUD_DIR, node=None):
         self.region = region
+        pattern = '%s.ini' % (node or '*')
         for ini_path in sorted(glob.glob(os.path.join(cloud_dir, 'etc',
-                                                      '*.ini'))):
+                                                      pattern))):
             ini = _ini(ini_path)
             if not ini.has_section('uwsgi'):
                 continue
@@ -113,6 +115,7 @@ class GlanceServer:
                         fallback=None) != region:
                 continue
             self.conf = conf
+            self.url = conf.get('DEFAULT', 'worker_self_reference_url')
             self.log = (ini.get('uwsgi', 'daemonize', fallback=None) or
                         ini.get('uwsgi', 'logto', fallback=None))
             self.staging = conf.get('os_glance_staging_store',

@@ -172,17 +172,18 @@ class TestCase(unittest.TestCase):
         return image
 
     def start_import(self, target, source, region=REGION_FAULTY,
-                     token=None):
-        """POST the glance-download import (as demo, or with ``token``)
-        and return at once."""
+                     token=None, node_url=None):
+        """POST the glance-download import (as demo, or with ``token``) to
+        RegionTwo's catalog node (or the glance-api at ``node_url``) and
+        return at once."""
         session = self.cloud.session('demo')
         token = token or session.get_token()
         self.tokens.add(token)
         for attempt in range(3):
             sizes = base.cloud_log_sizes()
             response = session.post(
-                '%s/v2/images/%s/import' % (self.cloud.region_two_url,
-                                            target['id']),
+                '%s/v2/images/%s/import' % (
+                    node_url or self.cloud.region_two_url, target['id']),
                 json={'method': {'name': 'glance-download',
                                  'glance_image_id': source['id'],
                                  'glance_region': region,

@@ -108,6 +108,23 @@ def main(spec_path):
     ensure_endpoints(image, {r['name']: r['glance_url']
                              for r in spec['regions']})
 
+    # A region's second glance-api node, for tempest's distributed import
+    # tests (service type image_remote); its endpoints go with the node.
+    remote_urls = spec.get('remote_image_endpoints') or {}
+    remote, created = ks.find_or_create(
+        'services', 'service', {'type': 'image_remote'},
+        {'type': 'image_remote', 'name': 'glance-remote', 'enabled': True,
+         'description': "A second glance-api node of the region"})
+    if created:
+        made.append('image_remote service')
+    ensure_endpoints(remote, remote_urls)
+    for endpoint in ks.get('/endpoints',
+                           service_id=remote['id'])['endpoints']:
+        if endpoint.get('region_id') not in remote_urls:
+            ks._call('DELETE', '/endpoints/' + endpoint['id'])
+            made.append('image_remote %s endpoint in %s: deleted' % (
+                endpoint['interface'], endpoint.get('region_id')))
+
     roles = {}
     for role_name in ('admin', 'member', 'reader', 'service'):
         role, created = ks.find_or_create(

@@ -54,6 +54,12 @@ Environment:
     GD_GLANCE2_PROCESSES  uWSGI processes of RegionTwo's glance-api (2); each
                         has its own task pool, so 1 (with
                         GD_TASK_POOL_THREADS=1) makes imports queue
+    GD_GLANCE2_NODES    1 (default) or 2: RegionTwo as two glance-api nodes,
+                        glance2 (the catalog's image endpoint) and glance2b
+                        (service type image_remote, for tempest), with one
+                        database and image store, each with its own port,
+                        staging directory and worker_self_reference_url
+    GD_GLANCE2B_PORT    9297  the second node's port
     GD_DB               sqlite (default: a file per service) or mariadb:
                         Keystone and both regions on one MariaDB server of
                         this tool's own (Debian's mariadb-server package

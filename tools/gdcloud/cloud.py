@@ -38,6 +38,12 @@ class Cloud(object):
             glance.GlanceApi(self, port, 'glance%d' % (i + 1), region)
             for i, (port, region) in enumerate(
                 zip(self.settings.glance_ports, REGIONS))]
+        if self.settings.glance2_nodes == 2:
+            self.glances.append(glance.GlanceApi(
+                self, self.settings.glance2b_port, 'glance2b', REGIONS[1],
+                first=self.glances[1]))
+        # One database (and catalog entry) per region: its first node's.
+        self.first_glances = [g for g in self.glances if g.first is g]
         self.proxy = faultproxy.FaultProxy(
             self, self.settings.proxy_port, self.settings.trap_port,
             self.glances[0].url)
@@ -45,14 +51,27 @@ class Cloud(object):
         self.services = self.database.servers() + [self.keystone] + \
             self.glances + [self.proxy]
 
+    def unused_servers(self):
+        """Servers an earlier `up` started that this one does without
+        (found by their pidfiles; stopped by PID): the MariaDB of
+        GD_DB=mariadb, RegionTwo's second node of GD_GLANCE2_NODES=2."""
+        unused = []
+        if not self.database.servers():
+            unused.append(mariadb.MariaDB(self, self.settings.db_port, []))
+        if self.settings.glance2_nodes == 1:
+            unused.append(glance.GlanceApi(
+                self, self.settings.glance2b_port, 'glance2b', REGIONS[1],
+                first=self.glances[1]))
+        return unused
+
     def make_database(self):
         """SQLite files, or one MariaDB server (GD_DB=mariadb)."""
-        names = [self.keystone.name] + [g.name for g in self.glances]
+        names = [self.keystone.name] + [g.name for g in self.first_glances]
         if self.settings.db == 'mariadb':
             return mariadb.MariaDB(self, self.settings.db_port, names)
         return sqlite.SQLite(dict(
             [(self.keystone.name, self.keystone.db)] +
-            [(g.name, g.db) for g in self.glances]))
+            [(g.name, g.db) for g in self.first_glances]))
 
     # ------------------------------------------------------------ up
 
@@ -133,6 +152,7 @@ class Cloud(object):
         self.state.create(subdirs)
         self.venv.ensure(self.setup)
         fingerprints = self.write_configs()
+        self.supervisor.stop_many(self.unused_servers())
         # A database server answers, with the services' databases, before
         # their db syncs.
         for server in self.database.servers():
@@ -150,11 +170,13 @@ class Cloud(object):
         self.start(fingerprints, self.services)
 
         self.supervisor.wait_up([self.keystone])
-        catalog.ensure(self, [(g.region, g.url) for g in self.glances] +
-                       [(self.proxy.region, self.proxy.url)])
+        catalog.ensure(self, [(g.region, g.url) for g in self.first_glances] +
+                       [(self.proxy.region, self.proxy.url)],
+                       [(g.region, g.url) for g in self.glances
+                        if g.first is not g])
         self.supervisor.wait_up(self.glances + [self.proxy])
         clients.write(self.state, self.settings,
-                      [g.region for g in self.glances])
+                      [g.region for g in self.first_glances])
 
         if installed_ok:
             # tools/install-into-glance has just run the same check.
@@ -191,7 +213,9 @@ class Cloud(object):
             util.log('Database  %s' % server.url('<name>'))
         util.log('Keystone  %s' % self.settings.auth_url)
         for g in self.glances:
-            util.log('Glance    %s  %s' % (g.url, g.region))
+            util.log('Glance    %s  %s%s' % (
+                g.url, g.region, '' if g.first is g else
+                ' (second node; image_remote in the catalog)'))
         util.log('Proxy     %s  %s (faults on request; redirect trap on port '
                  '%d)' % (self.proxy.url, self.proxy.region,
                           self.proxy.trap_port))
@@ -232,10 +256,8 @@ class Cloud(object):
     def down(self, wipe=False, wipe_venv=False):
         t0 = time.time()
         if os.path.isdir(self.state.run):
-            # A MariaDB started by an earlier `GD_DB=mariadb up` stops too.
-            db_servers = [] if self.database.servers() else [
-                mariadb.MariaDB(self, self.settings.db_port, [])]
-            if not self.supervisor.stop_many(db_servers + self.services):
+            if not self.supervisor.stop_many(self.unused_servers() +
+                                             self.services):
                 util.log('nothing running')
         if wipe or wipe_venv:
             self.state.wipe(['keystone', 'mariadb'] +
