@@ -221,6 +221,31 @@ class TestCase(unittest.TestCase):
                 if attempt == 2 or self.proxy.log(source['id']):
                     raise
 
+    # -- the proxy's view of a transfer -----------------------------------
+
+    def wait_for_bytes(self, source, count, timeout=30):
+        """Wait until the first data request for ``source`` passed more
+        than ``count`` bytes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            requests = self.proxy.file_requests(source['id'])
+            if requests and requests[0]['bytes_sent'] > count:
+                return
+            self.assertLess(time.monotonic(), deadline,
+                            'the download did not start: %s' % requests)
+            time.sleep(POLL)
+
+    def wait_for_transfer_end(self, source, timeout=15):
+        """The first data request for ``source``, once it ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            request = self.proxy.file_requests(source['id'])[0]
+            if request['end'] is not None:
+                return request
+            self.assertLess(time.monotonic(), deadline,
+                            'the transfer went on: %s' % request)
+            time.sleep(POLL)
+
     # -- assertions ------------------------------------------------------
 
     def assert_active_copy(self, source, sha512, image, task):

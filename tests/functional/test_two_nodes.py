@@ -51,14 +51,7 @@ class TwoNodesTest(fb.TestCase):
                                         'rate': 2 * fb.MiB})
         target = self.make_target()
         self.start_import(target, source, node_url=self.node_b.url)
-        deadline = time.monotonic() + 30
-        while True:
-            requests = self.proxy.file_requests(source['id'])
-            if requests and requests[0]['bytes_sent'] > 4 * fb.MiB:
-                break
-            self.assertLess(time.monotonic(), deadline,
-                            'the download did not start: %s' % requests)
-            time.sleep(fb.POLL)
+        self.wait_for_bytes(source, 4 * fb.MiB)
         self.assertTrue(self.node_b.staged_files(target['id']))
         self.assertEqual([], self.node_a.staged_files(target['id']))
         return source, target
@@ -83,14 +76,7 @@ class TwoNodesTest(fb.TestCase):
         source, target = self.start_slow_import()
         self.r2.images.delete(target['id'])       # node a
         deleted_at = time.time()
-        deadline = time.monotonic() + 15
-        while True:
-            request = self.proxy.file_requests(source['id'])[0]
-            if request['end'] is not None:
-                break
-            self.assertLess(time.monotonic(), deadline,
-                            'the transfer went on: %s' % request)
-            time.sleep(fb.POLL)
+        request = self.wait_for_transfer_end(source)
         self.assertEqual('client-closed', request['end'])
         self.assertLess(request['end_time'] - deleted_at, 5)
         self.assertLess(request['bytes_sent'], source['size'])
