@@ -58,7 +58,8 @@ class DnsRebindingTest(base.TestCase):
 
     def task(self, url):
         return web_download.WebDownload(
-            url, task_id=self.host.task_id, task_type='api_image_import',
+            url, context=fakes.context(), task_id=self.host.task_id,
+            task_type='api_image_import',
             action_wrapper=self.host.action_wrapper, stores=[None],
             task_repo=self.host.task_repo, image_repo=self.host.image_repo)
 

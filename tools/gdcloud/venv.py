@@ -10,8 +10,9 @@ from gdcloud import paths
 from gdcloud import util
 
 CONSTRAINTS = os.path.join(paths.TOOLS, 'cloud-constraints.txt')
+# PyMySQL: the services' database driver when GD_DB=mariadb.
 PACKAGES = ['glance==33.0.0', 'keystone==30.0.0', 'uwsgi',
-            'python-glanceclient', 'python-openstackclient']
+            'python-glanceclient', 'python-openstackclient', 'PyMySQL']
 
 
 class Venv(object):

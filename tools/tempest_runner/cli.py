@@ -154,7 +154,10 @@ def prepare(paths):
           tempest_workspace.tempest_conf(
               paths.workspace, admin, paths.region, paths.source_region,
               paths.web_url,
-              large_mib=env_int('GD_TEMPEST_LARGE_MIB', 512)),
+              large_mib=env_int('GD_TEMPEST_LARGE_MIB', 512),
+              remote=(paths.region == 'RegionTwo' and
+                      tempest_workspace.second_node_running(
+                          paths.cloud_dir))),
           mode=0o600)
     web.prepare_web_files(paths.web_dir)
     metadefs.ensure_metadefs(

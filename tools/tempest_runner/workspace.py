@@ -3,7 +3,7 @@
 import os
 import subprocess
 
-from tempest_runner.common import clean_env, Error, say
+from tempest_runner.common import clean_env, Error, read, say
 
 # RegionTwo's [glance_download_properties] extra_properties_prefixes, as
 # tools/cloud writes them: what the plugin's copy tests expect copied.
@@ -26,8 +26,15 @@ def ensure_workspace(venv, cloud_dir, workspace):
     say('tempest workspace %s created' % workspace)
 
 
+def second_node_running(cloud_dir):
+    """Whether RegionTwo's second glance-api node (tools/cloud up with
+    GD_GLANCE2_NODES=2) runs: the catalog then has it as image_remote."""
+    pid = (read(os.path.join(cloud_dir, 'run', 'glance2b.pid')) or '').strip()
+    return pid.isdigit() and os.path.exists('/proc/%s' % pid)
+
+
 def tempest_conf(workspace, admin, region, source_region, web_url,
-                 large_mib):
+                 large_mib, remote=False):
     auth_url = admin['OS_AUTH_URL'].rstrip('/')
     if not auth_url.endswith('/v3'):
         auth_url += '/v3'
@@ -78,7 +85,12 @@ def tempest_conf(workspace, admin, region, source_region, web_url,
             # doc/tempest-skips.rst); no need to wait tempest's 300 s.
             ('build_timeout', '90'),
             ('build_interval', '1'),
-        ]),
+        ] + ([
+            # test_remote_import/test_remote_delete: stage on one node,
+            # import or delete through the other (distributed import).
+            ('alternate_image_endpoint', 'image_remote'),
+            ('alternate_image_endpoint_type', 'public'),
+        ] if remote else [])),
         ('image-feature-enabled', [
             ('import_image', 'True'),
             ('api_v2', 'True'),
