@@ -15,7 +15,7 @@ from osc_lib import exceptions as osc_exceptions
 import testtools
 
 from glance_download.osc import copy as copy_cmd
-from glance_download.osc import logic
+from glance_download.copying import logic
 from glance_download.osc import plugin
 from glance_download.osc import progress
 from tests.unit import test_osc_copier as fakes
