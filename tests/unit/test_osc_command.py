@@ -69,7 +69,26 @@ class PluginTest(testtools.TestCase):
             'bad = [m for m in sys.modules if m == "glance" or '
             'm.startswith(("glance.", "taskflow", "glance_store")) or '
             '(m.startswith("glance_download.") and '
-            'not m.startswith("glance_download.osc"))]\n'
+            'not m.startswith(("glance_download.osc", '
+            '"glance_download.copying")))]\n'
+            'print(sorted(bad))\n')
+        out = subprocess.run([sys.executable, '-c', code], cwd=REPO,
+                             capture_output=True, text=True, check=True)
+        self.assertEqual('[]', out.stdout.strip(), out.stderr)
+
+    def test_shared_copy_logic_imports_no_front_end_framework(self):
+        # glance_download.copying is what the command and the dashboard
+        # share: neither's framework, nor Glance, may come with it.
+        code = (
+            'import sys\n'
+            'import glance_download.copying.copier, '
+            'glance_download.copying.logic, glance_download.copying.regions, '
+            'glance_download.copying.state\n'
+            'bad = [m for m in sys.modules if m.split(".")[0] in ('
+            '"osc_lib", "cliff", "rich", "django", "openstack_dashboard", '
+            '"horizon", "glance", "taskflow", "glance_store") or '
+            '(m.startswith("glance_download.") and '
+            'not m.startswith("glance_download.copying"))]\n'
             'print(sorted(bad))\n')
         out = subprocess.run([sys.executable, '-c', code], cwd=REPO,
                              capture_output=True, text=True, check=True)
