@@ -9,7 +9,8 @@ next step; the images this run created that are still queued or importing
 are deleted (see DISCARDABLE), also one whose create call was in flight.
 
 All Glance calls go through glanceclient clients from
-:class:`glance_download.copying.regions.GlanceRegions` (one keystoneauth session).
+:class:`glance_download.copying.regions.GlanceRegions` (one keystoneauth
+session: the caller's, with the caller's token).
 """
 
 import collections

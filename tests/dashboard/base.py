@@ -2,12 +2,12 @@
 helpers: sessions, the fault proxy, source images), a Django test client
 logged in to Horizon, and the copies a test must clean up."""
 
-import json
+import os
+import re
 import time
 
-from django import test as django_test
-from django.conf import settings
 from glanceclient import exc as glance_exc
+import requests
 
 from glance_download.copying import logic
 from tests.functional import fault_base
@@ -18,6 +18,10 @@ REGION_FAULTY = fault_base.REGION_FAULTY
 MiB = fault_base.MiB
 # How long a copy of a test image may take (the trickled one included).
 COPY_TIMEOUT = 120
+HORIZON_URL = 'http://127.0.0.1:%s/' % os.environ.get('GD_HORIZON_PORT',
+                                                      '8000')
+# One page or API call of Horizon on a busy machine.
+TIMEOUT = 120
 
 
 class TestCase(fault_base.TestCase):
@@ -50,35 +54,51 @@ class TestCase(fault_base.TestCase):
 
 
 class Horizon:
-    """A django.test.Client logged in to Horizon as ``user``; calls the
-    plugin's REST API the way the page does (AJAX, JSON)."""
+    """A browser-like HTTP session logged in to the running Horizon as
+    ``user``; calls the plugin's REST API the way the page does (AJAX,
+    JSON, Django's CSRF token). Real HTTP: django.test.Client cannot
+    carry Horizon's JSONResponse (it has a read-only ``json``)."""
 
     def __init__(self, user='demo', password='demo'):
-        self.client = django_test.Client()
-        response = self.client.post('/auth/login/', {
-            'region': settings.OPENSTACK_KEYSTONE_URL, 'username': user,
-            'password': password})
-        if response.status_code != 302:
-            raise AssertionError('login as %s: HTTP %d'
-                                 % (user, response.status_code))
+        self.http = requests.Session()
+        page = self.http.get(HORIZON_URL + 'auth/login/', timeout=TIMEOUT)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                          page.text).group(1)
+        # "default": the login form's one region when Horizon has no
+        # AVAILABLE_REGIONS (OPENSTACK_KEYSTONE_URL).
+        response = self.http.post(HORIZON_URL + 'auth/login/', data={
+            'csrfmiddlewaretoken': token, 'region': 'default',
+            'username': user, 'password': password},
+            headers={'Referer': HORIZON_URL + 'auth/login/'},
+            timeout=TIMEOUT)
+        if '/auth/login/' in response.url:
+            raise AssertionError('login as %s failed: HTTP %d at %s'
+                                 % (user, response.status_code,
+                                    response.url))
 
     def switch_region(self, region):
-        self.client.get('/auth/switch_services_region/%s/' % region)
+        self.http.get(HORIZON_URL + 'auth/switch_services_region/%s/'
+                      % region, timeout=TIMEOUT)
+
+    def _headers(self):
+        return {'X-Requested-With': 'XMLHttpRequest',
+                'X-CSRFToken': self.http.cookies.get('csrftoken', ''),
+                'Referer': HORIZON_URL}
 
     def get(self, path, **params):
-        return self._json(self.client.get(
-            '/api/glance_download/' + path, params,
-            HTTP_X_REQUESTED_WITH='XMLHttpRequest'))
+        return self._json(self.http.get(
+            HORIZON_URL + 'api/glance_download/' + path, params=params,
+            headers=self._headers(), timeout=TIMEOUT))
 
     def post(self, path, body):
-        return self._json(self.client.post(
-            '/api/glance_download/' + path, json.dumps(body),
-            content_type='application/json',
-            HTTP_X_REQUESTED_WITH='XMLHttpRequest'))
+        return self._json(self.http.post(
+            HORIZON_URL + 'api/glance_download/' + path, json=body,
+            headers=self._headers(), timeout=TIMEOUT))
 
     @staticmethod
     def _json(response):
-        return response.status_code, json.loads(response.content or 'null')
+        return response.status_code, response.json() if response.content \
+            else None
 
     def wait_for(self, image_id, region, states, timeout=COPY_TIMEOUT):
         """Poll the copies' state until ``region``'s is one of ``states``;

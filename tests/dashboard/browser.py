@@ -10,9 +10,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support import ui
 
-HORIZON_URL = 'http://127.0.0.1:%s/' % os.environ.get('GD_HORIZON_PORT',
-                                                      '8000')
-WAIT = 60
+from tests.dashboard import base
+
+HORIZON_URL = base.HORIZON_URL
+
+WAIT = 120
 
 
 def chromium():

@@ -1,5 +1,6 @@
-"""The plugin's REST view (glance_download.dashboard.rest) through Horizon's
-own URL routing, session and login, against the local cloud."""
+"""The plugin's REST view (glance_download.dashboard.rest) over HTTP, through
+the running Horizon's own login, session, CSRF and URL routing, against the
+local cloud."""
 
 from glance_download.copying import logic
 from tests.dashboard import base
@@ -22,9 +23,9 @@ class RestTest(base.TestCase):
 
     def test_not_logged_in(self):
         anonymous = base.Horizon.__new__(base.Horizon)
-        anonymous.client = base.django_test.Client()
+        anonymous.http = base.requests.Session()
         status, body = anonymous.get('regions/')
-        self.assertEqual(401, status)
+        self.assertEqual((401, 'not logged in'), (status, body))
 
     def test_start_is_validated(self):
         source, _sha = self.make_source(1 * base.MiB)
