@@ -56,14 +56,18 @@ class Browser:
         return path
 
     def log_in(self, user='demo', password='demo', region=None):
+        """Log in; in ``region`` (the one Horizon's region menu remembers in
+        its cookie). Not switch_services_region after the login: with
+        cookie-backed sessions, a late answer to a request of the page
+        before could write the old region back."""
         self.driver.get(HORIZON_URL + 'auth/login/')
+        if region:
+            self.driver.add_cookie({'name': 'services_region',
+                                    'value': region, 'path': '/'})
         self.find('//input[@id="id_username"]').send_keys(user)
         self.find('//input[@id="id_password"]').send_keys(password)
         self.find('//button[@id="loginBtn"]').click()
         self.wait(lambda d: '/auth/login' not in d.current_url)
-        if region:
-            self.driver.get(HORIZON_URL + 'auth/switch_services_region/%s/'
-                            % region)
 
     def open_images(self):
         self.driver.get(HORIZON_URL + 'project/images/')
@@ -73,8 +77,19 @@ class Browser:
 
     def open_row_menu(self, name):
         row = self.image_row(name)
-        row.find_element(By.CSS_SELECTOR, '.dropdown-toggle').click()
+        # The row's actions appear once their allowed() checks answered.
+        self.wait(lambda d: row.find_elements(
+            By.CSS_SELECTOR, '.dropdown-toggle'))[0].click()
         return row
+
+    def open_details_menu(self, image_id):
+        """The actions menu of an image's details page."""
+        self.driver.get(HORIZON_URL + 'project/images/%s' % image_id)
+        menu = self.find('//*[contains(@class, "detail-header") or '
+                         'contains(@class, "page-header")]'
+                         '//*[contains(@class, "dropdown-toggle")]/..')
+        menu.find_element(By.CSS_SELECTOR, '.dropdown-toggle').click()
+        return menu
 
     def action(self, row, text):
         return self.wait(lambda d: row.find_element(

@@ -27,26 +27,32 @@ class BrowserTest(base.TestCase):
         return self.browser.screenshot('%s-%s' % (self._testMethodName,
                                                   what))
 
-    def open_dialog(self, name):
+    def open_dialog(self, name, source_region):
         b = self.browser
         b.open_images()
         row = b.open_row_menu(name)
         action = b.action(row, 'Copy to regions')
         self.shot('action')
         action.click()
-        b.dialog()
+        self.assertIn('from %s to other regions' % source_region,
+                      b.dialog().text)
         b.region_row(base.REGION_TWO)
         return b
 
-    def start_copy(self, name, region=base.REGION_TWO):
-        b = self.open_dialog(name)
+    def start_copy(self, name, source_region, region=base.REGION_TWO):
+        b = self.open_dialog(name, source_region)
+        self.tick_and_copy(region)
+        return b
+
+    def tick_and_copy(self, region=base.REGION_TWO):
+        b = self.browser
         b.region_row(region).find_element(
             browser.By.CSS_SELECTOR, 'input[type=checkbox]').click()
         self.shot('form')
         b.find('//button[contains(@class, "gd-start")]').click()
-        return b
 
-    def watch(self, region=base.REGION_TWO, timeout=base.COPY_TIMEOUT):
+    def watch(self, region=base.REGION_TWO, timeout=base.COPY_TIMEOUT,
+              final=FINAL):
         """Every (state, percent, label) the dialog showed, until final."""
         seen = []
         deadline = time.time() + timeout
@@ -56,7 +62,7 @@ class BrowserTest(base.TestCase):
                 seen.append(now)
                 if now[0] == 'importing' and 0 < (now[1] or 0) < 100:
                     self.shot('progress')
-            if now[0] in FINAL:
+            if now[0] in final:
                 self.shot('final')
                 return seen
             if time.time() > deadline:
@@ -74,7 +80,7 @@ class BrowserTest(base.TestCase):
         self.proxy.queue(source['id'], {'mode': 'trickle',
                                         'rate': base.MiB, 'count': 20})
         self.browser.log_in(region=base.REGION_FAULTY)
-        self.start_copy(source['name'])
+        self.start_copy(source['name'], base.REGION_FAULTY)
         seen = self.watch()
         state, percent, label = seen[-1]
         self.assertEqual(('copied', 100), (state, percent), seen)
@@ -90,7 +96,7 @@ class BrowserTest(base.TestCase):
                           copy['visibility'], copy[logic.ORIGIN_REGION]))
 
         # Leave the page and come back: the state is read from Glance.
-        self.open_dialog(source['name'])
+        self.open_dialog(source['name'], base.REGION_FAULTY)
         self.assertEqual(
             ('copied', 100, 'Copied, verified (sha512 equal)'),
             self.browser.wait(lambda d: self.browser.region_state(
@@ -109,10 +115,14 @@ class BrowserTest(base.TestCase):
         first = self.the_copy(base.REGION_TWO, source['id'])
 
         self.browser.log_in()
-        self.start_copy(source['name'])
-        seen = self.watch()
-        self.assertEqual(('exists', 100,
-                          'Already there: already there (sha512 equal)'),
+        # From the details page this time (the same action). The dialog
+        # shows the copy at once; asked to copy again, it copies nothing.
+        b = self.browser
+        b.action(b.open_details_menu(source['id']), 'Copy to regions').click()
+        self.assertEqual('copied', self.watch()[-1][0])
+        self.tick_and_copy()
+        seen = self.watch(final=('exists', 'failed'))
+        self.assertEqual(('exists', 100, 'Already there (sha512 equal)'),
                          seen[-1], seen)
         self.assertEqual(first['id'], self.the_copy(base.REGION_TWO,
                                                     source['id'])['id'])
@@ -124,7 +134,7 @@ class BrowserTest(base.TestCase):
         self.proxy.queue(source['id'], {'mode': 'status', 'status': 403,
                                         'count': 50})
         self.browser.log_in(region=base.REGION_FAULTY)
-        self.start_copy(source['name'])
+        self.start_copy(source['name'], base.REGION_FAULTY)
         seen = self.watch()
         state, _percent, label = seen[-1]
         self.assertEqual('failed', state, seen)

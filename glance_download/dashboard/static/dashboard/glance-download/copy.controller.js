@@ -127,19 +127,20 @@
         return '';
       }
       var words = {
-        exists: gettext('Already there'),
-        copied: gettext('Copied, verified'),
         started: gettext('Import started'),
         waiting: gettext('Waiting'),
         importing: gettext('Copying'),
         failed: gettext('Failed'),
         'left-alone': gettext('Left alone')
       }[s.state] || s.state;
-      if (s.state === 'copied') {
-        // "copied, verified (sha512 equal)": the comparison made.
+      if (s.state === 'copied' || s.state === 'exists') {
+        // "copied, verified (sha512 equal)", "already there (...)": the
+        // message says it all, with the comparison made.
         return s.message.charAt(0).toUpperCase() + s.message.slice(1);
       }
-      return s.message ? words + ': ' + s.message : words;
+      // A started import's own message is the command line's advice.
+      return s.message && s.state !== 'started' ?
+        words + ': ' + s.message : words;
     }
   }
 })();
