@@ -59,6 +59,15 @@ class TestCase(testtools.TestCase):
         for name, value in overrides.items():
             CONF.set_override(name, value, group=group)
 
+    def resolve_with(self, getaddrinfo):
+        """Let ``getaddrinfo`` answer every name lookup: ours (the
+        standard library's) and Glance's (28-32 resolve through
+        ``eventlet.green.socket``, which keeps its own reference)."""
+        self.useFixture(fixtures.MonkeyPatch('socket.getaddrinfo',
+                                             getaddrinfo))
+        self.useFixture(fixtures.MockPatchObject(
+            glance_utils.socket, 'getaddrinfo', getaddrinfo))
+
     def allow_ports(self, *servers):
         self.config(group='import_filtering_opts',
                     allowed_ports=[s.port for s in servers])

@@ -101,18 +101,13 @@ class ValidatedAddressTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.useFixture(fixtures.MonkeyPatch('socket.getaddrinfo',
-                                             _getaddrinfo))
+        self.resolve_with(_getaddrinfo)
 
     def as_release(self, shape):
         if shape in ('29-32', '28'):
-            if not hasattr(glance_utils, 'validate_import_uri'):
-                # 33 has only validate_uri, which calls
-                # get_validated_address: make 28-32's bool from the
-                # scheme/host/port part of it.
-                self.useFixture(fixtures.MonkeyPatch(
-                    'glance.common.utils.validate_import_uri',
-                    _scheme_host_port_rules(shape)))
+            self.useFixture(fixtures.MonkeyPatch(
+                'glance.common.utils.validate_import_uri',
+                _scheme_host_port_rules(shape)))
             self.useFixture(fixtures.MonkeyPatch(
                 'glance.common.utils.get_validated_address',
                 fixtures.MonkeyPatch.delete))
@@ -156,20 +151,25 @@ class ValidatedAddressTest(base.TestCase):
 
 
 def _scheme_host_port_rules(shape):
-    """28-32's validate_import_uri, for a test process whose Glance (33)
-    has none: 33's own rules, but resolving nothing."""
-    rules = glance_utils.get_validated_address
+    """The release's validate_import_uri, made from this Glance's: 28-32's
+    where it has one, else 33's rules resolving nothing; for 28, without
+    host name normalisation (28 compares the host as written)."""
+    real = getattr(glance_utils, 'validate_import_uri', None)
+    rules = getattr(glance_utils, 'get_validated_address', None)
+
+    def validate_33(uri):
+        with mock.patch.object(glance_utils, 'resolve_pinned_address'):
+            try:
+                rules(uri)
+            except ValueError:
+                return False
+        return True
 
     def validate_import_uri(uri):
-        try:
-            with mock.patch('glance.common.utils.resolve_pinned_address'):
-                if shape == '28':
-                    with mock.patch.object(glance_utils, 'normalize_hostname',
-                                           lambda host: host, create=True):
-                        rules(uri)
-                else:
-                    rules(uri)
-        except ValueError:
-            return False
-        return True
+        check = real or validate_33
+        if shape != '28':
+            return check(uri)
+        with mock.patch.object(glance_utils, 'normalize_hostname',
+                               lambda host: host, create=True):
+            return check(uri)
     return validate_import_uri
