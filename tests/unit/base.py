@@ -20,8 +20,8 @@ CONF = cfg.CONF
 
 opts.register_opts(CONF)
 
-# keystoneauth1 of the 2024.1-2025.2 constraints has no tls_ciphers and
-# tls_min_version session options (so neither have we there).
+# keystoneauth1 of the 2024.1-2026.1 constraints (5.13.1 and older) has no
+# tls_ciphers and tls_min_version session options (nor have we there).
 KSA_TLS_OPTIONS = 'tls_min_version' in [
     o.dest for o in ks_loading.get_session_conf_options()]
 

@@ -97,7 +97,7 @@ class SessionSettingsTest(base.TestCase):
         self.assertIsNone(session.auth)
 
     @testtools.skipUnless(base.KSA_TLS_OPTIONS, 'keystoneauth1 without '
-                          'tls_min_version (2024.1-2025.2 constraints)')
+                          'tls_min_version (2024.1-2026.1 constraints)')
     def test_web_download_has_its_own_tls_settings(self):
         self.config(group=opts.WEB_GROUP, cafile='/etc/web-ca.pem',
                     tls_min_version='1.3')
@@ -191,7 +191,7 @@ class TlsServerTest(base.TestCase):
                       self.logs.output + str(exc))
 
     @testtools.skipUnless(base.KSA_TLS_OPTIONS, 'keystoneauth1 without '
-                          'tls_min_version (2024.1-2025.2 constraints)')
+                          'tls_min_version (2024.1-2026.1 constraints)')
     def test_tls_min_version_holds_on_pinned_connections(self):
         old = self.useFixture(tls.HttpsServer(
             self.certs, max_tls=ssl.TLSVersion.TLSv1_2))
