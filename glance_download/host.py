@@ -10,8 +10,9 @@ Supported: Glance 28 (2024.1) to 33 (2026.2). What is the same on all of
 them and taken as it is: the ``get_flow`` kwargs and the action wrapper
 Glance hands to internal plugins, ``get_task``, ``get_glance_endpoint``,
 the staging path (``get_dir_separator``), ``[glance_download_properties]``
-and the configuration file lookup. What differs is below, one function per
-difference.
+and the configuration file lookup (28 lists ``glance-api-paste.ini`` too;
+we read what the running Glance lists). What differs is below, one
+function per difference.
 
 How a failure reaches the user (not code: what the tasks rely on). On
 every release Glance's task executor copies the text of an
@@ -23,8 +24,10 @@ into the task object it read before the flow ran, so a reason recorded by
 a task during revert is replaced: when a revert of Glance's own fails as
 well (the image was deleted during the download) the user reads "Task
 failed due to Internal Error" there, while 33 keeps our reason. A reason
-written while the flow is built survives on every release: 28-32 try to
-fail the task again, find it failed, and stop.
+written while the flow is built survives on every release: 28-32's
+``begin_processing`` tries to fail the task again ("Task was aborted
+externally"), finds it failed already (``InvalidTaskStatusTransition``,
+which glance-api logs) and leaves it as it is.
 """
 
 import sys
