@@ -48,8 +48,9 @@ class RemoteImage:
         self.label = 'image %s in region %s' % (image_id, region)
         root = catalog.find_image_endpoint(
             context.service_catalog, region, interface)
-        # Glance's own metadata step refuses endpoints its import filter
-        # rejects; saying so here turns its "Internal Error" into a reason.
+        # Glance 33's own metadata step refuses endpoints its import filter
+        # rejects (saying so here turns its "Internal Error" into a
+        # reason); 28-32's would fetch from them, we refuse them there too.
         self._check_url = functools.partial(
             uri_filter.check,
             what='the %s image endpoint of region %s' % (interface, region))

@@ -131,7 +131,9 @@ class StageImageData(tracing.RequestTask, task.Task,
         reverted (the image is back to ``queued`` by then). But when the
         image was deleted meanwhile, Glance's own metadata step fails to
         revert after us and the user would read "Internal Error" instead;
-        Glance leaves a task that is already failed as it is.
+        Glance 33 leaves a task that is already failed as it is. (28-32
+        write "Internal Error" over it all the same: see
+        :mod:`glance_download.host`.)
         """
         if not isinstance(result, failure.Failure):
             return  # we succeeded; a later task failed and says why

@@ -14,7 +14,6 @@ approves, 127.0.0.2 the one a second lookup would lead to.
 import os
 import socket
 
-import fixtures
 from glance.common import exception as glance_exception
 
 from glance_download.plugins import web_download
@@ -53,8 +52,7 @@ class DnsRebindingTest(base.TestCase):
                 return _real_getaddrinfo(host, port, *args, **kwargs)
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, '', (ip, port))]
 
-        self.useFixture(fixtures.MonkeyPatch('socket.getaddrinfo',
-                                             getaddrinfo))
+        self.resolve_with(getaddrinfo)
 
     def task(self, url):
         return web_download.WebDownload(
