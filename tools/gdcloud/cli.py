@@ -83,6 +83,7 @@ import signal
 import sys
 
 from gdcloud import cloud
+from gdcloud import series
 from gdcloud import util
 
 
@@ -107,13 +108,29 @@ def parser():
                    'exit 0 only when all is up')
     logs = sub.add_parser('logs', help='tail of every log')
     logs.add_argument('-n', '--lines', type=int, default=60)
+    cons = sub.add_parser(
+        'constraints', help='write tools/constraints/<series>.txt for every '
+        'series from ../shared/upper-constraints (gdcloud/series.py)')
+    cons.add_argument('--check', action='store_true',
+                      help='only compare; exit 1 when a file is stale')
     return p
+
+
+def constraints(check):
+    stale = series.write_all(check)
+    for path in stale:
+        util.log('%s %s' % ('stale:' if check else 'wrote', path))
+    if not stale:
+        util.log('constraints up to date in %s' % series.DERIVED_DIR)
+    return 1 if check and stale else 0
 
 
 def main(argv=None):
     args = parser().parse_args(argv)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # `tools/cloud logs | head`
     try:
+        if args.command == 'constraints':
+            return constraints(args.check)
         c = cloud.Cloud()
         if args.command == 'up':
             return c.up(args.reinstall)
