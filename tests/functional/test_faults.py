@@ -18,6 +18,7 @@ The cloud's RegionTwo has ``[glance_download] read_timeout = 3``,
 costs about 3 s and an import makes at most 4 attempts.
 """
 
+import socket
 import time
 
 from tests.functional import fault_base as fb
@@ -227,7 +228,13 @@ class RedirectTest(FaultTest):
         self.assertNotIn('X-Service-Token', trapped[0]['header_names'])
 
     def test_redirect_refused_by_the_import_filter(self):
-        port = max(self.cloud.proxy_port, self.cloud.trap_port) + 1
+        # A port nothing listens on and the filter does not allow (the
+        # port after the trap's may be one of the cloud's own: GD_*_PORT).
+        with socket.socket() as free:
+            free.bind(('127.0.0.1', 0))
+            port = free.getsockname()[1]
+        self.assertNotIn(str(port), self.cloud.servers[
+            fb.REGION_TWO].conf.get('import_filtering_opts', 'allowed_ports'))
         source, _task, _requests = self.refused(
             [{'mode': 'redirect', 'port': port}], 'import_filtering_opts',
             str(port))
