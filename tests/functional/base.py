@@ -18,6 +18,7 @@ import glob
 import hashlib
 import io
 import os
+import re
 import sqlite3
 import tempfile
 import time
@@ -118,6 +119,7 @@ class GlanceServer:
             self.url = conf.get('DEFAULT', 'worker_self_reference_url')
             self.log = (ini.get('uwsgi', 'daemonize', fallback=None) or
                         ini.get('uwsgi', 'logto', fallback=None))
+            self.pidfile = ini.get('uwsgi', 'pidfile', fallback=None)
             self.staging = conf.get('os_glance_staging_store',
                                     'filesystem_store_datadir',
                                     fallback=None)
@@ -172,6 +174,27 @@ class GlanceServer:
             return sorted(row[0] for row in cursor.fetchall())
         finally:
             db.close()
+
+    def worker_pids(self):
+        """PIDs of this glance-api's uWSGI workers (the master's children):
+        the processes that run the imports."""
+        try:
+            with open(self.pidfile) as f:
+                master = f.read().strip()
+        except (OSError, TypeError):
+            raise CloudUnavailable('%s: no uWSGI pidfile (%s)'
+                                   % (self.region, self.pidfile))
+        pids = []
+        for stat in glob.glob('/proc/[0-9]*/stat'):
+            try:
+                with open(stat) as f:
+                    # "pid (comm) state ppid ...": comm may hold spaces.
+                    fields = f.read().rpartition(')')[2].split()
+            except OSError:
+                continue        # ended meanwhile
+            if fields[1] == master:
+                pids.append(int(stat.split('/')[2]))
+        return sorted(pids)
 
     def log_lines(self, *needles):
         """Lines of this server's log that contain every one of ``needles``."""
@@ -302,17 +325,27 @@ def cloud_log_sizes():
     return {path: os.path.getsize(path) for path in paths}
 
 
-def locked_since(sizes):
-    """A "database is locked" line written to a cloud log after ``sizes``
-    (from :func:`cloud_log_sizes`), or None."""
-    for path, size in cloud_log_sizes().items():
+def lines_since(sizes, pattern):
+    """``log name: line`` for each line matching the bytes regex
+    ``pattern`` written to a cloud log after ``sizes`` (from
+    :func:`cloud_log_sizes`)."""
+    found = []
+    for path, size in sorted(cloud_log_sizes().items()):
         with open(path, 'rb') as log:
             log.seek(sizes.get(path, 0))
             for line in log:
-                if b'database is locked' in line:
-                    return '%s: %s' % (os.path.basename(path), line.decode(
-                        errors='replace').strip())
-    return None
+                if re.search(pattern, line):
+                    found.append('%s: %s' % (os.path.basename(path),
+                                             line.decode(
+                                                 errors='replace').strip()))
+    return found
+
+
+def locked_since(sizes):
+    """A "database is locked" line written to a cloud log after ``sizes``,
+    or None."""
+    locked = lines_since(sizes, rb'database is locked')
+    return locked[0] if locked else None
 
 
 def retry_locked(call, *args, **kwargs):
@@ -348,39 +381,47 @@ class NeverStarted(ImportNotOver):
     """Glance never moved the import task out of ``pending``."""
 
 
-def wait_for_import(glance, image_id, timeout=IMPORT_TIMEOUT,
-                    start_timeout=None):
-    """(image, task) once the import of ``image_id`` is over.
+def import_state(glance, image_id):
+    """(image, newest task, over) of the import of ``image_id`` now.
 
     Over means: the newest task of the image ended, the image is active or
     back to queued, and the task's import lock is gone (a successful task
     is marked before Glance drops the lock). A task seen failed while its
     image is still ``importing`` is an error (AssertionError): a client
-    that trusts the task would find the image not yet restored. Raises
-    NeverStarted
-    if ``start_timeout`` is given and no task appears or it never leaves
-    ``pending`` within it, ImportNotOver after ``timeout``.
+    that trusts the task would find the image not yet restored.
+    """
+    # The task first: an image read after it is at least as new.
+    tasks = glance.images.get_associated_image_tasks(image_id)['tasks']
+    task = max(tasks, key=lambda t: t['created_at']) if tasks else None
+    image = glance.images.get(image_id)
+    if task and task['status'] == 'failure' and \
+            image['status'] == 'importing':
+        raise AssertionError(
+            'task %s of image %s is failed (%r) but the image is still '
+            'importing' % (task['id'], image_id, task['message']))
+    over = bool(task and task['status'] in ('success', 'failure') and
+                image['status'] in ('active', 'queued') and
+                image.get('os_glance_import_task') != task['id'])
+    return image, task, over
+
+
+def wait_for_import(glance, image_id, timeout=IMPORT_TIMEOUT,
+                    start_timeout=None):
+    """(image, task) once the import of ``image_id`` is over (see
+    :func:`import_state`). Raises NeverStarted if ``start_timeout`` is
+    given and no task appears or it never leaves ``pending`` within it,
+    ImportNotOver after ``timeout``.
     """
     started = time.monotonic()
     seen = []
     while True:
         now = time.monotonic()
-        # The task first: an image read after it is at least as new.
-        tasks = glance.images.get_associated_image_tasks(image_id)['tasks']
-        task = max(tasks, key=lambda t: t['created_at']) if tasks else None
-        image = glance.images.get(image_id)
-        if task and task['status'] == 'failure' and \
-                image['status'] == 'importing':
-            raise AssertionError(
-                'task %s of image %s is failed (%r) but the image is still '
-                'importing' % (task['id'], image_id, task['message']))
+        image, task, over = import_state(glance, image_id)
         state = (image['status'], task and task['status'],
                  task and task['message'])
         if not seen or seen[-1][1:] != state:
             seen.append(('%.1fs' % (now - started),) + state)
-        if (task and task['status'] in ('success', 'failure') and
-                image['status'] in ('active', 'queued') and
-                image.get('os_glance_import_task') != task['id']):
+        if over:
             return image, task
         waited = time.monotonic() - started
         if start_timeout and waited > start_timeout and (
