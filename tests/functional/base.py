@@ -22,6 +22,7 @@ import sqlite3
 import tempfile
 import time
 import unittest
+import sys
 import uuid
 
 from glanceclient import client as glance_client
@@ -32,7 +33,10 @@ from keystoneauth1 import session as ks_session
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-CLOUD_DIR = os.environ.get('GD_CLOUD_DIR') or os.path.join(REPO, '.cloud')
+# tools/cloud's rule: GD_CLOUD_DIR, else the state dir of GD_GLANCE_SERIES.
+sys.path.insert(0, os.path.join(REPO, 'tools'))
+from gdcloud import state as cloud_state  # noqa: E402
+CLOUD_DIR = cloud_state.default_dir(REPO)
 
 REGION_ONE = 'RegionOne'
 REGION_TWO = 'RegionTwo'
@@ -91,35 +95,31 @@ def _ini(path):
 class GlanceServer:
     """One region's glance-api as tools/cloud runs it: config, staging, log.
 
-    Found from the uWSGI ini files under ``<cloud_dir>/etc``: the one whose
-    ``OS_GLANCE_CONFIG_DIR`` holds a glance-api.conf for ``region``.
+    Found from the glance-api.conf files under ``<cloud_dir>/etc/<name>/``:
+    the one for ``region``. Its log is the conf's ``log_file`` (the
+    standalone glance-api) or else ``<cloud_dir>/logs/<name>.log``, where
+    uWSGI writes it.
     """
 
     def __init__(self, region, cloud_dir=CLOUD_DIR):
         self.region = region
-        for ini_path in sorted(glob.glob(os.path.join(cloud_dir, 'etc',
-                                                      '*.ini'))):
-            ini = _ini(ini_path)
-            if not ini.has_section('uwsgi'):
-                continue
-            env = ini.get('uwsgi', 'env', fallback='')
-            if not env.startswith('OS_GLANCE_CONFIG_DIR='):
-                continue
-            conf_dir = env.partition('=')[2]
-            conf = _ini(os.path.join(conf_dir, 'glance-api.conf'))
+        for conf_path in sorted(glob.glob(os.path.join(
+                cloud_dir, 'etc', '*', 'glance-api.conf'))):
+            conf = _ini(conf_path)
             if conf.get('keystone_authtoken', 'region_name',
                         fallback=None) != region:
                 continue
+            name = os.path.basename(os.path.dirname(conf_path))
             self.conf = conf
-            self.log = (ini.get('uwsgi', 'daemonize', fallback=None) or
-                        ini.get('uwsgi', 'logto', fallback=None))
+            self.log = conf.get('DEFAULT', 'log_file', fallback=None) or \
+                os.path.join(cloud_dir, 'logs', '%s.log' % name)
             self.staging = conf.get('os_glance_staging_store',
                                     'filesystem_store_datadir',
                                     fallback=None)
-            if not self.log or not self.staging:
+            if not self.staging:
                 raise CloudUnavailable(
-                    '%s (%s) names no log file or staging directory.'
-                    % (ini_path, region))
+                    '%s (%s) names no staging directory.'
+                    % (conf_path, region))
             return
         raise CloudUnavailable(
             'No glance-api config for %s under %s. %s'
