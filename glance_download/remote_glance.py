@@ -17,6 +17,7 @@ from glance_download import catalog
 from glance_download import errors
 from glance_download import sessions
 from glance_download import source
+from glance_download import tracing
 from glance_download import transfer
 from glance_download import uri_filter
 
@@ -47,13 +48,15 @@ class RemoteImage:
         self.label = 'image %s in region %s' % (image_id, region)
         root = catalog.find_image_endpoint(
             context.service_catalog, region, interface)
-        # Glance's own metadata step refuses endpoints its import filter
-        # rejects; saying so here turns its "Internal Error" into a reason.
+        # Glance 33's own metadata step refuses endpoints its import filter
+        # rejects (saying so here turns its "Internal Error" into a
+        # reason); 28-32's would fetch from them, we refuse them there too.
         self._check_url = functools.partial(
             uri_filter.check,
             what='the %s image endpoint of region %s' % (interface, region))
         self.image_url = '%s/v2/images/%s' % (root, image_id)
         self.session = sessions.for_caller(context, conf)
+        self.request_id = tracing.request_id(context)
         self._user_auth = token_endpoint.Token(None, context.auth_token)
         uri_filter.pin(self.session.session, root, self._check_url(root))
         self._timeouts = (conf.glance_download.connect_timeout,
@@ -79,6 +82,7 @@ class RemoteImage:
                 self.image_url, redirect=False, raise_exc=False,
                 timeout=self._timeouts, auth=self._user_auth,
                 headers={'Accept': 'application/json'},
+                global_request_id=self.request_id,
                 connect_retries=retry.max_retries,
                 connect_retry_delay=retry.retry_delay,
                 status_code_retries=retry.max_retries,
@@ -165,4 +169,5 @@ class RemoteImage:
     def data(self):
         return source.HttpSource(
             self.session, self.image_url + '/file', self.label,
-            self._timeouts, self._check_url, authenticated=True)
+            self._timeouts, self._check_url, authenticated=True,
+            request_id=self.request_id)

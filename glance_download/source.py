@@ -142,16 +142,19 @@ class HttpSource:
         not be fetched, else returning the address to connect to (or None
         to let the name resolve); applied to every URL requested
     :param authenticated: send the session's credentials to ``url``'s origin
+    :param request_id: sent as ``X-OpenStack-Request-ID`` to ``url``'s
+        origin, for a source that logs it (another region's Glance)
     """
 
     def __init__(self, session, url, label, timeouts, check_url,
-                 authenticated):
+                 authenticated, request_id=None):
         self.session = session
         self.url = url
         self.label = label
         self.timeouts = timeouts
         self.check_url = check_url
         self.authenticated = authenticated
+        self.request_id = request_id
 
     def open(self, offset=0):
         """Start a GET at byte ``offset``; return a :class:`Stream`.
@@ -221,7 +224,8 @@ class HttpSource:
             return self.session.get(
                 url, headers=headers, stream=True, redirect=False,
                 raise_exc=False, timeout=self.timeouts, log=False,
-                authenticated=self.authenticated and same_origin)
+                authenticated=self.authenticated and same_origin,
+                global_request_id=self.request_id if same_origin else None)
         except ks_exceptions.ConnectionError as exc:
             raise self._connect_error(url, exc)
 

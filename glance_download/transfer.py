@@ -12,6 +12,11 @@ takes the chunks from a short queue while this thread reads and writes the
 next ones; hashlib releases the GIL on large buffers, so on a machine with
 two cores or more the two overlap. Memory stays bounded: the piece being
 read, the pieces queued (``HASH_QUEUE_DEPTH``) and the one being hashed.
+
+In a glance-api monkey-patched by eventlet (28-32's standalone command) the
+helper thread and the queue are green, and each hash update is handed to a
+real OS thread (:func:`glance_download.host.offload`): the hub keeps
+serving other requests while a chunk is hashed, and the overlap remains.
 """
 
 import hashlib
@@ -21,6 +26,7 @@ import threading
 import time
 
 from glance_download import errors
+from glance_download import host
 
 LOG = logging.getLogger(__name__)
 
@@ -75,7 +81,7 @@ class ThreadedHash:
                 return
             if self._error is None:
                 try:
-                    self._hash.update(chunk)
+                    host.offload(self._hash.update, chunk)
                 except Exception as exc:  # re-raised by hexdigest
                     self._error = exc
 

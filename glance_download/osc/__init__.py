@@ -1,10 +1,13 @@
 """``openstack image copy``: an OpenStackClient plugin (client side only).
 
-This sub-package runs on a user's machine, next to python-openstackclient.
-It must never import Glance or the server-side parts of this package
-(``glance_download.plugins``, ``tasks``, ``glance_task``, ...): it talks to
-Glance only through its API, with glanceclient over the keystoneauth
-session of OSC's client manager. Install it with the ``client`` extra::
+The decisions and the API calls are glance_download.copying's, shared
+with the dashboard; this sub-package is the command line front-end: the
+arguments, the terminal progress and the result table. It runs on a user's
+machine, next to python-openstackclient, and must never import Glance or
+the server-side parts of this package (``glance_download.plugins``,
+``tasks``, ``glance_task``, ...): it talks to Glance only through its API,
+with glanceclient over the keystoneauth session of OSC's client manager.
+Install it with the ``client`` extra::
 
     pip install python-openstackclient 'glance_download[client]'
 """

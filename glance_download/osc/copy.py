@@ -10,8 +10,8 @@ from keystoneauth1 import exceptions as ks_exc
 from osc_lib.command import command
 from osc_lib import exceptions
 
-from glance_download.osc import copier
-from glance_download.osc import logic
+from glance_download.copying import copier
+from glance_download.copying import logic
 from glance_download.osc import progress
 
 LOG = logging.getLogger(__name__)
@@ -138,6 +138,13 @@ class CopyImage(command.Lister):
                  'sent, as glance_service_interface).\n'
                  'Example: --remote-service-interface internal')
         parser.add_argument(
+            '--replace', action='store_true',
+            help='Replace an active copy (of this project) whose data '
+                 'differs from the source\'s: delete it and copy again. '
+                 'Without it such a copy is left and its row says failed.\n'
+                 'Example: openstack image copy cirros-0.6 --to-region '
+                 'RegionTwo --replace')
+        parser.add_argument(
             '--parallel', metavar='<n>', type=_positive_int, default=4,
             help='At most this many copies at once (default: 4).\n'
                  'Example: --parallel 8')
@@ -190,7 +197,8 @@ class CopyImage(command.Lister):
             visibility=parsed_args.visibility,
             interface=parsed_args.remote_service_interface,
             wait=parsed_args.wait, dry_run=parsed_args.dry_run,
-            parallel=parsed_args.parallel, timeout=parsed_args.timeout)
+            parallel=parsed_args.parallel, timeout=parsed_args.timeout,
+            replace=parsed_args.replace)
         try:
             sources, problems = engine.select(parsed_args.images, filters)
         except (ks_exc.ClientException, glance_exc.HTTPException) as exc:

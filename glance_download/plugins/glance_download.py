@@ -17,6 +17,7 @@ from glance_download import glance_task
 from glance_download import opts
 from glance_download import plugins
 from glance_download import remote_glance
+from glance_download import tracing
 from glance_download.tasks import download
 from glance_download.tasks import metadata
 
@@ -66,6 +67,11 @@ def _prepare_remote(context, method, image_repo, image_id):
 
 def get_flow(**kwargs):
     """Glance's entry point for the glance-download internal plugin."""
+    with tracing.logged_for(kwargs.get('context')):
+        return _build_flow(**kwargs)
+
+
+def _build_flow(**kwargs):
     task_id = kwargs.get('task_id')
     task_type = kwargs.get('task_type')
     task_repo = kwargs.get('task_repo')
@@ -100,7 +106,7 @@ def get_flow(**kwargs):
 
     flow = lf.Flow('%s-glance_download' % task_type)
     flow.add(GlanceDownload(
-        remote, expected, error,
+        remote, expected, error, context=kwargs.get('context'),
         task_id=task_id, task_type=task_type,
         action_wrapper=kwargs.get('action_wrapper'),
         stores=stores, task_repo=task_repo, image_repo=image_repo))
@@ -108,5 +114,6 @@ def get_flow(**kwargs):
         flow.add(metadata.SetImageMetadata(
             task_id, task_type, kwargs.get('action_wrapper'),
             CONF[opts.PROPERTIES_GROUP].extra_properties_prefixes,
-            baseline=baseline, inject={'source_image': remote_image}))
+            baseline=baseline, inject={'source_image': remote_image},
+            context=kwargs.get('context')))
     return flow

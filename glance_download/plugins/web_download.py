@@ -52,7 +52,8 @@ def get_flow(**kwargs):
     task_type = kwargs.get('task_type')
     return lf.Flow('%s-web_download' % task_type).add(WebDownload(
         kwargs['import_req']['method'].get('uri'),
-        task_id=kwargs.get('task_id'), task_type=task_type,
+        context=kwargs.get('context'), task_id=kwargs.get('task_id'),
+        task_type=task_type,
         action_wrapper=kwargs.get('action_wrapper'),
         stores=kwargs.get('backend') or [None],
         task_repo=kwargs.get('task_repo'),

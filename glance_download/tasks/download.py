@@ -17,6 +17,7 @@ from glance_download import glance_task
 from glance_download import host
 from glance_download import opts
 from glance_download import staging
+from glance_download import tracing
 from glance_download import transfer
 
 LOG = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ class Plan:
         self.origin = origin
 
 
-class StageImageData(task.Task, metaclass=abc.ABCMeta):
+class StageImageData(tracing.RequestTask, task.Task,
+                     metaclass=abc.ABCMeta):
     """Stream the image data into Glance's staging area.
 
     Provides ``file_uri`` (the staged data), as Glance's in-tree download
@@ -48,12 +50,15 @@ class StageImageData(task.Task, metaclass=abc.ABCMeta):
         sets ``queued`` together with the old formats; had we already set
         ``queued``, its transition (queued -> queued is not allowed) would
         fail and the old formats would not come back.
+    :param context: the import's request context, whose request id our
+        log lines carry (:mod:`glance_download.tracing`)
     """
 
     default_provides = 'file_uri'
 
-    def __init__(self, task_id, task_type, action_wrapper, stores,
+    def __init__(self, context, task_id, task_type, action_wrapper, stores,
                  task_repo, image_repo, requeue_on_revert, name):
+        self.context = context
         self.task_id = task_id
         self.action_wrapper = action_wrapper
         self.image_id = action_wrapper.image_id
@@ -126,7 +131,9 @@ class StageImageData(task.Task, metaclass=abc.ABCMeta):
         reverted (the image is back to ``queued`` by then). But when the
         image was deleted meanwhile, Glance's own metadata step fails to
         revert after us and the user would read "Internal Error" instead;
-        Glance leaves a task that is already failed as it is.
+        Glance 33 leaves a task that is already failed as it is. (28-32
+        write "Internal Error" over it all the same: see
+        :mod:`glance_download.host`.)
         """
         if not isinstance(result, failure.Failure):
             return  # we succeeded; a later task failed and says why

@@ -16,6 +16,7 @@ import logging
 from taskflow import task
 
 from glance_download import host
+from glance_download import tracing
 
 LOG = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class Snapshot:
                    dict(image.extra_properties))
 
 
-class SetImageMetadata(task.Task):
+class SetImageMetadata(tracing.RequestTask, task.Task):
     """Set formats and prefixed properties from ``source_image``.
 
     :param baseline: the image as it was before the whole import began
@@ -75,10 +76,13 @@ class SetImageMetadata(task.Task):
         plus the selected ones: anything an earlier step of the flow added
         beyond that is removed, and revert restores the baseline. Without a
         baseline, the image as this task finds it is the baseline.
+    :param context: the import's request context, whose request id our
+        log lines carry (:mod:`glance_download.tracing`)
     """
 
     def __init__(self, task_id, task_type, action_wrapper, prefixes,
-                 baseline=None, inject=None):
+                 baseline=None, inject=None, context=None):
+        self.context = context
         self.action_wrapper = action_wrapper
         self.prefixes = tuple(prefixes)
         self.baseline = baseline

@@ -19,17 +19,19 @@ import hashlib
 import io
 import os
 import sqlite3
+import sys
 import tempfile
 import time
 import unittest
-import sys
 import uuid
+from urllib import parse
 
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
+import pymysql
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -96,21 +98,23 @@ class GlanceServer:
     """One region's glance-api as tools/cloud runs it: config, staging, log.
 
     Found from the glance-api.conf files under ``<cloud_dir>/etc/<name>/``:
-    the one for ``region``. Its log is the conf's ``log_file`` (the
+    the first for ``region`` (or the one of node ``node``: ``glance2b`` is
+    RegionTwo's second node). Its log is the conf's ``log_file`` (the
     standalone glance-api) or else ``<cloud_dir>/logs/<name>.log``, where
     uWSGI writes it.
     """
 
-    def __init__(self, region, cloud_dir=CLOUD_DIR):
+    def __init__(self, region, cloud_dir=CLOUD_DIR, node=None):
         self.region = region
         for conf_path in sorted(glob.glob(os.path.join(
-                cloud_dir, 'etc', '*', 'glance-api.conf'))):
+                cloud_dir, 'etc', node or '*', 'glance-api.conf'))):
             conf = _ini(conf_path)
             if conf.get('keystone_authtoken', 'region_name',
                         fallback=None) != region:
                 continue
             name = os.path.basename(os.path.dirname(conf_path))
             self.conf = conf
+            self.url = conf.get('DEFAULT', 'worker_self_reference_url')
             self.log = conf.get('DEFAULT', 'log_file', fallback=None) or \
                 os.path.join(cloud_dir, 'logs', '%s.log' % name)
             self.staging = conf.get('os_glance_staging_store',
@@ -139,17 +143,26 @@ class GlanceServer:
         The API shows core attributes over properties of the same name, so
         only the database tells whether, say, an ``os_hash_value``
         property was left behind (read-only; SQLite in WAL mode lets this
-        read run beside Glance's writes).
+        read run beside Glance's writes; on MariaDB, Glance's own URL).
         """
         url = self.conf.get('database', 'connection')
-        path = url.partition('sqlite:///')[2]
-        if not path:
-            raise CloudUnavailable('%s: not an SQLite database' % url)
-        db = sqlite3.connect('file:%s?mode=ro' % path, uri=True, timeout=10)
+        query = ('SELECT name FROM image_properties WHERE image_id = %s AND '
+                 'deleted = 0')
+        if url.startswith('sqlite:///'):
+            db = sqlite3.connect('file:%s?mode=ro' % url[len('sqlite:///'):],
+                                 uri=True, timeout=10)
+            query = query.replace('%s', '?')
+        elif url.startswith('mysql+pymysql://'):
+            parts = parse.urlsplit(url)
+            db = pymysql.connect(
+                host=parts.hostname, port=parts.port, user=parts.username,
+                password=parts.password, database=parts.path.lstrip('/'))
+        else:
+            raise CloudUnavailable('%s: neither SQLite nor MariaDB' % url)
         try:
-            return sorted(row[0] for row in db.execute(
-                'SELECT name FROM image_properties WHERE image_id = ? AND '
-                'deleted = 0', (image_id,)))
+            cursor = db.cursor()
+            cursor.execute(query, (image_id,))
+            return sorted(row[0] for row in cursor.fetchall())
         finally:
             db.close()
 

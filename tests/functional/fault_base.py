@@ -172,17 +172,18 @@ class TestCase(unittest.TestCase):
         return image
 
     def start_import(self, target, source, region=REGION_FAULTY,
-                     token=None):
-        """POST the glance-download import (as demo, or with ``token``)
-        and return at once."""
+                     token=None, node_url=None):
+        """POST the glance-download import (as demo, or with ``token``) to
+        RegionTwo's catalog node (or the glance-api at ``node_url``) and
+        return at once."""
         session = self.cloud.session('demo')
         token = token or session.get_token()
         self.tokens.add(token)
         for attempt in range(3):
             sizes = base.cloud_log_sizes()
             response = session.post(
-                '%s/v2/images/%s/import' % (self.cloud.region_two_url,
-                                            target['id']),
+                '%s/v2/images/%s/import' % (
+                    node_url or self.cloud.region_two_url, target['id']),
                 json={'method': {'name': 'glance-download',
                                  'glance_image_id': source['id'],
                                  'glance_region': region,
@@ -219,6 +220,31 @@ class TestCase(unittest.TestCase):
                 # source (the queued faults are intact): try once more.
                 if attempt == 2 or self.proxy.log(source['id']):
                     raise
+
+    # -- the proxy's view of a transfer -----------------------------------
+
+    def wait_for_bytes(self, source, count, timeout=30):
+        """Wait until the first data request for ``source`` passed more
+        than ``count`` bytes."""
+        deadline = time.monotonic() + timeout
+        while True:
+            requests = self.proxy.file_requests(source['id'])
+            if requests and requests[0]['bytes_sent'] > count:
+                return
+            self.assertLess(time.monotonic(), deadline,
+                            'the download did not start: %s' % requests)
+            time.sleep(POLL)
+
+    def wait_for_transfer_end(self, source, timeout=15):
+        """The first data request for ``source``, once it ended."""
+        deadline = time.monotonic() + timeout
+        while True:
+            request = self.proxy.file_requests(source['id'])[0]
+            if request['end'] is not None:
+                return request
+            self.assertLess(time.monotonic(), deadline,
+                            'the transfer went on: %s' % request)
+            time.sleep(POLL)
 
     # -- assertions ------------------------------------------------------
 

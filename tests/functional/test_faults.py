@@ -250,27 +250,13 @@ class DeletedMidDownloadTest(fb.TestCase):
                                         'rate': 2 * fb.MiB})
         target = self.make_target()
         self.start_import(target, source)
-        deadline = time.monotonic() + 30
-        while True:
-            requests = self.proxy.file_requests(source['id'])
-            if requests and requests[0]['bytes_sent'] > 5 * fb.MiB:
-                break
-            self.assertLess(time.monotonic(), deadline,
-                            'the download did not start: %s' % requests)
-            time.sleep(fb.POLL)
+        self.wait_for_bytes(source, 5 * fb.MiB)
         task_id = self.r2.images.get_associated_image_tasks(
             target['id'])['tasks'][0]['id']
         self.assertTrue(self.cloud.staged(target['id']))
         self.r2.images.delete(target['id'])
         deleted_at = time.time()
-        deadline = time.monotonic() + 15
-        while True:
-            request = self.proxy.file_requests(source['id'])[0]
-            if request['end'] is not None:
-                break
-            self.assertLess(time.monotonic(), deadline,
-                            'the transfer went on: %s' % request)
-            time.sleep(fb.POLL)
+        request = self.wait_for_transfer_end(source)
         self.assertEqual('client-closed', request['end'])
         self.assertLess(request['end_time'] - deleted_at, 5)
         self.assertLess(request['bytes_sent'], size)

@@ -12,6 +12,8 @@ import os
 import threading
 import time
 
+from glanceclient import client as glance_client
+
 from tests.functional import base
 
 WEB_PORT = int(os.environ.get('GD_WEB_PORT', 8090))
@@ -98,6 +100,35 @@ class WebDownloadTest(base.TestCase):
             % (image['id'], self.url('/img.raw'),
                os.path.join(self.region_two.staging, image['id'])))
         self.assertEqual(1, len(lines), lines)
+
+    def test_web_download_through_the_second_node(self):
+        """RegionTwo's second node (GD_GLANCE2_NODES=2) runs the import it
+        was asked for, into its own staging directory."""
+        try:
+            node_b = base.GlanceServer(base.REGION_TWO, self.cloud.dir,
+                                       node='glance2b')
+        except base.CloudUnavailable as exc:
+            self.fail('RegionTwo has one node; start the cloud with '
+                      'GD_GLANCE2_NODES=2 tools/cloud up (%s)' % exc)
+        data, sha512 = base.generate(base.MiB + 99)
+        self.server.files['/img-b.raw'] = data
+        target = self.create_target(disk_format='raw',
+                                    container_format='bare')
+        self.imported = True
+        glance_client.Client(
+            '2', session=self.cloud.session('demo'),
+            endpoint_override=node_b.url).images.image_import(
+                target['id'], method='web-download',
+                uri=self.url('/img-b.raw'))
+        image, task = self.wait_for_import(target['id'])
+        self.assert_task_succeeded(task)
+        self.assertEqual(sha512, image['os_hash_value'])
+        downloading = ('glance_download.tasks.download',
+                       'Image %s: downloading the image URL' % image['id'])
+        self.assertEqual(1, len(self.wait_for_log(node_b, *downloading)))
+        self.assertEqual([], self.region_two.log_lines(*downloading))
+        self.assert_no_staged_data(image['id'])
+        self.assert_no_staged_data(image['id'], server=node_b)
 
     def test_web_download_not_found(self):
         target = self.create_target(disk_format='raw',

@@ -4,6 +4,8 @@ import logging
 import os
 
 import fixtures
+from glance.common import utils as glance_utils
+from keystoneauth1 import loading as ks_loading
 # Registers [import_filtering_opts] (Glance's own import filter options).
 import glance.async_.flows._internal_plugins  # noqa: F401
 from oslo_config import cfg
@@ -17,6 +19,20 @@ from glance_download import sessions
 CONF = cfg.CONF
 
 opts.register_opts(CONF)
+
+# keystoneauth1 of the 2024.1-2026.1 constraints (5.13.1 and older) has no
+# tls_ciphers and tls_min_version session options (nor have we there).
+KSA_TLS_OPTIONS = 'tls_min_version' in [
+    o.dest for o in ks_loading.get_session_conf_options()]
+
+
+def rule_refused(part):
+    """What this Glance says when its ``part`` rule ('scheme', 'host',
+    'port') refuses a URL: 33 names the rule, 28-32 only answer yes or no
+    (glance_download.host.validated_address)."""
+    if hasattr(glance_utils, 'get_validated_address'):
+        return '%s not allowed' % part
+    return 'scheme, host or port not allowed'
 
 
 class TestCase(testtools.TestCase):
@@ -42,6 +58,15 @@ class TestCase(testtools.TestCase):
     def config(self, group=None, **overrides):
         for name, value in overrides.items():
             CONF.set_override(name, value, group=group)
+
+    def resolve_with(self, getaddrinfo):
+        """Let ``getaddrinfo`` answer every name lookup: ours (the
+        standard library's) and Glance's (28-32 resolve through
+        ``eventlet.green.socket``, which keeps its own reference)."""
+        self.useFixture(fixtures.MonkeyPatch('socket.getaddrinfo',
+                                             getaddrinfo))
+        self.useFixture(fixtures.MockPatchObject(
+            glance_utils.socket, 'getaddrinfo', getaddrinfo))
 
     def allow_ports(self, *servers):
         self.config(group='import_filtering_opts',

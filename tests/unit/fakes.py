@@ -471,10 +471,11 @@ class _NoPolicy:
         return False
 
 
-def context(token='user-token', catalog=None):
+def context(token='user-token', catalog=None, **kwargs):
     return glance.context.RequestContext(
         auth_token=token, service_catalog=catalog, project_id='p1',
-        user_id='u1', roles=['member'], policy_enforcer=_NoPolicy())
+        user_id='u1', roles=['member'], policy_enforcer=_NoPolicy(),
+        **kwargs)
 
 
 def _clone(image):

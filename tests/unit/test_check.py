@@ -7,6 +7,7 @@ from unittest import mock
 import fixtures
 
 from glance_download.cmd import check
+from glance_download import host
 from glance_download import selection
 from tests.unit import base
 from tests.unit import test_selection
@@ -26,6 +27,15 @@ class PrefixWarningTest(base.TestCase):
     def write(self, name, text):
         with open(os.path.join(self.dir, name), 'w') as f:
             f.write(text)
+        if name == 'glance-api.conf':
+            # Glance 28 also reads glance-api-paste.ini, which a 28
+            # deployment has next to glance-api.conf.
+            for path in self.glance_files():
+                if not os.path.exists(path):
+                    open(path, 'w').close()
+
+    def glance_files(self):
+        return host.config_files({'OS_GLANCE_CONFIG_DIR': self.dir})
 
     def warnings(self):
         return [line for line in self.stderr.getvalue().splitlines()
@@ -69,8 +79,9 @@ class PrefixWarningTest(base.TestCase):
 
     def test_unreadable_configuration(self):
         self.assertEqual(0, check.main(['--config-dir', self.dir]))
-        self.assertIn("Could not read Glance's configuration (%s/glance-api"
-                      ".conf)" % self.dir, self.stderr.getvalue())
+        self.assertIn("Could not read Glance's configuration (%s)"
+                      % ', '.join(self.glance_files()), self.stderr.getvalue())
+        self.assertIn('%s/glance-api.conf' % self.dir, self.glance_files())
 
     def test_no_glance_configured_here(self):
         with mock.patch.dict(os.environ, {'OS_GLANCE_CONFIG_DIR': self.dir}):

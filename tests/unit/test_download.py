@@ -50,7 +50,8 @@ class DownloadTaskTest(base.TestCase):
         expected = remote.expected(
             self.record, base.CONF[opts.TRANSFER_GROUP].verify_checksum)
         return gd_plugin.GlanceDownload(
-            remote, expected, error, task_id=self.host.task_id,
+            remote, expected, error, context=self.ctx,
+            task_id=self.host.task_id,
             task_type='api_image_import',
             action_wrapper=self.host.action_wrapper, stores=self.host.stores,
             task_repo=self.host.task_repo, image_repo=self.host.image_repo)
@@ -275,7 +276,7 @@ class WebDownloadTaskTest(base.TestCase):
 
     def task(self, path='/images/cirros.img', server=None):
         return wd_plugin.WebDownload(
-            (server or self.server).url + path,
+            (server or self.server).url + path, context=fakes.context(),
             task_id=self.host.task_id, task_type='api_image_import',
             action_wrapper=self.host.action_wrapper, stores=self.host.stores,
             task_repo=self.host.task_repo, image_repo=self.host.image_repo)

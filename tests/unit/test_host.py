@@ -1,8 +1,11 @@
 """host: what differs between Glance releases, decided by what Glance has."""
 
+import socket
 import sqlite3
+from unittest import mock
 
 import fixtures
+import testtools
 from glance.common import utils as glance_utils
 
 from glance_download import host
@@ -22,6 +25,8 @@ class RetryOnDbLockTest(base.TestCase):
             return 'saved'
         return write, calls
 
+    @testtools.skipUnless(hasattr(glance_utils, 'retry_on_db_lock'),
+                          'this Glance has no retry_on_db_lock (28-32)')
     def test_glance_retries_where_it_can(self):
         # Glance 33: its own helper retries the write on lock errors.
         write, calls = self.flaky_write(2)
@@ -41,3 +46,130 @@ class RetryOnDbLockTest(base.TestCase):
         self.assertRaises(sqlite3.OperationalError, host.retry_on_db_lock,
                           write)
         self.assertEqual(1, len(calls))
+
+
+_real_getaddrinfo = socket.getaddrinfo
+# Names this test resolves itself; anything else as the system does.
+_NAMES = {'loop.example': '127.0.0.1', 'meta.example': '169.254.169.254',
+          'mapped.example': '::ffff:127.0.0.1',
+          'intranet.example': '10.0.0.5', 'public.example': '192.0.2.10'}
+
+
+def _getaddrinfo(host, port, *args, **kwargs):
+    name = host.rstrip('.')
+    if name.endswith('.invalid'):
+        raise socket.gaierror(socket.EAI_NONAME, 'Name or service not known')
+    ip = _NAMES.get(name)
+    if ip is None:
+        return _real_getaddrinfo(host, port, *args, **kwargs)
+    family = socket.AF_INET6 if ':' in ip else socket.AF_INET
+    return [(family, socket.SOCK_STREAM, 6, '', (ip, port))]
+
+
+class ValidatedAddressTest(base.TestCase):
+    """The same URLs refused and the same address pinned on every release.
+
+    Each case runs against the host as the running Glance has it and
+    against the two older shapes made from it: 29.2.1-32
+    (``validate_import_uri`` and ``normalize_hostname``, no
+    ``get_validated_address``) and 28 (only ``validate_import_uri``).
+    """
+
+    # (allowed_hosts, disallowed_hosts, url, address or None = refused)
+    CASES = [
+        ([], [], 'http://public.example:8080/x', '192.0.2.10'),
+        ([], [], 'http://192.0.2.10/x', '192.0.2.10'),
+        ([], [], 'http://10.0.0.5/x', '10.0.0.5'),  # private: allowed
+        ([], [], 'http://127.0.0.1/x', None),
+        ([], [], 'http://loop.example/x', None),
+        ([], [], 'http://[::1]/x', None),
+        ([], [], 'http://mapped.example/x', None),
+        ([], [], 'http://169.254.169.254/latest/meta-data', None),
+        ([], [], 'http://meta.example/x', None),
+        ([], [], 'http://2130706433/x', None),  # 127.0.0.1, encoded
+        ([], [], 'http://127.1/x', None),
+        ([], [], 'http://no-such-host.invalid/x', None),
+        ([], [], 'ftp://public.example/x', None),
+        ([], [], '', None),
+        (['127.0.0.1'], [], 'http://127.0.0.1:9292/v2', '127.0.0.1'),
+        (['loop.example'], [], 'http://loop.example/x', '127.0.0.1'),
+        (['127.0.0.1'], [], 'http://public.example/x', None),
+        ([], ['10.0.0.5'], 'http://intranet.example/x', None),
+        ([], ['intranet.example'], 'http://intranet.example/x', None),
+        ([], ['192.0.2.99'], 'http://public.example/x', '192.0.2.10'),
+    ]
+
+    def setUp(self):
+        super().setUp()
+        self.resolve_with(_getaddrinfo)
+
+    def as_release(self, shape):
+        if shape in ('29-32', '28'):
+            self.useFixture(fixtures.MonkeyPatch(
+                'glance.common.utils.validate_import_uri',
+                _scheme_host_port_rules(shape)))
+            self.useFixture(fixtures.MonkeyPatch(
+                'glance.common.utils.get_validated_address',
+                fixtures.MonkeyPatch.delete))
+        if shape == '28':
+            self.useFixture(fixtures.MonkeyPatch(
+                'glance.common.utils.normalize_hostname',
+                fixtures.MonkeyPatch.delete))
+
+    def check(self, shape):
+        self.as_release(shape)
+        for allowed, denied, url, address in self.CASES:
+            self.config(group='import_filtering_opts', allowed_hosts=allowed,
+                        disallowed_hosts=denied, allowed_ports=[])
+            case = '%s %s %s (%s)' % (url, allowed, denied, shape)
+            if address is None:
+                self.assertRaises(ValueError, host.validated_address, url)
+            else:
+                self.assertEqual(address, host.validated_address(url), case)
+
+    def test_this_glance(self):
+        self.check('this')
+
+    def test_glance_29_to_32(self):
+        self.check('29-32')
+
+    def test_glance_28(self):
+        self.check('28')
+
+    def test_refusal_names_the_url_on_older_releases(self):
+        self.as_release('28')
+        self.config(group='import_filtering_opts', allowed_hosts=[],
+                    allowed_ports=[8080])
+        exc = self.assertRaises(ValueError, host.validated_address,
+                                'http://public.example:9292/v2')
+        self.assertEqual('scheme, host or port not allowed for external '
+                         'URI: http://public.example:9292/v2', str(exc))
+        exc = self.assertRaises(ValueError, host.validated_address,
+                                'http://loop.example:8080/')
+        self.assertEqual('no allowed addresses for external host: '
+                         'loop.example', str(exc))
+
+
+def _scheme_host_port_rules(shape):
+    """The release's validate_import_uri, made from this Glance's: 28-32's
+    where it has one, else 33's rules resolving nothing; for 28, without
+    host name normalisation (28 compares the host as written)."""
+    real = getattr(glance_utils, 'validate_import_uri', None)
+    rules = getattr(glance_utils, 'get_validated_address', None)
+
+    def validate_33(uri):
+        with mock.patch.object(glance_utils, 'resolve_pinned_address'):
+            try:
+                rules(uri)
+            except ValueError:
+                return False
+        return True
+
+    def validate_import_uri(uri):
+        check = real or validate_33
+        if shape != '28':
+            return check(uri)
+        with mock.patch.object(glance_utils, 'normalize_hostname',
+                               lambda host: host, create=True):
+            return check(uri)
+    return validate_import_uri

@@ -9,6 +9,7 @@ from oslo_config import cfg
 import testtools
 
 from glance_download import opts
+from tests.unit import base
 
 
 class OptsTest(testtools.TestCase):
@@ -47,7 +48,8 @@ class OptsTest(testtools.TestCase):
                         ks_loading.get_session_conf_options()]
         self.assertEqual(session_opts, listed[opts.TRANSFER_GROUP][9:])
         self.assertEqual(session_opts, listed[opts.WEB_GROUP])
-        self.assertIn('tls_min_version', session_opts)
+        self.assertEqual(base.KSA_TLS_OPTIONS,
+                         'tls_min_version' in session_opts)
         service = listed[opts.SERVICE_USER_GROUP]
         self.assertEqual('send_service_user_token', service[0])
         for name in ('auth_type', 'auth_section', 'auth_url', 'username',

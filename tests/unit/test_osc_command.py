@@ -15,7 +15,7 @@ from osc_lib import exceptions as osc_exceptions
 import testtools
 
 from glance_download.osc import copy as copy_cmd
-from glance_download.osc import logic
+from glance_download.copying import logic
 from glance_download.osc import plugin
 from glance_download.osc import progress
 from tests.unit import test_osc_copier as fakes
@@ -62,18 +62,36 @@ class PluginTest(testtools.TestCase):
             self.assertTrue(any(r.startswith(requirement + '>=')
                                 for r in client), requirement)
 
-    def test_client_side_imports_nothing_server_side(self):
-        code = (
-            'import sys\n'
-            'import glance_download.osc.copy, glance_download.osc.plugin\n'
-            'bad = [m for m in sys.modules if m == "glance" or '
-            'm.startswith(("glance.", "taskflow", "glance_store")) or '
-            '(m.startswith("glance_download.") and '
-            'not m.startswith("glance_download.osc"))]\n'
-            'print(sorted(bad))\n')
+    def assert_imports_nothing_of(self, modules, bad):
+        """Importing ``modules`` in a fresh interpreter loads no module
+        for which the Python expression ``bad`` (over ``m``) holds."""
+        code = ('import sys\n'
+                'import %s\n'
+                'print(sorted(m for m in sys.modules if %s))\n'
+                % (', '.join(modules), bad))
         out = subprocess.run([sys.executable, '-c', code], cwd=REPO,
                              capture_output=True, text=True, check=True)
         self.assertEqual('[]', out.stdout.strip(), out.stderr)
+
+    def test_client_side_imports_nothing_server_side(self):
+        self.assert_imports_nothing_of(
+            ['glance_download.osc.copy', 'glance_download.osc.plugin'],
+            'm == "glance" or '
+            'm.startswith(("glance.", "taskflow", "glance_store")) or '
+            '(m.startswith("glance_download.") and '
+            'not m.startswith(("glance_download.osc", '
+            '"glance_download.copying")))')
+
+    def test_shared_copy_logic_imports_no_front_end_framework(self):
+        # glance_download.copying is what the command and the dashboard
+        # share: neither's framework, nor Glance, may come with it.
+        self.assert_imports_nothing_of(
+            ['glance_download.copying.%s' % m
+             for m in ('copier', 'logic', 'regions', 'state')],
+            'm.split(".")[0] in ("osc_lib", "cliff", "rich", "django", '
+            '"openstack_dashboard", "horizon", "glance", "taskflow", '
+            '"glance_store") or (m.startswith("glance_download.") and '
+            'not m.startswith("glance_download.copying"))')
 
 
 class FakeApp:

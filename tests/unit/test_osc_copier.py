@@ -1,4 +1,4 @@
-"""openstack image copy: the per-region jobs (glance_download.osc.copier)
+"""openstack image copy: the per-region jobs (glance_download.copying.copier)
 against in-memory fake Glance regions, no network."""
 
 import io
@@ -10,8 +10,8 @@ from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
 import testtools
 
-from glance_download.osc import copier
-from glance_download.osc import logic
+from glance_download.copying import copier
+from glance_download.copying import logic
 from glance_download.osc import progress
 
 PROJECT = 'p1'
@@ -252,7 +252,7 @@ class CopierTest(Base):
         _engine, [result] = self.run_copy()
         self.assertEqual(logic.COPIED, result.status, result.message)
         self.assertEqual([left['id']], self.r2.deleted)
-        self.assertIn('replaced the left-over %s (killed)' % left['id'],
+        self.assertIn('replaced the killed copy %s' % left['id'],
                       result.message)
         self.assertEqual([result.target_id], list(self.r2.images))
 

@@ -1,5 +1,5 @@
 """openstack image copy: the import call is retried on 5xx by keystoneauth
-(glance_download.osc.plugin.GlanceRegions.importer), against a real HTTP
+(glance_download.copying.regions.GlanceRegions.importer), against a real HTTP
 server on 127.0.0.1 standing in for Glance's API."""
 
 import http.server
@@ -12,7 +12,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 import testtools
 
-from glance_download.osc import plugin
+from glance_download.copying import regions
 
 IMAGE = '00000000-0000-4000-8000-00000000abcd'
 IMPORT = '/v2/images/%s/import' % IMAGE
@@ -55,7 +55,7 @@ class ImportRetryTest(testtools.TestCase):
         self.server = server
         session = ks_session.Session(auth=token_endpoint.Token(
             'http://127.0.0.1:%d' % server.server_port, 'a-token'))
-        self.regions = plugin.GlanceRegions(session)
+        self.regions = regions.GlanceRegions(session)
         self.regions.import_retry_delay = 0.01
         self.logs = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
 

@@ -1,9 +1,9 @@
 """openstack image copy: selection, idempotency decisions, verification,
-progress parsing and output rows (glance_download.osc.logic)."""
+progress parsing and output rows (glance_download.copying.logic)."""
 
 import testtools
 
-from glance_download.osc import logic
+from glance_download.copying import logic
 
 SRC = 'b1a5e4c2-6a55-4c3e-9b7e-5d1c7c0e0001'
 
@@ -169,6 +169,19 @@ class DecideTest(testtools.TestCase):
         self.assertIn("t1 is there but its sha512 differs", decision.message)
         self.assertEqual(logic.FAILED,
                          logic.DRY_RUN_STATUS[decision.action])
+
+    def test_replace_turns_a_conflict_into_a_replacement(self):
+        differing = copy('t1', os_hash_value='bb')
+        decision = logic.decide(source(), 'RegionOne', [differing],
+                                replace=True)
+        self.assertEqual((logic.REPLACE, differing),
+                         (decision.action, decision.image))
+        self.assertIn('t1: its sha512 differs', decision.message)
+
+    def test_replace_keeps_a_verified_copy(self):
+        self.assertEqual(logic.PRESENT, logic.decide(
+            source(), 'RegionOne', [copy('t1', os_hash_value='bb'),
+                                    copy('t22')], replace=True).action)
 
     def test_import_under_way_is_followed(self):
         importing = copy('t2', status='importing')

@@ -71,9 +71,9 @@ class RemoteImageTest(base.TestCase):
         self.assertIsInstance(exc, glance_exception.UploadException)
         self.assertEqual(
             "the public image endpoint of region regionone (%s) is not "
-            "allowed by this Glance's [import_filtering_opts]: port not "
-            "allowed for external URI: %s." % (self.server.url,
-                                               self.server.url), str(exc))
+            "allowed by this Glance's [import_filtering_opts]: %s for "
+            "external URI: %s." % (self.server.url, base.rule_refused('port'),
+                                   self.server.url), str(exc))
         self.assertEqual([], self.server.requests)
 
     def test_token_refused(self):

@@ -149,8 +149,9 @@ class SourceTest(base.TestCase):
         exc = self.assertRaises(errors.ImportFailed, self.source().open)
         self.assertIn("A redirect (http://127.0.0.1:%d/v2/images/%s/file) "
                       "is not allowed by this Glance's "
-                      "[import_filtering_opts]: port not allowed"
-                      % (self.other.port, self.image['id']), str(exc))
+                      "[import_filtering_opts]: %s"
+                      % (self.other.port, self.image['id'],
+                         base.rule_refused('port')), str(exc))
         self.assertEqual([], self.other.requests)
 
     def test_redirect_without_location(self):

@@ -14,7 +14,6 @@ approves, 127.0.0.2 the one a second lookup would lead to.
 import os
 import socket
 
-import fixtures
 from glance.common import exception as glance_exception
 
 from glance_download.plugins import web_download
@@ -53,12 +52,12 @@ class DnsRebindingTest(base.TestCase):
                 return _real_getaddrinfo(host, port, *args, **kwargs)
             return [(socket.AF_INET, socket.SOCK_STREAM, 6, '', (ip, port))]
 
-        self.useFixture(fixtures.MonkeyPatch('socket.getaddrinfo',
-                                             getaddrinfo))
+        self.resolve_with(getaddrinfo)
 
     def task(self, url):
         return web_download.WebDownload(
-            url, task_id=self.host.task_id, task_type='api_image_import',
+            url, context=fakes.context(), task_id=self.host.task_id,
+            task_type='api_image_import',
             action_wrapper=self.host.action_wrapper, stores=[None],
             task_repo=self.host.task_repo, image_repo=self.host.image_repo)
 

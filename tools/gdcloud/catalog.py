@@ -12,14 +12,18 @@ from gdcloud import util
 APPLY_SCRIPT = os.path.join(paths.PACKAGE, 'catalog_apply.py')
 
 
-def spec(settings, image_endpoints):
-    """image_endpoints: [(region, glance_url)]."""
+def spec(settings, image_endpoints, remote_endpoints):
+    """image_endpoints: [(region, glance_url)]; remote_endpoints: the
+    same for each region's second glance-api node, registered as service
+    type ``image_remote`` as devstack does for tempest's distributed
+    import tests."""
     return {
         'auth_url': settings.auth_url,
         'admin_password': settings.admin_password,
         'identity_url': settings.auth_url,
         'regions': [{'name': region, 'glance_url': url}
                     for region, url in image_endpoints],
+        'remote_image_endpoints': dict(remote_endpoints),
         'users': [{'name': n, 'project': p, 'password': pw, 'roles': rl}
                   for n, p, pw, rl in keystone.USERS],
         # Not read by catalog_apply.py; a new cost re-runs it, which sets
@@ -28,9 +32,9 @@ def spec(settings, image_endpoints):
     }
 
 
-def ensure(ctx, image_endpoints):
-    text = json.dumps(spec(ctx.settings, image_endpoints), sort_keys=True,
-                      indent=1)
+def ensure(ctx, image_endpoints, remote_endpoints):
+    text = json.dumps(spec(ctx.settings, image_endpoints, remote_endpoints),
+                      sort_keys=True, indent=1)
     stamp_file = ctx.state.path('keystone', '.catalog')
     if util.read(stamp_file) == util.sha(text):
         return

@@ -99,14 +99,31 @@ def main(spec_path):
     ensure_endpoints(identity, {r['name']: spec['identity_url']
                                 for r in spec['regions']})
 
-    image, created = ks.find_or_create(
-        'services', 'service', {'type': 'image'},
-        {'type': 'image', 'name': 'glance', 'enabled': True,
-         'description': 'Glance image service'})
-    if created:
-        made.append('image service')
+    def ensure_service(service_type, name, description):
+        service, created = ks.find_or_create(
+            'services', 'service', {'type': service_type},
+            {'type': service_type, 'name': name, 'enabled': True,
+             'description': description})
+        if created:
+            made.append('%s service' % service_type)
+        return service
+
+    image = ensure_service('image', 'glance', 'Glance image service')
     ensure_endpoints(image, {r['name']: r['glance_url']
                              for r in spec['regions']})
+
+    # A region's second glance-api node, for tempest's distributed import
+    # tests (service type image_remote); its endpoints go with the node.
+    remote_urls = spec.get('remote_image_endpoints') or {}
+    remote = ensure_service('image_remote', 'glance-remote',
+                            'A second glance-api node of the region')
+    ensure_endpoints(remote, remote_urls)
+    for endpoint in ks.get('/endpoints',
+                           service_id=remote['id'])['endpoints']:
+        if endpoint.get('region_id') not in remote_urls:
+            ks._call('DELETE', '/endpoints/' + endpoint['id'])
+            made.append('image_remote %s endpoint in %s: deleted' % (
+                endpoint['interface'], endpoint.get('region_id')))
 
     roles = {}
     for role_name in ('admin', 'member', 'reader', 'service'):

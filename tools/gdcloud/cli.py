@@ -7,7 +7,8 @@
     tools/cloud constraints [--check]   derive tools/constraints/*.txt
 
 One Keystone (30.0.0) and two glance-api servers, RegionOne and RegionTwo,
-on 127.0.0.1, with SQLite databases and file stores. A third region,
+on 127.0.0.1, with SQLite databases (or one MariaDB server: GD_DB=mariadb)
+and file stores. A third region,
 RegionFaulty, has for its image endpoint tools/faultproxy: a proxy in front
 of RegionOne's Glance that misbehaves on request (see its --help), for
 fault tests.
@@ -37,6 +38,7 @@ series reinstalls nothing:
     etc/             keystone.conf, glance-api.conf per region, uwsgi inis
     keystone/ glance1/ glance2/   databases, keys, images, staging, tasks,
                      locks
+    mariadb/data/    MariaDB's data (GD_DB=mariadb)
     run/             pidfiles; the servers' working directory
     logs/            one log per server, plus set-up command logs
     admin.rc demo.rc alt.rc clouds.yaml
@@ -68,6 +70,18 @@ Environment:
     GD_GLANCE2_PROCESSES  uWSGI processes of RegionTwo's glance-api (2); each
                         has its own task pool, so 1 (with
                         GD_TASK_POOL_THREADS=1) makes imports queue
+    GD_GLANCE2_NODES    1 (default) or 2: RegionTwo as two glance-api nodes,
+                        glance2 (the catalog's image endpoint) and glance2b
+                        (service type image_remote, for tempest), with one
+                        database and image store, each with its own port,
+                        staging directory and worker_self_reference_url
+    GD_GLANCE2B_PORT    9297  the second node's port
+    GD_DB               sqlite (default: a file per service) or mariadb:
+                        Keystone and both regions on one MariaDB server of
+                        this tool's own (Debian's mariadb-server package
+                        must be installed; its system service need not
+                        run), data in <state dir>/mariadb/
+    GD_DB_PORT          3306  MariaDB's port (GD_DB=mariadb), on 127.0.0.1
     GD_ADMIN_PASSWORD   admin
     GD_CLOUD_TIMEOUT    seconds to wait for each server to answer (90)
     GD_PYTHON           interpreter for the venv (default: this python3)

@@ -11,6 +11,7 @@ from gdcloud import faultproxy
 from gdcloud import glance
 from gdcloud import glance_standalone
 from gdcloud import keystone
+from gdcloud import mariadb
 from gdcloud import paths
 from gdcloud import plugin
 from gdcloud import procs
@@ -48,10 +49,40 @@ class Cloud(object):
             glance_api(self, port, 'glance%d' % (i + 1), region)
             for i, (port, region) in enumerate(
                 zip(self.settings.glance_ports, REGIONS))]
+        if self.settings.glance2_nodes == 2:
+            self.glances.append(glance_api(
+                self, self.settings.glance2b_port, 'glance2b', REGIONS[1],
+                first=self.glances[1]))
+        # One database (and catalog entry) per region: its first node's.
+        self.first_glances = [g for g in self.glances if g.first is g]
         self.proxy = faultproxy.FaultProxy(
             self, self.settings.proxy_port, self.settings.trap_port,
             self.glances[0].url)
-        self.services = [self.keystone] + self.glances + [self.proxy]
+        self.database = self.make_database()
+        self.services = self.database.servers() + [self.keystone] + \
+            self.glances + [self.proxy]
+
+    def unused_servers(self):
+        """Servers an earlier `up` started that this one does without
+        (found by their pidfiles; stopped by PID): the MariaDB of
+        GD_DB=mariadb, RegionTwo's second node of GD_GLANCE2_NODES=2."""
+        unused = []
+        if not self.database.servers():
+            unused.append(mariadb.MariaDB(self, self.settings.db_port, []))
+        if self.settings.glance2_nodes == 1:
+            unused.append(glance.GlanceApi(
+                self, self.settings.glance2b_port, 'glance2b', REGIONS[1],
+                first=self.glances[1]))
+        return unused
+
+    def make_database(self):
+        """SQLite files, or one MariaDB server (GD_DB=mariadb)."""
+        names = [self.keystone.name] + [g.name for g in self.first_glances]
+        if self.settings.db == 'mariadb':
+            return mariadb.MariaDB(self, self.settings.db_port, names)
+        return sqlite.SQLite(dict(
+            [(self.keystone.name, self.keystone.db)] +
+            [(g.name, g.db) for g in self.first_glances]))
 
     # ------------------------------------------------------------ up
 
@@ -98,10 +129,10 @@ class Cloud(object):
             raise exc
         return installed_ok
 
-    def to_start(self, fingerprints):
+    def to_start(self, fingerprints, services):
         """([services to start], {name: why it restarts})."""
         started, restart = [], {}
-        for service in self.services:
+        for service in services:
             pid = self.supervisor.pid(service)
             running_fp = self.supervisor.running_fingerprint(service)
             if pid is not None and running_fp == fingerprints[service.name]:
@@ -127,8 +158,8 @@ class Cloud(object):
     def up(self, reinstall=False):
         t0 = time.time()
         subdirs = ['keystone/locks'] + [g.name for g in self.glances]
-        for g in self.glances:
-            subdirs += g.dirs()
+        for s in self.glances + self.database.servers():
+            subdirs += s.dirs()
         if self.keystone_venv is not self.venv:
             # It lives in the newest series' state dir, which may hold this
             # one: made (and marked as ours) first.
@@ -139,30 +170,31 @@ class Cloud(object):
             self.keystone_venv.ensure(self.setup)
         self.venv.ensure(self.setup)
         fingerprints = self.write_configs()
+        self.supervisor.stop_many(self.unused_servers())
+        # A database server answers, with the services' databases, before
+        # their db syncs.
+        for server in self.database.servers():
+            server.install()
+            self.start(fingerprints, [server])
+            server.create_databases()
         installed_ok = self.initialise(reinstall)
-        sqlite.use_wal([self.keystone.db] + [g.db for g in self.glances])
+        self.database.prepare()
         # Only the glance-apis load the plugin; they restart when their
         # config or the installed plugin changed.
         installed = self.plugin.fingerprint()
         for g in self.glances:
             fingerprints[g.name] += ' plugin:%s' % installed
 
-        started, restart = self.to_start(fingerprints)
-        for name, why in restart.items():
-            util.log('restarting %s (%s)' % (name, why))
-        self.supervisor.stop_many([s for s in self.services
-                                   if s.name in restart])
-        for service in started:
-            self.supervisor.start(service, fingerprints[service.name])
-        if started:
-            util.log('started %s' % ', '.join(s.name for s in started))
+        self.start(fingerprints, self.services)
 
         self.supervisor.wait_up([self.keystone])
-        catalog.ensure(self, [(g.region, g.url) for g in self.glances] +
-                       [(self.proxy.region, self.proxy.url)])
+        catalog.ensure(self, [(g.region, g.url) for g in self.first_glances] +
+                       [(self.proxy.region, self.proxy.url)],
+                       [(g.region, g.url) for g in self.glances
+                        if g.first is not g])
         self.supervisor.wait_up(self.glances + [self.proxy])
         clients.write(self.state, self.settings,
-                      [g.region for g in self.glances])
+                      [g.region for g in self.first_glances])
 
         if installed_ok:
             # tools/install-into-glance has just run the same check.
@@ -188,12 +220,28 @@ class Cloud(object):
             'uWSGI' if self.settings.mode == 'uwsgi'
             else 'the standalone glance-api command (eventlet)')
 
+    def start(self, fingerprints, services):
+        """(Re)start those of ``services`` not running as configured."""
+        started, restart = self.to_start(fingerprints, services)
+        for name, why in restart.items():
+            util.log('restarting %s (%s)' % (name, why))
+        self.supervisor.stop_many([s for s in services
+                                   if s.name in restart])
+        for service in started:
+            self.supervisor.start(service, fingerprints[service.name])
+        if started:
+            util.log('started %s' % ', '.join(s.name for s in started))
+
     def print_summary(self):
         util.log('%s; state in %s' % (self.describe_glance(),
                                       self.state.dir))
+        for server in self.database.servers():
+            util.log('Database  %s' % server.url('<name>'))
         util.log('Keystone  %s' % self.settings.auth_url)
         for g in self.glances:
-            util.log('Glance    %s  %s' % (g.url, g.region))
+            util.log('Glance    %s  %s%s' % (
+                g.url, g.region, '' if g.first is g else
+                ' (second node; image_remote in the catalog)'))
         util.log('Proxy     %s  %s (faults on request; redirect trap on port '
                  '%d)' % (self.proxy.url, self.proxy.region,
                           self.proxy.trap_port))
@@ -212,7 +260,7 @@ class Cloud(object):
             # The port it was started with, whatever GD_*_PORT says now.
             port = self.supervisor.running_port(service) or service.port
             pid = self.supervisor.pid(service)
-            answering = procs.http_up(port, service.probe)
+            answering = service.answering(port)
             if pid and answering:
                 state = 'up'
             elif pid:
@@ -235,10 +283,12 @@ class Cloud(object):
     def down(self, wipe=False, wipe_venv=False):
         t0 = time.time()
         if os.path.isdir(self.state.run):
-            if not self.supervisor.stop_many(self.services):
+            if not self.supervisor.stop_many(self.unused_servers() +
+                                             self.services):
                 util.log('nothing running')
         if wipe or wipe_venv:
-            self.state.wipe(['keystone'] + [g.name for g in self.glances] +
+            self.state.wipe(['keystone', 'mariadb'] +
+                            [g.name for g in self.glances] +
                             clients.RC_FILES, wipe_venv)
         util.log('down in %.1f s' % (time.time() - t0))
         return 0

@@ -5,7 +5,6 @@ import glob
 import os
 
 from gdcloud import keystone
-from gdcloud import sqlite
 from gdcloud import util
 from gdcloud import uwsgi
 
@@ -25,13 +24,27 @@ SUBDIRS = ('images', 'staging', 'tasks', 'locks')
 
 
 class GlanceApi(uwsgi.UwsgiService):
-    """glance-api of REGION, named glance1, glance2... in the state dir."""
+    """glance-api of REGION, named glance1, glance2... in the state dir.
 
-    def __init__(self, ctx, port, name, region):
+    ``first``: the region's first node, when this is another node of the
+    same region (glance2b): it shares that node's database and image
+    store, as the nodes of a production region do, but has its own port,
+    staging directory (Glance's distributed import forwards an import to
+    the node that staged the data: ``worker_self_reference_url``), task
+    store and locks; the first node syncs the database, and the catalog
+    names the first node only.
+    """
+
+    def __init__(self, ctx, port, name, region, first=None):
         super().__init__(ctx, port)
         self.name = name
         self.region = region
         self.url = 'http://127.0.0.1:%d' % port
+        self.first = first or self
+
+    @property
+    def db_name(self):
+        return self.first.name
 
     @property
     def conf_dir(self):
@@ -55,7 +68,7 @@ class GlanceApi(uwsgi.UwsgiService):
         settings = self.ctx.settings
         g = self.ctx.state.path(self.name)
         ports = sorted({80, 443, settings.web_port, settings.proxy_port,
-                        settings.trap_port} | set(settings.glance_ports))
+                        settings.trap_port} | set(settings.all_glance_ports))
         keystone_url = 'http://127.0.0.1:%d' % settings.keystone_port
         # uwsgi's sys.executable is not a python
         wsgi = {'python_interpreter': self.ctx.venv.py}
@@ -81,7 +94,7 @@ class GlanceApi(uwsgi.UwsgiService):
                 'public_endpoint': self.url,
             },
             'wsgi': wsgi,
-            'database': {'connection': sqlite.url(self.db)},
+            'database': {'connection': self.ctx.database.url(self.db_name)},
             'paste_deploy': {'flavor': 'keystone'},
             'keystone_authtoken': dict(
                 www_authenticate_uri=keystone_url, auth_type='password',
@@ -91,7 +104,8 @@ class GlanceApi(uwsgi.UwsgiService):
                 # only with the service role.
                 service_token_roles_required='true', **service_user),
             'glance_store': {'default_backend': 'fast'},
-            'fast': {'filesystem_store_datadir': '%s/images/' % g},
+            'fast': {'filesystem_store_datadir': '%s/images/'
+                     % self.ctx.state.path(self.first.name)},
             'os_glance_staging_store': {
                 'filesystem_store_datadir': '%s/staging/' % g},
             'os_glance_tasks_store': {
@@ -135,7 +149,7 @@ class GlanceApi(uwsgi.UwsgiService):
 
     def app_options(self):
         processes = self.ctx.settings.glance2_processes \
-            if self.name == 'glance2' else 2
+            if self.region == 'RegionTwo' else 2
         return [self.wsgi_app(),
                 ('env', 'OS_GLANCE_CONFIG_DIR=%s' % self.conf_dir),
                 ('processes', str(processes)),
@@ -161,8 +175,11 @@ class GlanceApi(uwsgi.UwsgiService):
         return files
 
     def init(self):
+        if self.first is not self:
+            return None
         stamp_file = self.ctx.state.path(self.name, '.db-synced')
-        if util.read(stamp_file) == 'yes' and os.path.exists(self.db):
+        if util.read(stamp_file) == 'yes' and \
+                self.ctx.database.exists(self.name):
             return None
         proc = self.ctx.setup.start(
             '%s-db-sync' % self.name,

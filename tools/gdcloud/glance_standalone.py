@@ -36,7 +36,7 @@ class StandaloneGlanceApi(glance.GlanceApi):
         parser.optionxform = str
         parser.read_string(super().conf())
         processes = self.ctx.settings.glance2_processes \
-            if self.name == 'glance2' else 2
+            if self.region == 'RegionTwo' else 2
         parser['DEFAULT'].update({
             'bind_host': '127.0.0.1',
             'bind_port': str(self.port),

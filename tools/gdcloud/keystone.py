@@ -6,7 +6,6 @@ import json
 import os
 import pwd
 
-from gdcloud import sqlite
 from gdcloud import util
 from gdcloud import uwsgi
 
@@ -43,7 +42,7 @@ class Keystone(uwsgi.UwsgiService):
         k = self.ctx.state.path('keystone')
         return util.ini({
             'DEFAULT': {'debug': 'False'},
-            'database': {'connection': sqlite.url(self.db)},
+            'database': {'connection': self.ctx.database.url(self.name)},
             'token': {'provider': 'fernet',
                       'expiration': str(self.ctx.settings.token_expiration)},
             'fernet_tokens': {'key_repository': '%s/fernet-keys' % k},
@@ -74,7 +73,8 @@ class Keystone(uwsgi.UwsgiService):
         def stamp(db_exists):
             return json.dumps([self.port, util.sha(settings.admin_password),
                                db_exists])
-        if util.read(stamp_file) == stamp(os.path.exists(self.db)):
+        if util.read(stamp_file) == stamp(
+                self.ctx.database.exists(self.name)):
             return None
         # A new keystone database needs its catalog made again.
         util.remove(state.path('keystone', '.catalog'))

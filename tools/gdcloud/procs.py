@@ -172,7 +172,7 @@ class Supervisor(object):
         pending = list(services)
         while pending:
             for service in list(pending):
-                if http_up(service.port, service.probe):
+                if service.answering():
                     pending.remove(service)
                     continue
                 if self.pid(service) is None:

@@ -6,6 +6,8 @@ restarted), and a way to launch it that leaves a pidfile naming a process
 whose command line contains ``identity``.
 """
 
+from gdcloud import procs
+
 
 class Service(object):
     name = None
@@ -58,3 +60,8 @@ class Service(object):
     def describe(self):
         """Extra words for `status` after the state."""
         return ''
+
+    def answering(self, port=None):
+        """Whether it serves requests (HTTP on ``probe``) on ``port``
+        (default: the one it is configured with)."""
+        return procs.http_up(port or self.port, self.probe)

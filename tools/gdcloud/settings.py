@@ -7,6 +7,7 @@ from gdcloud import state
 from gdcloud import util
 
 MODES = ('uwsgi', 'standalone')
+DATABASES = ('sqlite', 'mariadb')
 
 
 class Settings(object):
@@ -47,13 +48,30 @@ class Settings(object):
         if self.task_pool_threads is not None:
             util.env_int('GD_TASK_POOL_THREADS', 0)
         self.glance2_processes = util.env_int('GD_GLANCE2_PROCESSES', 2)
+        self.glance2_nodes = util.env_int('GD_GLANCE2_NODES', 1)
+        if self.glance2_nodes not in (1, 2):
+            raise util.CloudError('GD_GLANCE2_NODES must be 1 or 2, not %d'
+                                  % self.glance2_nodes)
+        self.glance2b_port = util.env_int('GD_GLANCE2B_PORT', 9297)
+        self.db = os.environ.get('GD_DB') or 'sqlite'
+        if self.db not in DATABASES:
+            raise util.CloudError('GD_DB must be one of %s, not %r'
+                                  % (', '.join(DATABASES), self.db))
+        self.db_port = util.env_int('GD_DB_PORT', 3306)
         self.admin_password = os.environ.get('GD_ADMIN_PASSWORD', 'admin')
         self.timeout = float(os.environ.get('GD_CLOUD_TIMEOUT', '90'))
         self.skip_plugin_check = \
             os.environ.get('GD_SKIP_PLUGIN_CHECK') == '1'
         self.auth_url = 'http://127.0.0.1:%d/v3' % self.keystone_port
-        ports = [self.keystone_port] + self.glance_ports + \
-            [self.proxy_port, self.trap_port]
+        ports = [self.keystone_port] + self.all_glance_ports + \
+            [self.proxy_port, self.trap_port] + \
+            ([self.db_port] if self.db == 'mariadb' else [])
         if len(set(ports)) != len(ports):
-            raise util.CloudError('the Keystone, Glance, proxy and trap '
-                                  'ports must differ: %s' % ports)
+            raise util.CloudError('the Keystone, Glance, proxy, trap and '
+                                  'database ports must differ: %s' % ports)
+
+    @property
+    def all_glance_ports(self):
+        """Every glance-api's port: RegionOne's, RegionTwo's node(s)."""
+        return self.glance_ports + (
+            [self.glance2b_port] if self.glance2_nodes == 2 else [])

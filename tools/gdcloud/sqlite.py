@@ -1,5 +1,6 @@
-"""The databases: SQLite files in the state directory, in WAL mode, whose
-write transactions queue instead of failing (uwsgi_imports/)."""
+"""The databases by default: SQLite files in the state directory, in WAL
+mode, whose write transactions queue instead of failing (uwsgi_imports/).
+GD_DB=mariadb uses gdcloud.mariadb instead."""
 
 import os
 import sqlite3
@@ -29,3 +30,26 @@ def use_wal(db_files):
         if os.path.exists(db):
             with sqlite3.connect(db) as conn:
                 conn.execute('PRAGMA journal_mode=WAL')
+
+
+class SQLite(object):
+    """One file per service ({service name: path}); no server to run."""
+
+    def __init__(self, files):
+        self.files = files
+
+    def servers(self):
+        return []
+
+    def url(self, name):
+        return url(self.files[name])
+
+    def exists(self, name):
+        return os.path.exists(self.files[name])
+
+    def uwsgi_options(self):
+        return uwsgi_options()
+
+    def prepare(self):
+        """After the services' db syncs: WAL mode."""
+        use_wal(self.files.values())

@@ -6,8 +6,13 @@ import subprocess
 import time
 
 from gdcloud import service
-from gdcloud import sqlite
 from gdcloud import util
+
+
+REQUEST_LOG_FORMAT = (
+    '[pid: %(pid)] %(addr) [%(ctime)] %(method) %(uri) => generated '
+    '%(rsize) bytes in %(msecs) msecs (%(proto) %(status)) request id '
+    '%(var.HTTP_X_OPENSTACK_REQUEST_ID)')
 
 
 class UwsgiService(service.Service):
@@ -46,12 +51,16 @@ class UwsgiService(service.Service):
             ('vacuum', 'true'),
             ('buffer-size', '65535'),
             ('add-header', 'Connection: close'),
-        ] + sqlite.uwsgi_options() + [
+        ] + self.ctx.database.uwsgi_options() + [
             ('chunked-input-limit', '67108864'),
             ('pidfile', self.pidfile),
             ('daemonize', self.log),
             ('log-date', 'true'),
             ('disable-logging', 'false'),
+            # uWSGI's request line, ending with the X-OpenStack-Request-ID
+            # the request came with ("-": none), so that a region's log
+            # shows which of its requests another region's import made.
+            ('log-format', REQUEST_LOG_FORMAT),
         ] + self.app_options()
         return '[uwsgi]\n' + ''.join('%s = %s\n' % kv for kv in opts)
 

@@ -14,7 +14,9 @@ from gdcloud import util
 # it from there) and keeps the frozen set it was proven with.
 NEWEST_CONSTRAINTS = os.path.join(paths.TOOLS, 'cloud-constraints.txt')
 KEYSTONE = 'keystone==30.0.0'
-CLIENTS = ['uwsgi', 'python-glanceclient', 'python-openstackclient']
+# PyMySQL: the services' database driver when GD_DB=mariadb.
+CLIENTS = ['uwsgi', 'python-glanceclient', 'python-openstackclient',
+           'PyMySQL']
 
 
 def for_series(path, shared, s):

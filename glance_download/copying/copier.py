@@ -9,7 +9,8 @@ next step; the images this run created that are still queued or importing
 are deleted (see DISCARDABLE), also one whose create call was in flight.
 
 All Glance calls go through glanceclient clients from
-:class:`glance_download.osc.plugin.GlanceRegions` (one keystoneauth session).
+:class:`glance_download.copying.regions.GlanceRegions` (one keystoneauth
+session: the caller's, with the caller's token).
 """
 
 import collections
@@ -20,7 +21,7 @@ import time
 from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exc
 
-from glance_download.osc import logic
+from glance_download.copying import logic
 
 # What Ctrl-C deletes of the images this run created, by their status
 # right before the delete: not imported into yet, or being imported (that
@@ -48,12 +49,48 @@ def describe_error(exc):
     return '%s: %s' % (type(exc).__name__, exc)
 
 
+def candidates(glance, source, project_id):
+    """The images of ``project_id`` in ``glance``'s region that say they
+    are copies of ``source`` (logic.decide() picks the real ones)."""
+    return [dict(i) for i in glance.images.list(filters={
+        logic.ORIGIN_ID: source['id'], 'owner': project_id,
+        'visibility': 'all'})]
+
+
+def import_tasks(glance, image_id):
+    return list(glance.images.get_associated_image_tasks(
+        image_id).get('tasks') or ())
+
+
+class SilentReporter:
+    """The reporter of a caller that shows the results, not the steps (the
+    dashboard reads progress back from Glance's tasks: see state.py)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def add(self, key, label, total_mib):
+        pass
+
+    def update(self, key, text, done_mib=None, total_mib=None):
+        pass
+
+    def finish(self, key, status, text):
+        pass
+
+    def note(self, text):
+        pass
+
+
 class Copier:
 
     def __init__(self, regions, source_region, project_id, reporter,
                  visibility='private', interface='public', wait=True,
                  dry_run=False, parallel=4, timeout=None, poll=1.0,
-                 clock=time.monotonic, patience=60):
+                 clock=time.monotonic, patience=60, replace=False):
         self.regions = regions
         self.source_region = source_region
         self.project_id = project_id
@@ -62,6 +99,7 @@ class Copier:
         self.interface = interface
         self.wait = wait
         self.dry_run = dry_run
+        self.replace = replace
         self.parallel = max(1, parallel)
         self.timeout = timeout
         self.poll = poll
@@ -286,10 +324,9 @@ class Copier:
             return self._result(source, region, status=logic.FAILED,
                                 message=problem)
         glance = self.regions.glance(region)
-        candidates = [dict(i) for i in glance.images.list(filters={
-            logic.ORIGIN_ID: source['id'], 'owner': self.project_id,
-            'visibility': 'all'})]
-        decision = logic.decide(source, self.source_region, candidates)
+        decision = logic.decide(source, self.source_region,
+                                candidates(glance, source, self.project_id),
+                                replace=self.replace)
         target_id = decision.image['id'] if decision.image else None
 
         if decision.action == logic.PRESENT:
@@ -314,7 +351,7 @@ class Copier:
 
         note = ''
         if decision.action == logic.FOLLOW:
-            known = self._finished(self._tasks(glance, target_id))
+            known = self._finished(import_tasks(glance, target_id))
             self.reporter.update(key, decision.message)
             if not self.wait:
                 return self._result(source, region, target_id=target_id,
@@ -324,10 +361,10 @@ class Copier:
                                 known, 'followed an import started earlier')
         if decision.action == logic.REPLACE:
             glance.images.delete(target_id)
-            note = 'replaced the left-over %s (%s)' % (
-                target_id, decision.image.get('status'))
+            note = 'replaced the %s copy %s' % (
+                decision.image.get('status'), target_id)
         if decision.action == logic.RETRY:
-            before = self._tasks(glance, target_id)
+            before = import_tasks(glance, target_id)
             note = 'retried the left-over queued copy'
         else:
             if self.stop.is_set():
@@ -415,11 +452,6 @@ class Copier:
         return {t['id'] for t in tasks
                 if t['status'] in ('success', 'failure')}
 
-    @staticmethod
-    def _tasks(glance, image_id):
-        return list(glance.images.get_associated_image_tasks(
-            image_id).get('tasks') or ())
-
     def _follow(self, glance, source, region, key, target_id, known, note,
                 started=None):
         """Poll the target and its new import task until the import ended;
@@ -440,7 +472,7 @@ class Copier:
                                   '(interrupted)')
             try:
                 image = dict(glance.images.get(target_id))
-                tasks = [t for t in self._tasks(glance, target_id)
+                tasks = [t for t in import_tasks(glance, target_id)
                          if t['id'] not in known]
                 troubled_since = None
             except glance_exc.HTTPNotFound:

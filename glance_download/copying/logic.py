@@ -224,7 +224,7 @@ def _left_alone(copy):
                     % (what, copy['id'], advice))
 
 
-def decide(source, source_region, candidates):
+def decide(source, source_region, candidates, replace=False):
     """What to do in one target region, given ``candidates``: the images
     there that may be copies of ``source`` (only real copies count).
 
@@ -236,7 +236,9 @@ def decide(source, source_region, candidates):
     undo an administrator's block or race the upload. Otherwise a queued
     left-over (a failed or never started import: Glance imports into a
     queued image again) is imported into, and a killed one is replaced.
-    Never two copies from one decision.
+    With ``replace``, an active copy whose data differs is replaced too
+    (deleted, copied again) instead of being a conflict. Never two copies
+    from one decision.
     """
     copies = sorted((c for c in candidates
                      if is_copy_of(c, source, source_region)),
@@ -248,6 +250,10 @@ def decide(source, source_region, candidates):
             return Decision(PRESENT, copy, 'already there (%s)' % how)
     if active:
         same, how = verify(source, active[0])
+        if replace:
+            return Decision(REPLACE, active[0],
+                            'replacing the active copy %s: its %s'
+                            % (active[0]['id'], how))
         return Decision(CONFLICT, active[0],
                         'an active copy %s is there but its %s; delete it '
                         'to copy again' % (active[0]['id'], how))

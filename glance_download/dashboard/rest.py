@@ -1,0 +1,135 @@
+"""The plugin's REST API under Horizon's /api/ (openstack_dashboard.api.rest
+pattern): which regions a copy can go to, start copies, and their state.
+
+Starting a copy makes only API calls (create the target image, start its
+glance-download import) and returns; the page then polls the state, which
+is read from the target regions' images and import tasks every time, never
+kept here, so a user may leave the page and come back.
+"""
+
+from django.conf import settings
+from django.views import generic
+from glanceclient import exc as glance_exc
+from keystoneauth1 import exceptions as ks_exc
+from openstack_dashboard.api.rest import urls
+from openstack_dashboard.api.rest import utils as rest_utils
+
+from glance_download.copying import copier
+from glance_download.copying import logic
+from glance_download.copying import state
+from glance_download.dashboard import session
+
+VISIBILITIES = ('private', 'shared', 'community', 'public')
+API_ERRORS = (glance_exc.HTTPException, ks_exc.ClientException)
+
+
+def remote_interface():
+    """Which endpoint of the source region's Glance the target regions
+    download from (glance_service_interface)."""
+    return getattr(settings, 'GLANCE_DOWNLOAD_REMOTE_INTERFACE', 'public')
+
+
+def make_copier(request, **options):
+    return copier.Copier(
+        session.glance_regions(request), request.user.services_region,
+        request.user.project_id, copier.SilentReporter(),
+        interface=remote_interface(), wait=False, **options)
+
+
+def target_regions(request, engine):
+    """``(region, reason)`` for every other region of the user's catalog;
+    reason is None when the region offers glance-download."""
+    source_region = request.user.services_region
+    return [(region, engine.check_region(region))
+            for region in request.user.available_services_regions
+            if region != source_region]
+
+
+def source_image(engine, image_id):
+    glance = engine.regions.glance(engine.source_region)
+    try:
+        return dict(glance.images.get(image_id))
+    except glance_exc.HTTPNotFound:
+        raise rest_utils.AjaxError(
+            404, 'no image %s in %s' % (image_id, engine.source_region))
+    except API_ERRORS as exc:
+        raise rest_utils.AjaxError(502, 'region %s: %s' % (
+            engine.source_region, copier.describe_error(exc)))
+
+
+@urls.register
+class Regions(generic.View):
+    """The regions a copy can go to."""
+
+    url_regex = r'glance_download/regions/$'
+
+    @rest_utils.ajax()
+    def get(self, request):
+        engine = make_copier(request)
+        return {'source_region': engine.source_region,
+                'items': [{'name': region, 'offers': reason is None,
+                           'reason': reason}
+                          for region, reason in target_regions(request,
+                                                               engine)]}
+
+
+@urls.register
+class Copies(generic.View):
+    """The copies of one image: their state (GET), start some (POST)."""
+
+    url_regex = r'glance_download/images/(?P<image_id>[^/]+)/copies/$'
+
+    @rest_utils.ajax()
+    def get(self, request, image_id):
+        """The state in each region of ``?region=`` (repeated), or in every
+        region that offers glance-download."""
+        engine = make_copier(request)
+        source = source_image(engine, image_id)
+        wanted = request.GET.getlist('region') or [
+            region for region, reason in target_regions(request, engine)
+            if reason is None]
+        items = []
+        for region in wanted:
+            try:
+                found = state.observe(engine.regions.glance(region), source,
+                                      engine.source_region,
+                                      engine.project_id, region)
+            except API_ERRORS as exc:
+                found = state.RegionState(
+                    region, state.FAILED, 'cannot read the copy: %s'
+                    % copier.describe_error(exc))
+            items.append(found.as_dict())
+        return {'source_region': engine.source_region, 'image_id': image_id,
+                'items': items}
+
+    @rest_utils.ajax(data_required=True)
+    def post(self, request, image_id):
+        """Start copies: ``{"regions": [...], "visibility": "private",
+        "replace": false}``. One result per region: started, exists,
+        failed or left-alone, with the reason."""
+        data = request.DATA
+        visibility = data.get('visibility') or 'private'
+        if visibility not in VISIBILITIES:
+            raise rest_utils.AjaxError(400, 'visibility must be one of %s'
+                                       % ', '.join(VISIBILITIES))
+        wanted = []
+        for region in data.get('regions') or ():
+            if region not in wanted:
+                wanted.append(region)
+        if not wanted:
+            raise rest_utils.AjaxError(400, 'choose at least one region')
+        engine = make_copier(request, visibility=visibility,
+                             replace=bool(data.get('replace')))
+        known = {region for region, _reason in target_regions(request,
+                                                              engine)}
+        unknown = [region for region in wanted if region not in known]
+        if unknown:
+            raise rest_utils.AjaxError(400, 'not a target region of your '
+                                       'catalog: %s' % ', '.join(unknown))
+        source = source_image(engine, image_id)
+        problem = logic.source_problem(source)
+        if problem:
+            raise rest_utils.AjaxError(400, problem)
+        return {'items': [{'region': r.region, 'status': r.status,
+                           'message': r.message, 'target_id': r.target_id}
+                          for r in engine.run([source], wanted)]}

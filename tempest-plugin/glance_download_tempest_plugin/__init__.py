@@ -1,0 +1,1 @@
+"""Tempest tests of the glance-download import method across regions."""

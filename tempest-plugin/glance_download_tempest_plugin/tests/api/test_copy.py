@@ -1,0 +1,51 @@
+"""Copies that must succeed: the target becomes the source's twin in data
+and formats, takes exactly the properties the target Glance's prefixes
+select, and keeps what its own user set."""
+
+from tempest import config
+from tempest.lib import decorators
+
+from glance_download_tempest_plugin.tests.api import base
+
+CONF = config.CONF
+# A few MiB, not a multiple of any chunk size.
+SIZE = 3 * base.MiB + 12345
+
+
+class CopyTestMixin:
+
+    def copy(self, source, data):
+        target = self.create_target(min_disk=1, min_ram=128,
+                                    tags=['gd-tempest'])
+        self.glance_download(target['id'], source['id'])
+        image, task = self.wait_for_import(target['id'])
+        self.assert_copied(source, data, target, image, task)
+        # The source is left as it was.
+        self.assertEqual(
+            base.comparable(source),
+            base.comparable(self.source_client.show_image(source['id'])))
+
+
+class CopyImageTest(CopyTestMixin, base.GlanceDownloadTest):
+
+    @decorators.idempotent_id('0f0b6d55-3b65-4a4e-9c52-3a1d8b1f6a01')
+    def test_copy_private_image(self):
+        source, data = self.create_source(
+            SIZE, visibility='private', min_disk=2, min_ram=256,
+            **self.source_properties())
+        self.copy(source, data)
+
+
+class CopyPublicImageTest(CopyTestMixin, base.GlanceDownloadTest):
+    """Only an admin may publicize an image; the copy is a user's."""
+
+    credentials = ['primary', 'admin']
+    switches = [('admin_tests', 'Making a public image needs admin')]
+
+    @decorators.idempotent_id('5c1f3b8e-6a0d-4f1e-8f0a-2b7e9d4c6a02')
+    def test_copy_public_image(self):
+        admin = self.os_admin.glance_download_source.ImagesClient()
+        source, data = self.create_source(
+            SIZE, client=admin, visibility='public', min_disk=2,
+            min_ram=256, **self.source_properties())
+        self.copy(source, data)

@@ -1,0 +1,67 @@
+"""Imports Glance accepts (202) whose task must fail, say why in words an
+operator understands, and leave the target image as it was: queued, with
+the formats and properties it had."""
+
+from tempest import config
+from tempest.lib.common.utils import data_utils
+from tempest.lib import decorators
+
+from glance_download_tempest_plugin.tests.api import base
+
+CONF = config.CONF
+
+
+class FailureTestMixin:
+
+    def import_and_fail(self, source_id, *words, **kwargs):
+        target = self.create_target(hw_cpu_cores='1')
+        self.glance_download(target['id'], source_id, **kwargs)
+        image, task = self.wait_for_import(target['id'])
+        return self.assert_import_failed(target, task, *words)
+
+
+class ImportFailureTest(FailureTestMixin, base.GlanceDownloadTest):
+
+    @decorators.attr(type=['negative'])
+    @decorators.idempotent_id('9a7c0e4b-1d2f-4c3a-8b5e-6f7a8b9c0d03')
+    def test_source_image_missing(self):
+        missing = data_utils.rand_uuid()
+        self.import_and_fail(missing, missing, 'not found')
+
+    @decorators.attr(type=['negative'])
+    @decorators.idempotent_id('2b4d6f8a-0c1e-4a3b-9d5f-7e8a9b0c1d04')
+    def test_source_image_not_active(self):
+        queued = self.create_image(self.source_client, disk_format='raw',
+                                   container_format='bare')
+        self.import_and_fail(queued['id'], queued['id'], 'not active')
+
+    @decorators.attr(type=['negative'])
+    @decorators.idempotent_id('3c5e7a9b-1d2f-4b4c-8e6a-8f9b0c1d2e05')
+    def test_unknown_region(self):
+        region = data_utils.rand_name('gd-no-such-region')
+        self.import_and_fail(data_utils.rand_uuid(), region, 'endpoint',
+                             region=region)
+
+    @decorators.attr(type=['negative'])
+    @decorators.idempotent_id('4d6f8b0c-2e3a-4c5d-9f7b-9a0c1d2e3f06')
+    def test_invalid_interface(self):
+        self.import_and_fail(data_utils.rand_uuid(), 'no-such-interface',
+                             'interface', interface='no-such-interface')
+
+
+class OtherProjectImageTest(FailureTestMixin, base.GlanceDownloadTest):
+
+    credentials = ['primary', 'alt']
+    switches = [('second_project_tests', 'Needs a second project')]
+
+    @decorators.attr(type=['negative'])
+    @decorators.idempotent_id('5e7a9c1d-3f4b-4d6e-8a8c-0b1d2e3f4a07')
+    def test_other_projects_private_image(self):
+        alt = self.os_alt.glance_download_source.ImagesClient()
+        private, _data = self.create_source(
+            base.MiB, client=alt, visibility='private',
+            hw_disk_bus='ide', gd_tempest_secret='alt only')
+        image = self.import_and_fail(private['id'], private['id'],
+                                     'not found')
+        self.assertNotIn('hw_disk_bus', image)
+        self.assertNotIn('gd_tempest_secret', image)

@@ -1,0 +1,101 @@
+"""A large import while it runs: its task reports how much has been
+downloaded, and deleting its image stops it.
+
+[glance_download] large_image_size must make the download outlast the
+target Glance's progress_interval a few times; when the import ends before
+a progress message was seen these tests fail and say so.
+"""
+
+import time
+
+from tempest import config
+from tempest.lib import decorators
+
+from glance_download_tempest_plugin.tests.api import base
+
+CONF = config.CONF
+
+
+class LargeImportTestMixin:
+
+    def start_large_import(self):
+        size = CONF.glance_download.large_image_size * base.MiB
+        source, data = self.create_source(size)
+        target = self.create_target()
+        self.glance_download(target['id'], source['id'])
+        self.started = time.monotonic()
+        return source, data, target
+
+    def progress(self, message):
+        """(downloaded MiB, total MiB or None) of a progress message."""
+        match = base.PROGRESS.search(message or '')
+        if match:
+            return int(match.group(1)), match.group(2) and int(match.group(2))
+
+    def assert_progress_seen(self, task, messages):
+        if not any(self.progress(m) for m in messages):
+            self.fail(
+                'The import task ended (%s) %.1f s after the request without '
+                'a "Downloaded ... MiB" message (messages: %s): make '
+                '[glance_download] large_image_size (%d MiB) larger, so that '
+                'the download takes several of the target Glance\'s '
+                'progress_interval' % (
+                    task['status'], time.monotonic() - self.started,
+                    messages, CONF.glance_download.large_image_size))
+
+
+class ProgressTest(LargeImportTestMixin, base.GlanceDownloadTest):
+
+    @decorators.idempotent_id('6f8b0d2e-4a5c-4e7f-9b9d-1c2e3f4a5b08')
+    def test_progress_in_task_message(self):
+        source, data, target = self.start_large_import()
+        task, messages = self.watch_import(target['id'])
+        self.assert_progress_seen(task, messages)
+        image = self.settled_image(target['id'], task)
+        self.assertEqual('success', task['status'], task['message'])
+        self.assertEqual('active', image['status'])
+        self.assertEqual(data.sha512, image['os_hash_value'])
+        total_mib = source['size'] // base.MiB
+        done = [p for p in map(self.progress, messages) if p]
+        self.assertEqual(sorted(done), done, 'progress went backwards')
+        for downloaded, total in done:
+            self.assertLessEqual(downloaded, total_mib)
+            if total is not None:
+                self.assertEqual(total_mib, total)
+
+
+class DeleteDuringImportTest(LargeImportTestMixin, base.GlanceDownloadTest):
+    """The import task of a deleted image is visible to admins only (the
+    tasks API's default policy)."""
+
+    credentials = ['primary', 'admin']
+    switches = [('admin_tests',
+                 'Following the task of a deleted image needs admin')]
+
+    @decorators.idempotent_id('7a9c1e3f-5b6d-4f8a-8c0e-2d3f4a5b6c09')
+    def test_delete_target_during_import(self):
+        source, data, target = self.start_large_import()
+        task, messages = self.watch_import(
+            target['id'], until=lambda t: self.progress(t['message']))
+        self.assertEqual('processing', task['status'],
+                         'the import ended before it could be interrupted')
+        self.assert_progress_seen(task, messages)
+        self.client.delete_image(target['id'])
+        self.assert_gone(target['id'])
+        # The task stops, as a failure, instead of downloading on.
+        tasks = self.os_admin.glance_download_target.TaskClient()
+        ended = []
+
+        def stopped():
+            ended[:] = [tasks.show_tasks(task['id'])]
+            return ended[0]['status'] != 'processing'
+
+        self.assertTrue(
+            base.test_utils.call_until_true(
+                stopped, self.client.build_timeout, base.WATCH_INTERVAL),
+            'task %s still processing %s s after its image was deleted'
+            % (task['id'], self.client.build_timeout))
+        self.assertEqual('failure', ended[0]['status'], ended[0])
+        # The source region still has its image.
+        self.assertEqual('active',
+                         self.source_client.show_image(source['id'])['status'])

@@ -1,0 +1,52 @@
+"""web-download into the target region, from the URL the operator gives."""
+
+import hashlib
+import urllib.request
+
+from tempest import config
+from tempest.lib import decorators
+
+from glance_download_tempest_plugin.tests.api import base
+
+CONF = config.CONF
+
+
+class WebDownloadTest(base.GlanceDownloadTest):
+
+    @classmethod
+    def skip_checks(cls):
+        super().skip_checks()
+        if not CONF.glance_download.web_download_url:
+            raise cls.skipException(
+                'No image URL: set [glance_download] web_download_url')
+
+    @classmethod
+    def resource_setup(cls):
+        super().resource_setup()
+        cls.require_import_method('web-download')
+
+    def url_sha512(self, url):
+        h = hashlib.sha512()
+        with urllib.request.urlopen(url, timeout=60) as response:
+            for chunk in iter(lambda: response.read(base.MiB), b''):
+                h.update(chunk)
+        return h.hexdigest()
+
+    @decorators.idempotent_id('8b0d2f4a-6c7e-4a9b-9d1f-3e4a5b6c7d10')
+    def test_web_download(self):
+        url = CONF.glance_download.web_download_url
+        target = self.create_target(
+            disk_format=CONF.glance_download.web_download_disk_format,
+            container_format='bare')
+        self.client.image_import(target['id'], method='web-download',
+                                 import_params={'uri': url})
+        image, task = self.wait_for_import(target['id'])
+        self.assertEqual('success', task['status'], task['message'])
+        self.assertEqual('active', image['status'])
+        sha512 = self.url_sha512(url)
+        self.assertEqual('sha512', image['os_hash_algo'])
+        self.assertEqual(sha512, image['os_hash_value'])
+        self.assertEqual(sha512, self.served_sha512(self.client, image['id']))
+        # A web-download copies no properties: the target keeps its own.
+        self.assertEqual(base.properties(target), base.properties(image))
+        self.assert_import_bookkeeping_gone(image)

@@ -1,0 +1,120 @@
+"""What the dashboard tests share: the local cloud (tests/functional's
+helpers: sessions, the fault proxy, source images), a Django test client
+logged in to Horizon, and the copies a test must clean up."""
+
+import os
+import re
+import time
+
+from glanceclient import exc as glance_exc
+import requests
+
+from glance_download.copying import logic
+from tests.functional import fault_base
+
+REGION_ONE = fault_base.REGION_ONE
+REGION_TWO = fault_base.REGION_TWO
+REGION_FAULTY = fault_base.REGION_FAULTY
+MiB = fault_base.MiB
+# How long a copy of a test image may take (the trickled one included).
+COPY_TIMEOUT = 120
+HORIZON_URL = 'http://127.0.0.1:%s/' % os.environ.get('GD_HORIZON_PORT',
+                                                      '8000')
+# One page or API call of Horizon on a busy machine.
+TIMEOUT = 120
+
+
+class TestCase(fault_base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.regions = {REGION_ONE: self.r1, REGION_TWO: self.r2}
+
+    def make_source(self, size, name=None):
+        image, sha512 = super().make_source(size, name)
+        for glance in self.regions.values():
+            self.addCleanup(self.delete_copies, glance, image['id'])
+        return image, sha512
+
+    def copies(self, glance, source_id):
+        return [dict(i) for i in glance.images.list(filters={
+            logic.ORIGIN_ID: source_id, 'visibility': 'all'})]
+
+    def delete_copies(self, glance, source_id):
+        for copy in self.copies(glance, source_id):
+            try:
+                fault_base.retry_locked(glance.images.delete, copy['id'])
+            except glance_exc.HTTPNotFound:
+                pass
+
+    def the_copy(self, region, source_id):
+        copies = self.copies(self.regions[region], source_id)
+        self.assertEqual(1, len(copies), copies)
+        return copies[0]
+
+
+class Horizon:
+    """A browser-like HTTP session logged in to the running Horizon as
+    ``user``; calls the plugin's REST API the way the page does (AJAX,
+    JSON, Django's CSRF token). Real HTTP: django.test.Client cannot
+    carry Horizon's JSONResponse (it has a read-only ``json``)."""
+
+    def __init__(self, user='demo', password='demo'):
+        self.http = requests.Session()
+        page = self.http.get(HORIZON_URL + 'auth/login/', timeout=TIMEOUT)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
+                          page.text).group(1)
+        # "default": the login form's one region when Horizon has no
+        # AVAILABLE_REGIONS (OPENSTACK_KEYSTONE_URL).
+        response = self.http.post(HORIZON_URL + 'auth/login/', data={
+            'csrfmiddlewaretoken': token, 'region': 'default',
+            'username': user, 'password': password},
+            headers={'Referer': HORIZON_URL + 'auth/login/'},
+            timeout=TIMEOUT)
+        if '/auth/login/' in response.url:
+            raise AssertionError('login as %s failed: HTTP %d at %s'
+                                 % (user, response.status_code,
+                                    response.url))
+
+    def switch_region(self, region):
+        self.http.get(HORIZON_URL + 'auth/switch_services_region/%s/'
+                      % region, timeout=TIMEOUT)
+
+    def _headers(self):
+        return {'X-Requested-With': 'XMLHttpRequest',
+                'X-CSRFToken': self.http.cookies.get('csrftoken', ''),
+                'Referer': HORIZON_URL}
+
+    def get(self, path, **params):
+        return self._json(self.http.get(
+            HORIZON_URL + 'api/glance_download/' + path, params=params,
+            headers=self._headers(), timeout=TIMEOUT))
+
+    def post(self, path, body):
+        return self._json(self.http.post(
+            HORIZON_URL + 'api/glance_download/' + path, json=body,
+            headers=self._headers(), timeout=TIMEOUT))
+
+    @staticmethod
+    def _json(response):
+        return response.status_code, response.json() if response.content \
+            else None
+
+    def wait_for(self, image_id, region, states, timeout=COPY_TIMEOUT):
+        """Poll the copies' state until ``region``'s is one of ``states``;
+        every state seen, in order."""
+        seen = []
+        deadline = time.time() + timeout
+        while True:
+            status, body = self.get('images/%s/copies/' % image_id,
+                                    region=region)
+            if status != 200:
+                raise AssertionError('GET copies: %d %s' % (status, body))
+            [item] = body['items']
+            seen.append(item)
+            if item['state'] in states:
+                return seen
+            if time.time() > deadline:
+                raise AssertionError('no %s after %d s: %s'
+                                     % (states, timeout, seen[-3:]))
+            time.sleep(1)

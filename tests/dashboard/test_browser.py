@@ -1,0 +1,144 @@
+""""Copy to regions" in a real browser: log in as demo, open Images, copy
+an image to RegionTwo and watch it arrive; an image already there; an
+import that fails. Screenshots go to $GD_SCREENSHOT_DIR (default
+<state dir>/horizon/screenshots); doc/dashboard-*.png are three of them."""
+
+import os
+import time
+
+from glance_download.copying import logic
+from tests.dashboard import base
+from tests.dashboard import browser
+from tests.functional import base as functional_base
+
+SHOTS = os.environ.get('GD_SCREENSHOT_DIR') or os.path.join(
+    functional_base.CLOUD_DIR, 'horizon', 'screenshots')
+FINAL = ('copied', 'exists', 'failed', 'left-alone')
+
+
+class BrowserTest(base.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.browser = browser.Browser(SHOTS)
+        self.addCleanup(self.browser.close)
+
+    def shot(self, what):
+        return self.browser.screenshot('%s-%s' % (self._testMethodName,
+                                                  what))
+
+    def open_dialog(self, name, source_region):
+        b = self.browser
+        b.open_images()
+        row = b.open_row_menu(name)
+        action = b.action(row, 'Copy to regions')
+        self.shot('action')
+        action.click()
+        self.assertIn('from %s to other regions' % source_region,
+                      b.dialog().text)
+        b.region_row(base.REGION_TWO)
+        return b
+
+    def start_copy(self, name, source_region, region=base.REGION_TWO):
+        b = self.open_dialog(name, source_region)
+        self.tick_and_copy(region)
+        return b
+
+    def tick_and_copy(self, region=base.REGION_TWO):
+        b = self.browser
+        b.region_row(region).find_element(
+            browser.By.CSS_SELECTOR, 'input[type=checkbox]').click()
+        self.shot('form')
+        b.find('//button[contains(@class, "gd-start")]').click()
+
+    def watch(self, region=base.REGION_TWO, timeout=base.COPY_TIMEOUT,
+              final=FINAL):
+        """Every (state, percent, label) the dialog showed, until final."""
+        seen = []
+        deadline = time.time() + timeout
+        while True:
+            now = self.browser.region_state(region)
+            if not seen or seen[-1] != now:
+                seen.append(now)
+                if now[0] == 'importing' and 0 < (now[1] or 0) < 100:
+                    self.shot('progress')
+            if now[0] in final:
+                self.shot('final')
+                return seen
+            if time.time() > deadline:
+                self.shot('timeout')
+                self.fail('no final state after %d s: %s' % (timeout, seen))
+            time.sleep(0.3)
+
+    def test_copy_to_region_two_with_progress(self):
+        # From RegionFaulty, RegionOne's Glance behind the fault proxy,
+        # which trickles the data at 1 MiB/s so that the bar has time to
+        # move (on loopback the copy would take a fraction of a second).
+        source, sha512 = self.make_source(
+            8 * base.MiB, name='gd-dashboard-%s' % functional_base
+            .random_id()[:8])
+        self.proxy.queue(source['id'], {'mode': 'trickle',
+                                        'rate': base.MiB, 'count': 20})
+        self.browser.log_in(region=base.REGION_FAULTY)
+        self.start_copy(source['name'], base.REGION_FAULTY)
+        seen = self.watch()
+        state, percent, label = seen[-1]
+        self.assertEqual(('copied', 100), (state, percent), seen)
+        self.assertEqual('Copied, verified (sha512 equal)', label)
+        moving = [s for s in seen if s[0] == 'importing' and 0 < s[1] < 100]
+        self.assertTrue(moving, 'the bar never stood between 0 and 100: %s'
+                        % seen)
+        self.assertTrue(any('Downloaded' in s[2] for s in moving), moving)
+
+        copy = self.the_copy(base.REGION_TWO, source['id'])
+        self.assertEqual(('active', sha512, 'private', base.REGION_FAULTY),
+                         (copy['status'], copy['os_hash_value'],
+                          copy['visibility'], copy[logic.ORIGIN_REGION]))
+
+        # Leave the page and come back: the state is read from Glance.
+        self.open_dialog(source['name'], base.REGION_FAULTY)
+        self.assertEqual(
+            ('copied', 100, 'Copied, verified (sha512 equal)'),
+            self.browser.wait(lambda d: self.browser.region_state(
+                base.REGION_TWO)[0] == 'copied' and
+                self.browser.region_state(base.REGION_TWO)))
+
+    def test_already_there(self):
+        source, _sha = self.make_source(
+            1 * base.MiB, name='gd-dashboard-%s' % functional_base
+            .random_id()[:8])
+        horizon = base.Horizon()
+        status, body = horizon.post('images/%s/copies/' % source['id'],
+                                    {'regions': [base.REGION_TWO]})
+        self.assertEqual(200, status, body)
+        horizon.wait_for(source['id'], base.REGION_TWO, ('copied',))
+        first = self.the_copy(base.REGION_TWO, source['id'])
+
+        self.browser.log_in()
+        # From the details page this time (the same action). The dialog
+        # shows the copy at once; asked to copy again, it copies nothing.
+        b = self.browser
+        b.action(b.open_details_menu(source['id']), 'Copy to regions').click()
+        self.assertEqual('copied', self.watch()[-1][0])
+        self.tick_and_copy()
+        seen = self.watch(final=('exists', 'failed'))
+        self.assertEqual(('exists', 100, 'Already there (sha512 equal)'),
+                         seen[-1], seen)
+        self.assertEqual(first['id'], self.the_copy(base.REGION_TWO,
+                                                    source['id'])['id'])
+
+    def test_failed_import(self):
+        source, _sha = self.make_source(
+            1 * base.MiB, name='gd-dashboard-%s' % functional_base
+            .random_id()[:8])
+        self.proxy.queue(source['id'], {'mode': 'status', 'status': 403,
+                                        'count': 50})
+        self.browser.log_in(region=base.REGION_FAULTY)
+        self.start_copy(source['name'], base.REGION_FAULTY)
+        seen = self.watch()
+        state, _percent, label = seen[-1]
+        self.assertEqual('failed', state, seen)
+        self.assertTrue(label.startswith('Failed: import failed: '), label)
+        self.assertIn('403', label)
+        self.assertEqual('queued', self.the_copy(base.REGION_TWO,
+                                                 source['id'])['status'])

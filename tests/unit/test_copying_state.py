@@ -1,0 +1,85 @@
+"""Where a copy stands in a region, from its images and tasks
+(glance_download.copying.state): what the dashboard's progress shows."""
+
+import testtools
+
+from glance_download.copying import logic
+from glance_download.copying import state
+from tests.unit.test_osc_logic import copy
+from tests.unit.test_osc_logic import source
+
+
+def task(task_id, status, message='', created='2026-01-01T00:00:01'):
+    return {'id': task_id, 'status': status, 'message': message,
+            'created_at': created}
+
+
+class SummariseTest(testtools.TestCase):
+
+    def summarise(self, candidates, tasks=()):
+        decision = logic.decide(source(), 'RegionOne', list(candidates))
+        return state.summarise('RegionTwo', source(), decision, list(tasks))
+
+    def test_no_copy(self):
+        self.assertEqual(state.NONE, self.summarise([]).state)
+
+    def test_verified_copy(self):
+        got = self.summarise([copy('t1')])
+        self.assertEqual((state.COPIED, 'copied, verified (sha512 equal)',
+                          't1', 3, 3),
+                         (got.state, got.message, got.target_id,
+                          got.done_mib, got.total_mib))
+
+    def test_differing_copy_failed(self):
+        got = self.summarise([copy('t1', os_hash_value='bb')])
+        self.assertEqual(state.FAILED, got.state)
+        self.assertIn('sha512 differs', got.message)
+
+    def test_download_progress_from_the_newest_task(self):
+        got = self.summarise(
+            [copy('t1', status='importing')],
+            [task('old', 'failure', 'boom', '2026-01-01T00:00:01'),
+             task('new', 'processing', 'Downloaded 2 of 3 MiB from '
+                  'RegionOne', '2026-01-01T00:00:02')])
+        self.assertEqual((state.IMPORTING, 2, 3),
+                         (got.state, got.done_mib, got.total_mib))
+        self.assertIn('Downloaded 2 of 3 MiB', got.message)
+
+    def test_store_phase_is_past_the_download(self):
+        got = self.summarise([copy('t1', status='importing')],
+                             [task('a', 'processing', 'Copied 1 MiB')])
+        self.assertEqual((state.IMPORTING, 3), (got.state, got.done_mib))
+
+    def test_queued_with_a_pending_task_is_importing(self):
+        got = self.summarise([copy('t1', status='queued')],
+                             [task('a', 'pending')])
+        self.assertEqual((state.IMPORTING, 0), (got.state, got.done_mib))
+
+    def test_failed_import_says_glances_message(self):
+        got = self.summarise(
+            [copy('t1', status='queued')],
+            [task('a', 'failure', 'Image import failed: the source '
+                  'answered 403')])
+        self.assertEqual(state.FAILED, got.state)
+        self.assertEqual('import failed: Image import failed: the source '
+                         'answered 403', got.message)
+
+    def test_failure_while_glance_still_holds_the_lock_is_not_final(self):
+        got = self.summarise(
+            [copy('t1', status='queued', os_glance_import_task='a')],
+            [task('a', 'failure', 'boom')])
+        self.assertEqual(state.IMPORTING, got.state)
+
+    def test_queued_without_task_waits(self):
+        got = self.summarise([copy('t1', status='queued')])
+        self.assertEqual(state.WAITING, got.state)
+
+    def test_killed_copy_failed(self):
+        got = self.summarise([copy('t1', status='killed')])
+        self.assertEqual((state.FAILED, 'the copy t1 is killed'),
+                         (got.state, got.message))
+
+    def test_deactivated_copy_left_alone(self):
+        got = self.summarise([copy('t1', status='deactivated')])
+        self.assertEqual(state.LEFT_ALONE, got.state)
+        self.assertIn('deactivated by an administrator', got.message)
