@@ -129,6 +129,12 @@ class GlanceServer:
             'No glance-api config for %s under %s. %s'
             % (region, os.path.join(cloud_dir, 'etc'), HOW_TO_START))
 
+    def allowed_ports(self):
+        """The ports ``[import_filtering_opts] allowed_ports`` lets in."""
+        value = self.conf.get('import_filtering_opts', 'allowed_ports',
+                              fallback='[]')
+        return {int(p) for p in value.strip('[]').split(',') if p.strip()}
+
     def staged_files(self, image_id):
         """Names in the staging directory that belong to ``image_id``."""
         try:

@@ -227,7 +227,11 @@ class RedirectTest(FaultTest):
         self.assertNotIn('X-Service-Token', trapped[0]['header_names'])
 
     def test_redirect_refused_by_the_import_filter(self):
-        port = max(self.cloud.proxy_port, self.cloud.trap_port) + 1
+        # A port RegionTwo's import filter does not allow (the cloud's own
+        # ports are all allowed, RegionTwo's second node's among them).
+        allowed = self.cloud.servers[fb.REGION_TWO].allowed_ports()
+        port = max(allowed | {self.cloud.proxy_port,
+                              self.cloud.trap_port}) + 1
         source, _task, _requests = self.refused(
             [{'mode': 'redirect', 'port': port}], 'import_filtering_opts',
             str(port))

@@ -259,8 +259,13 @@ class OscCopyTest(base.TestCase):
         source = self.make_source(size=128 * base.MiB)
         argv = [OPENSTACK, 'image', 'copy', source['id'], '--to-region',
                 base.REGION_TWO, '-f', 'json']
-        proc = subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        # SIGINT's default action restored in the child: a suite started in
+        # the background by a non-interactive shell (nohup ... &) inherits
+        # SIGINT ignored, and Python then installs no KeyboardInterrupt.
+        proc = subprocess.Popen(
+            argv, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         self.addCleanup(self._kill, proc)
         created = None
         stderr = []
