@@ -8,10 +8,9 @@
 
 One Keystone (30.0.0) and two glance-api servers, RegionOne and RegionTwo,
 on 127.0.0.1, with SQLite databases (or one MariaDB server: GD_DB=mariadb)
-and file stores. A third region,
-RegionFaulty, has for its image endpoint tools/faultproxy: a proxy in front
-of RegionOne's Glance that misbehaves on request (see its --help), for
-fault tests.
+and file stores. A third region, RegionFaulty, has for its image endpoint
+tools/faultproxy: a proxy in front of RegionOne's Glance that misbehaves on
+request (see its --help), for fault tests.
 
 Glance runs at the series GD_GLANCE_SERIES asks for (default the newest):
 %(series)s
