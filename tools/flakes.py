@@ -346,8 +346,9 @@ def functional(args):
                               stdout=subprocess.PIPE)
         return rc, read_subunit(io.BytesIO(last.stdout))
 
-    cloud = os.path.abspath(os.environ.get('GD_CLOUD_DIR') or
-                            os.path.join(REPO, '.cloud'))
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from gdcloud import state
+    cloud = state.default_dir(REPO)
     host = Host([cloud, os.path.join(REPO, '.cloud-expiry')])
     outcome = run_with_reruns(run, host)
     report(outcome)

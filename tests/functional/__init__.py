@@ -11,7 +11,9 @@ skip, when it cannot be reached::
         --top-dir ./ run
 
 Environment:
-    GD_CLOUD_DIR       the cloud's state directory (default <repo>/.cloud)
+    GD_CLOUD_DIR       the cloud's state directory (default <repo>/.cloud,
+                       or <repo>/.cloud/<series> for GD_GLANCE_SERIES)
+    GD_GLANCE_SERIES   the Glance series of the cloud (tools/cloud --help)
     GD_WEB_PORT        port of the web-download tests' HTTP server (8090,
                        the one Glance's import filter allows here)
     GD_WEB_PORT_WAIT   seconds to wait for that port if busy (150)

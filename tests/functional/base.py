@@ -20,6 +20,7 @@ import io
 import os
 import re
 import sqlite3
+import sys
 import tempfile
 import time
 import unittest
@@ -35,7 +36,10 @@ import pymysql
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-CLOUD_DIR = os.environ.get('GD_CLOUD_DIR') or os.path.join(REPO, '.cloud')
+# tools/cloud's rule: GD_CLOUD_DIR, else the state dir of GD_GLANCE_SERIES.
+sys.path.insert(0, os.path.join(REPO, 'tools'))
+from gdcloud import state as cloud_state  # noqa: E402
+CLOUD_DIR = cloud_state.default_dir(REPO)
 
 REGION_ONE = 'RegionOne'
 REGION_TWO = 'RegionTwo'
@@ -94,39 +98,35 @@ def _ini(path):
 class GlanceServer:
     """One region's glance-api as tools/cloud runs it: config, staging, log.
 
-    Found from the uWSGI ini files under ``<cloud_dir>/etc``: the first
-    (or the one named ``node``: ``glance2b`` is RegionTwo's second node)
-    whose ``OS_GLANCE_CONFIG_DIR`` holds a glance-api.conf for ``region``.
+    Found from the glance-api.conf files under ``<cloud_dir>/etc/<name>/``:
+    the first for ``region`` (or the one of node ``node``: ``glance2b`` is
+    RegionTwo's second node). Its log is the conf's ``log_file`` (the
+    standalone glance-api) or else ``<cloud_dir>/logs/<name>.log``, where
+    uWSGI writes it.
     """
 
     def __init__(self, region, cloud_dir=CLOUD_DIR, node=None):
         self.region = region
-        pattern = '%s.ini' % (node or '*')
-        for ini_path in sorted(glob.glob(os.path.join(cloud_dir, 'etc',
-                                                      pattern))):
-            ini = _ini(ini_path)
-            if not ini.has_section('uwsgi'):
-                continue
-            env = ini.get('uwsgi', 'env', fallback='')
-            if not env.startswith('OS_GLANCE_CONFIG_DIR='):
-                continue
-            conf_dir = env.partition('=')[2]
-            conf = _ini(os.path.join(conf_dir, 'glance-api.conf'))
+        for conf_path in sorted(glob.glob(os.path.join(
+                cloud_dir, 'etc', node or '*', 'glance-api.conf'))):
+            conf = _ini(conf_path)
             if conf.get('keystone_authtoken', 'region_name',
                         fallback=None) != region:
                 continue
+            name = os.path.basename(os.path.dirname(conf_path))
             self.conf = conf
             self.url = conf.get('DEFAULT', 'worker_self_reference_url')
-            self.log = (ini.get('uwsgi', 'daemonize', fallback=None) or
-                        ini.get('uwsgi', 'logto', fallback=None))
-            self.pidfile = ini.get('uwsgi', 'pidfile', fallback=None)
+            self.log = conf.get('DEFAULT', 'log_file', fallback=None) or \
+                os.path.join(cloud_dir, 'logs', '%s.log' % name)
+            # Written by tools/cloud for uWSGI and standalone glance-api.
+            self.pidfile = os.path.join(cloud_dir, 'run', '%s.pid' % name)
             self.staging = conf.get('os_glance_staging_store',
                                     'filesystem_store_datadir',
                                     fallback=None)
-            if not self.log or not self.staging:
+            if not self.staging:
                 raise CloudUnavailable(
-                    '%s (%s) names no log file or staging directory.'
-                    % (ini_path, region))
+                    '%s (%s) names no staging directory.'
+                    % (conf_path, region))
             return
         raise CloudUnavailable(
             'No glance-api config for %s under %s. %s'
@@ -176,13 +176,13 @@ class GlanceServer:
             db.close()
 
     def worker_pids(self):
-        """PIDs of this glance-api's uWSGI workers (the master's children):
-        the processes that run the imports."""
+        """PIDs of this glance-api's workers (the children of its uWSGI or
+        standalone master): the processes that run the imports."""
         try:
             with open(self.pidfile) as f:
                 master = f.read().strip()
         except (OSError, TypeError):
-            raise CloudUnavailable('%s: no uWSGI pidfile (%s)'
+            raise CloudUnavailable('%s: no pidfile (%s)'
                                    % (self.region, self.pidfile))
         pids = []
         for stat in glob.glob('/proc/[0-9]*/stat'):

@@ -61,7 +61,9 @@ TRICKLE = 320 * 1024              # bytes/s: 75% of SIZE takes about 14 s
 
 
 def cloud_env(service_token):
-    env = {k: v for k, v in os.environ.items() if not k.startswith('GD_')}
+    # The main cloud's series and mode (its venv is shared); no other GD_*.
+    env = {k: v for k, v in os.environ.items() if not k.startswith('GD_') or
+           k in ('GD_GLANCE_SERIES', 'GD_GLANCE_MODE')}
     env.update({k: str(v) for k, v in PORTS.items()})
     env.update(GD_CLOUD_DIR=CLOUD_DIR,
                GD_CLOUD_VENV=os.path.join(base.CLOUD_DIR, 'venv'),

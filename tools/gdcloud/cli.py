@@ -4,13 +4,24 @@
     tools/cloud status             services, PIDs, ports, plugin check
     tools/cloud logs [-n LINES]    tail of every service and set-up log
     tools/cloud down [--wipe] [--wipe-venv]
+    tools/cloud constraints [--check]   derive tools/constraints/*.txt
 
-One Keystone (30.0.0) and two glance-api servers (33.0.0), RegionOne and
-RegionTwo, all under uWSGI on 127.0.0.1, with SQLite databases (or one
-MariaDB server: GD_DB=mariadb) and file stores. A third region,
-RegionFaulty, has for its image endpoint tools/faultproxy: a proxy in front
-of RegionOne's Glance that misbehaves on request (see its --help), for
-fault tests.
+One Keystone (30.0.0) and two glance-api servers, RegionOne and RegionTwo,
+on 127.0.0.1, with SQLite databases (or one MariaDB server: GD_DB=mariadb)
+and file stores. A third region, RegionFaulty, has for its image endpoint
+tools/faultproxy: a proxy in front of RegionOne's Glance that misbehaves on
+request (see its --help), for fault tests.
+
+Glance runs at the series GD_GLANCE_SERIES asks for (default the newest):
+%(series)s
+installed with tools/constraints/<series>.txt (`tools/cloud constraints`
+derives them from upstream's upper-constraints); 2026.2 uses the frozen
+tools/cloud-constraints.txt. Keystone always runs at the newest release,
+from the newest series' venv (<repo>/.cloud/venv, installed once).
+GD_GLANCE_MODE says how glance-api runs: uwsgi (default; Keystone always
+runs under uWSGI) or standalone, the `glance-api` command with its
+eventlet server (28-32 only; 33 has none). Clouds of different series use
+the same GD_* ports: `tools/cloud down` one before `up` of another.
 
 Every `up` installs this working tree into the Glance venv with
 tools/install-into-glance when the tree changed since the last install
@@ -18,9 +29,11 @@ tools/install-into-glance when the tree changed since the last install
 changed, and fails unless `python -m glance_download.cmd.check` says
 Glance runs our plugin.
 
-State lives in <repo>/.cloud (or $GD_CLOUD_DIR):
-    venv/            glance, keystone, clients, uwsgi
-                     (tools/cloud-constraints.txt; or $GD_CLOUD_VENV)
+State lives in <repo>/.cloud for the newest series, in
+<repo>/.cloud/<series> for another one (or in $GD_CLOUD_DIR), so switching
+series reinstalls nothing:
+    venv/            glance, clients, uwsgi (and keystone, newest series)
+                     (tools/constraints/<series>.txt; or $GD_CLOUD_VENV)
     etc/             keystone.conf, glance-api.conf per region, uwsgi inis
     keystone/ glance1/ glance2/   databases, keys, images, staging, tasks,
                      locks
@@ -30,7 +43,9 @@ State lives in <repo>/.cloud (or $GD_CLOUD_DIR):
     admin.rc demo.rc alt.rc clouds.yaml
 
 Environment:
-    GD_CLOUD_DIR        state directory (default <repo>/.cloud)
+    GD_GLANCE_SERIES    2024.1 ... 2026.2 (default the newest, 2026.2)
+    GD_GLANCE_MODE      uwsgi (default) or standalone (series up to 2026.1)
+    GD_CLOUD_DIR        state directory (default above)
     GD_KEYSTONE_PORT    5000
     GD_GLANCE1_PORT     9292  (RegionOne)
     GD_GLANCE2_PORT     9293  (RegionTwo)
@@ -89,7 +104,8 @@ from gdcloud import util
 
 def parser():
     p = argparse.ArgumentParser(
-        prog='tools/cloud', description=__doc__,
+        prog='tools/cloud', description=__doc__ % {'series': '\n'.join(
+            '    %s  Glance %s' % (s.name, s.glance) for s in series.SERIES)},
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest='command', required=True)
     up = sub.add_parser('up', help='create/refresh and start the cloud')

@@ -9,12 +9,14 @@ from gdcloud import catalog
 from gdcloud import clients
 from gdcloud import faultproxy
 from gdcloud import glance
+from gdcloud import glance_standalone
 from gdcloud import keystone
 from gdcloud import mariadb
 from gdcloud import paths
 from gdcloud import plugin
 from gdcloud import procs
 from gdcloud import settings as settings_mod
+from gdcloud import series
 from gdcloud import sqlite
 from gdcloud import state as state_mod
 from gdcloud import util
@@ -28,18 +30,27 @@ class Cloud(object):
     def __init__(self):
         self.settings = settings_mod.Settings(paths.REPO)
         self.state = state_mod.StateDir(self.settings.dir)
-        self.venv = venv_mod.Venv(self.settings.venv,
-                                  self.settings.shared_venv)
+        self.series = self.settings.series
+        self.venv = venv_mod.for_series(self.settings.venv,
+                                        self.settings.shared_venv,
+                                        self.series)
+        if self.settings.keystone_venv == self.settings.venv:
+            self.keystone_venv = self.venv
+        else:
+            self.keystone_venv = venv_mod.for_series(
+                self.settings.keystone_venv, False, series.NEWEST)
         self.setup = procs.SetupCommands(self.state, self.venv.env)
         self.supervisor = procs.Supervisor(self.state, self.settings.timeout)
         self.plugin = plugin.Plugin(self.venv, self.setup)
         self.keystone = keystone.Keystone(self, self.settings.keystone_port)
+        glance_api = glance_standalone.StandaloneGlanceApi \
+            if self.settings.mode == 'standalone' else glance.GlanceApi
         self.glances = [
-            glance.GlanceApi(self, port, 'glance%d' % (i + 1), region)
+            glance_api(self, port, 'glance%d' % (i + 1), region)
             for i, (port, region) in enumerate(
                 zip(self.settings.glance_ports, REGIONS))]
         if self.settings.glance2_nodes == 2:
-            self.glances.append(glance.GlanceApi(
+            self.glances.append(glance_api(
                 self, self.settings.glance2b_port, 'glance2b', REGIONS[1],
                 first=self.glances[1]))
         # One database (and catalog entry) per region: its first node's.
@@ -149,7 +160,14 @@ class Cloud(object):
         subdirs = ['keystone/locks'] + [g.name for g in self.glances]
         for s in self.glances + self.database.servers():
             subdirs += s.dirs()
+        if self.keystone_venv is not self.venv:
+            # It lives in the newest series' state dir, which may hold this
+            # one: made (and marked as ours) first.
+            state_mod.StateDir(os.path.dirname(
+                self.keystone_venv.path)).create([])
         self.state.create(subdirs)
+        if self.keystone_venv is not self.venv:
+            self.keystone_venv.ensure(self.setup)
         self.venv.ensure(self.setup)
         fingerprints = self.write_configs()
         self.supervisor.stop_many(self.unused_servers())
@@ -196,6 +214,12 @@ class Cloud(object):
         util.log('up in %.1f s' % (time.time() - t0))
         return 0
 
+    def describe_glance(self):
+        return 'Glance %s (series %s) under %s' % (
+            self.series.glance, self.series.name,
+            'uWSGI' if self.settings.mode == 'uwsgi'
+            else 'the standalone glance-api command (eventlet)')
+
     def start(self, fingerprints, services):
         """(Re)start those of ``services`` not running as configured."""
         started, restart = self.to_start(fingerprints, services)
@@ -209,6 +233,8 @@ class Cloud(object):
             util.log('started %s' % ', '.join(s.name for s in started))
 
     def print_summary(self):
+        util.log('%s; state in %s' % (self.describe_glance(),
+                                      self.state.dir))
         for server in self.database.servers():
             util.log('Database  %s' % server.url('<name>'))
         util.log('Keystone  %s' % self.settings.auth_url)
@@ -227,6 +253,7 @@ class Cloud(object):
 
     def status(self):
         all_up = True
+        print('%s; state in %s' % (self.describe_glance(), self.state.dir))
         print('%-10s %-12s %-8s %-6s %s' % ('SERVICE', 'REGION', 'PID',
                                             'PORT', 'STATE'))
         for service in self.services:

@@ -1,6 +1,7 @@
 """One region's glance-api: glance-api.conf, paste config, uWSGI options
 and its database sync."""
 
+import glob
 import os
 
 from gdcloud import keystone
@@ -52,6 +53,13 @@ class GlanceApi(uwsgi.UwsgiService):
     @property
     def db(self):
         return self.ctx.state.path(self.name, 'glance.db')
+
+    @property
+    def identities(self):
+        # Under uWSGI its ini file, as the standalone command its conf dir
+        # (gdcloud.glance_standalone): after GD_GLANCE_MODE changed, the
+        # running server is still ours to restart.
+        return [self.ini_path, self.conf_dir]
 
     def dirs(self):
         return [os.path.join(self.name, sub) for sub in SUBDIRS]
@@ -142,10 +150,23 @@ class GlanceApi(uwsgi.UwsgiService):
     def app_options(self):
         processes = self.ctx.settings.glance2_processes \
             if self.region == 'RegionTwo' else 2
-        return [('module', 'glance.wsgi.api:application'),
+        return [self.wsgi_app(),
                 ('env', 'OS_GLANCE_CONFIG_DIR=%s' % self.conf_dir),
                 ('processes', str(processes)),
                 ('threads', '1')]
+
+    def wsgi_app(self):
+        """The uWSGI option that loads Glance's WSGI application.
+
+        Glance 33 has the module glance.wsgi.api; 28-32 ship the script
+        glance-wsgi-api (pbr's wsgi_scripts), which is what their
+        deployments (devstack too) give uWSGI as wsgi-file.
+        """
+        if glob.glob(os.path.join(self.venv.path, 'lib', 'python*',
+                                  'site-packages', 'glance', 'wsgi',
+                                  'api.py')):
+            return ('module', 'glance.wsgi.api:application')
+        return ('wsgi-file', self.venv.bin('glance-wsgi-api'))
 
     def files(self):
         files = super().files()

@@ -27,6 +27,10 @@ class Keystone(uwsgi.UwsgiService):
     probe = '/v3'
 
     @property
+    def venv(self):
+        return self.ctx.keystone_venv
+
+    @property
     def conf_dir(self):
         return os.path.join(self.ctx.state.etc, 'keystone')
 
@@ -74,7 +78,7 @@ class Keystone(uwsgi.UwsgiService):
             return None
         # A new keystone database needs its catalog made again.
         util.remove(state.path('keystone', '.catalog'))
-        manage = [self.ctx.venv.bin('keystone-manage'), '--config-file',
+        manage = [self.venv.bin('keystone-manage'), '--config-file',
                   os.path.join(self.conf_dir, 'keystone.conf')]
         user = pwd.getpwuid(os.getuid()).pw_name
         group = grp.getgrgid(os.getgid()).gr_name

@@ -110,7 +110,8 @@ class Supervisor(object):
             return None
         pid = int(text.strip())
         cmdline = util.read('/proc/%d/cmdline' % pid)
-        if cmdline is None or service.identity not in cmdline.split('\0'):
+        if cmdline is None or not set(service.identities) & set(
+                cmdline.split('\0')):
             return None
         if proc_state(pid) == 'Z':
             return None

@@ -35,6 +35,12 @@ class Service(object):
     def identity(self):
         raise NotImplementedError
 
+    @property
+    def identities(self):
+        """Every identity a process of this service may have been started
+        with (a service that can run in two ways is found in either)."""
+        return [self.identity]
+
     def files(self):
         """{path relative to the state dir: text} to write before start."""
         return {}

@@ -2,19 +2,40 @@
 
 import os
 
+from gdcloud import series
+from gdcloud import state
 from gdcloud import util
 
+MODES = ('uwsgi', 'standalone')
 DATABASES = ('sqlite', 'mariadb')
 
 
 class Settings(object):
 
     def __init__(self, repo):
-        self.dir = os.path.abspath(
-            os.environ.get('GD_CLOUD_DIR') or os.path.join(repo, '.cloud'))
+        self.series = series.get(os.environ.get('GD_GLANCE_SERIES') or
+                                 series.NEWEST.name)
+        self.mode = os.environ.get('GD_GLANCE_MODE') or 'uwsgi'
+        if self.mode not in MODES:
+            raise util.CloudError('GD_GLANCE_MODE=%s: one of %s'
+                                  % (self.mode, ', '.join(MODES)))
+        if self.mode == 'standalone' and not self.series.eventlet:
+            raise util.CloudError(
+                'GD_GLANCE_MODE=standalone: Glance %s (%s) has no eventlet '
+                'server (the glance-api command is gone); run it under uWSGI'
+                % (self.series.glance, self.series.name))
+        self.dir = state.default_dir(repo)
         self.shared_venv = bool(os.environ.get('GD_CLOUD_VENV'))
         self.venv = os.path.abspath(os.environ.get('GD_CLOUD_VENV') or
                                     os.path.join(self.dir, 'venv'))
+        # Keystone runs at the newest release for every series: from this
+        # venv when it is the newest series' own, else from the newest
+        # series' venv in the default state dir (installed once, shared).
+        if self.series is series.NEWEST:
+            self.keystone_venv = self.venv
+        else:
+            self.keystone_venv = os.path.join(
+                state.default_dir(repo, {}), 'venv')
         self.keystone_port = util.env_int('GD_KEYSTONE_PORT', 5000)
         self.glance_ports = [util.env_int('GD_GLANCE1_PORT', 9292),
                              util.env_int('GD_GLANCE2_PORT', 9293)]

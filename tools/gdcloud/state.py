@@ -4,9 +4,25 @@ what --wipe may delete."""
 import os
 import shutil
 
+from gdcloud import series
 from gdcloud import util
 
 MARKER = '.gd-cloud'          # marks a directory this tool created
+
+
+def default_dir(repo, environ=os.environ):
+    """GD_CLOUD_DIR, else <repo>/.cloud for the newest Glance series and
+    <repo>/.cloud/<series> for another GD_GLANCE_SERIES.
+
+    The one rule every tool and test uses to find the cloud (they put
+    tools/ on sys.path for it): a state directory per series, so switching
+    series does not reinstall anything.
+    """
+    if environ.get('GD_CLOUD_DIR'):
+        return os.path.abspath(environ['GD_CLOUD_DIR'])
+    root = os.path.join(repo, '.cloud')
+    name = environ.get('GD_GLANCE_SERIES') or series.NEWEST.name
+    return root if name == series.NEWEST.name else os.path.join(root, name)
 
 
 class StateDir(object):

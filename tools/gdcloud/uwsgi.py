@@ -18,6 +18,10 @@ REQUEST_LOG_FORMAT = (
 class UwsgiService(service.Service):
 
     @property
+    def venv(self):
+        return self.ctx.venv
+
+    @property
     def ini_path(self):
         return os.path.join(self.ctx.state.etc, '%s.ini' % self.name)
 
@@ -33,7 +37,7 @@ class UwsgiService(service.Service):
         state = self.ctx.state
         opts = [
             ('http-socket', '127.0.0.1:%d' % self.port),
-            ('virtualenv', self.ctx.venv.path),
+            ('virtualenv', self.venv.path),
             # Never the repo root: project metadata in the cwd would shadow
             # the plugin directory for importlib.metadata.
             ('chdir', state.run),
@@ -71,8 +75,8 @@ class UwsgiService(service.Service):
                 self.name, time.strftime('%Y-%m-%d %H:%M:%S'))).encode())
             out.flush()
             rc = subprocess.call(
-                [self.ctx.venv.bin('uwsgi'), '--ini', self.ini_path],
-                cwd=self.ctx.state.run, env=self.ctx.venv.env(),
+                [self.venv.bin('uwsgi'), '--ini', self.ini_path],
+                cwd=self.ctx.state.run, env=self.venv.env(),
                 stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT)
         if rc != 0:

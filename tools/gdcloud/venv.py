@@ -7,20 +7,35 @@ import sys
 import time
 
 from gdcloud import paths
+from gdcloud import series
 from gdcloud import util
 
-CONSTRAINTS = os.path.join(paths.TOOLS, 'cloud-constraints.txt')
+# The newest series' venv also holds Keystone (every series' cloud runs
+# it from there) and keeps the frozen set it was proven with.
+NEWEST_CONSTRAINTS = os.path.join(paths.TOOLS, 'cloud-constraints.txt')
+KEYSTONE = 'keystone==30.0.0'
 # PyMySQL: the services' database driver when GD_DB=mariadb.
-PACKAGES = ['glance==33.0.0', 'keystone==30.0.0', 'uwsgi',
-            'python-glanceclient', 'python-openstackclient', 'PyMySQL']
+CLIENTS = ['uwsgi', 'python-glanceclient', 'python-openstackclient',
+           'PyMySQL']
+
+
+def for_series(path, shared, s):
+    """The venv of Glance series S (a gdcloud.series.Series)."""
+    if s is series.NEWEST:
+        return Venv(path, shared, NEWEST_CONSTRAINTS,
+                    ['glance==%s' % s.glance, KEYSTONE] + CLIENTS)
+    return Venv(path, shared, series.derived_path(s),
+                ['glance==%s' % s.glance] + CLIENTS)
 
 
 class Venv(object):
 
-    def __init__(self, path, shared):
+    def __init__(self, path, shared, constraints, packages):
         self.path = path
         # GD_CLOUD_VENV: another cloud's venv, used, never installed into.
         self.shared = shared
+        self.constraints = constraints
+        self.packages = packages
         self.py = self.bin('python')
 
     def bin(self, name):
@@ -43,9 +58,9 @@ class Venv(object):
 
     def stamp(self):
         h = hashlib.sha256()
-        with open(CONSTRAINTS, 'rb') as f:
+        with open(self.constraints, 'rb') as f:
             h.update(f.read())
-        h.update(' '.join(PACKAGES).encode())
+        h.update(' '.join(self.packages).encode())
         return h.hexdigest()
 
     def ensure(self, setup):
@@ -67,7 +82,7 @@ class Venv(object):
             python = os.environ.get('GD_PYTHON') or sys.executable
             subprocess.check_call([python, '-m', 'venv', self.path])
         setup.check_call('pip', [self.py, '-m', 'pip', 'install', '--quiet',
-                                 '-c', CONSTRAINTS] + PACKAGES)
+                                 '-c', self.constraints] + self.packages)
         util.write(stamp_file, stamp)
         util.log('venv ready in %.0f s' % (time.time() - t0))
         return True

@@ -47,7 +47,8 @@ Exits non-zero if the install failed, a test failed, or a check failed.
 The last line is tools/flakes.py's "totals: N passed, N failed, N
 skipped; N of the passed only on a known-flake re-run".
 
-Environment: GD_CLOUD_DIR (default <repo>/.cloud), GD_WEB_PORT (8090),
+Environment: GD_CLOUD_DIR (default <repo>/.cloud, or .cloud/<series>
+for GD_GLANCE_SERIES), GD_WEB_PORT (8090),
 GD_WEB_PORT_WAIT (150 seconds to wait for that port when busy),
 GD_TEMPEST_REGION (RegionTwo), GD_TEMPEST_CONCURRENCY (2),
 GD_TEMPEST_RETRIES (1), GD_TEMPEST_LARGE_MIB (the plugin's large image,
@@ -67,6 +68,7 @@ import urllib.error
 import urllib.request
 
 import flakes
+from gdcloud import state
 
 from tempest_runner.common import (clean_env, env_int, Error, parse_rc,
                                    REPO, say, write)
@@ -123,9 +125,12 @@ class Paths(object):
     """Where this run's cloud, venv, workspace and logs are."""
 
     def __init__(self):
-        self.cloud_dir = os.path.abspath(os.environ.get('GD_CLOUD_DIR') or
-                                         os.path.join(REPO, '.cloud'))
-        self.venv = os.path.join(self.cloud_dir, 'tempest-venv')
+        self.cloud_dir = state.default_dir(REPO)
+        # Tempest does not depend on the Glance series: the series' clouds
+        # in <repo>/.cloud/<series> share the one in <repo>/.cloud.
+        self.venv = os.path.join(state.default_dir(REPO, {
+            'GD_CLOUD_DIR': os.environ.get('GD_CLOUD_DIR', '')}),
+            'tempest-venv')
         self.workspace = os.path.join(self.cloud_dir, 'tempest')
         self.region = os.environ.get('GD_TEMPEST_REGION', 'RegionTwo')
         self.source_region = ('RegionOne' if self.region == 'RegionTwo'
