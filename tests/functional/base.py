@@ -32,7 +32,6 @@ from glanceclient import exc as glance_exc
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
-import pymysql
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -162,6 +161,9 @@ class GlanceServer:
                                  uri=True, timeout=10)
             query = query.replace('%s', '?')
         elif url.startswith('mysql+pymysql://'):
+            # Imported only here: the dashboard's tests share this module
+            # from Horizon's venv, which has no PyMySQL.
+            import pymysql
             parts = parse.urlsplit(url)
             db = pymysql.connect(
                 host=parts.hostname, port=parts.port, user=parts.username,
