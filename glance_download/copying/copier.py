@@ -30,6 +30,11 @@ from glance_download.copying import logic
 # else has acted on since (deactivated, ...).
 DISCARDABLE = ('queued', 'importing', 'killed')
 
+# How often one job decides again after a concurrent run created the copy
+# it was about to create (see Copier._create): the second decision finds
+# that copy and joins it, unless the other run deleted it meanwhile.
+RACES = 3
+
 # Errors of one poll that say nothing about the import itself.
 TRANSIENT = (glance_exc.HTTPInternalServerError, glance_exc.HTTPBadGateway,
              glance_exc.HTTPServiceUnavailable, glance_exc.CommunicationError,
@@ -324,54 +329,37 @@ class Copier:
             return self._result(source, region, status=logic.FAILED,
                                 message=problem)
         glance = self.regions.glance(region)
-        decision = logic.decide(source, self.source_region,
-                                candidates(glance, source, self.project_id),
-                                replace=self.replace)
-        target_id = decision.image['id'] if decision.image else None
-
-        if decision.action == logic.PRESENT:
-            return self._result(source, region, target_id=target_id,
-                                status=logic.EXISTS, verified=True,
-                                message=decision.message)
-        if decision.action == logic.CONFLICT:
-            return self._result(source, region, target_id=target_id,
-                                status=logic.FAILED, verified=False,
-                                message=decision.message)
-        if decision.action == logic.LEAVE:
-            return self._result(source, region, target_id=target_id,
-                                status=logic.LEFT_ALONE,
-                                message=decision.message)
-        if self.dry_run:
-            message = decision.message or (
-                'would create %r (%s) and import it from %s'
-                % (source.get('name'), self.visibility, self.source_region))
-            return self._result(source, region, target_id=target_id,
-                                status=logic.DRY_RUN_STATUS[decision.action],
-                                message=message)
-
-        note = ''
-        if decision.action == logic.FOLLOW:
-            known = self._finished(import_tasks(glance, target_id))
-            self.reporter.update(key, decision.message)
-            if not self.wait:
-                return self._result(source, region, target_id=target_id,
-                                    status=logic.STARTED,
-                                    message=decision.message)
-            return self._follow(glance, source, region, key, target_id,
-                                known, 'followed an import started earlier')
-        if decision.action == logic.REPLACE:
-            glance.images.delete(target_id)
-            note = 'replaced the %s copy %s' % (
-                decision.image.get('status'), target_id)
-        if decision.action == logic.RETRY:
-            before = import_tasks(glance, target_id)
-            note = 'retried the left-over queued copy'
-        else:
+        joined = None
+        for _attempt in range(RACES):
+            decision = logic.decide(
+                source, self.source_region,
+                candidates(glance, source, self.project_id),
+                replace=self.replace)
+            target_id = decision.image['id'] if decision.image else None
+            if decision.action not in (logic.CREATE, logic.REPLACE,
+                                       logic.RETRY) or self.dry_run:
+                return self._settle(glance, source, region, key, decision,
+                                    joined)
+            if decision.action == logic.RETRY:
+                before = import_tasks(glance, target_id)
+                note = (joined or 'retried the left-over queued copy')
+                break
+            note = ''
+            if decision.action == logic.REPLACE:
+                try:
+                    glance.images.delete(target_id)
+                except glance_exc.HTTPNotFound:
+                    pass    # a concurrent run replaced it first
+                note = 'replaced the %s copy %s' % (
+                    decision.image.get('status'), target_id)
             if self.stop.is_set():
                 return self._result(source, region, status=logic.CANCELLED,
                                     message='not started (interrupted)')
-            target = glance.images.create(**logic.target_fields(
-                source, self.source_region, self.visibility))
+            target, theirs = self._create(glance, source, region)
+            if theirs is not None:
+                joined = ('joined the copy %s that another run created at '
+                          'the same time' % theirs['id'])
+                continue
             target_id = target['id']
             result = self._result(source, region, target_id=target_id,
                                   status=logic.CANCELLED,
@@ -381,6 +369,12 @@ class Copier:
                 return result
             before = []
             self.reporter.update(key, 'created image %s' % target_id)
+            break
+        else:
+            return self._result(
+                source, region, status=logic.FAILED,
+                message='other runs kept creating and deleting copies of '
+                'this image in %s meanwhile; run the command again' % region)
         if self.stop.is_set():
             return self._registered(region, target_id) or self._result(
                 source, region, target_id=target_id, status=logic.CANCELLED,
@@ -419,6 +413,69 @@ class Copier:
                                   'to follow and verify it', note))))
         return self._follow(glance, source, region, key, target_id, known,
                             note, started)
+
+    def _settle(self, glance, source, region, key, decision, joined):
+        """A job whose decision needs no new copy: already there, a
+        conflict, left alone, a dry run, or an import to follow."""
+        target_id = decision.image['id'] if decision.image else None
+        if decision.action == logic.PRESENT:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.EXISTS, verified=True,
+                                message=decision.message)
+        if decision.action == logic.CONFLICT:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.FAILED, verified=False,
+                                message=decision.message)
+        if decision.action == logic.LEAVE:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.LEFT_ALONE,
+                                message=decision.message)
+        if self.dry_run:
+            message = decision.message or (
+                'would create %r (%s) and import it from %s'
+                % (source.get('name'), self.visibility, self.source_region))
+            return self._result(source, region, target_id=target_id,
+                                status=logic.DRY_RUN_STATUS[decision.action],
+                                message=message)
+        # FOLLOW
+        known = self._finished(import_tasks(glance, target_id))
+        self.reporter.update(key, decision.message)
+        if not self.wait:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.STARTED,
+                                message=decision.message)
+        return self._follow(glance, source, region, key, target_id, known,
+                            joined or 'followed an import started earlier')
+
+    def _create(self, glance, source, region):
+        """``(target, None)`` with the copy this run created, or ``(None,
+        copy)`` with the one a concurrent run created first.
+
+        Each copy is created with the id logic.copy_id() derives, so that
+        Glance's database, not a list-then-create race, decides which of
+        two runs makes it: the other gets 409. An id that is taken by an
+        image this project cannot see, or by a deleted one (Glance never
+        gives an id out twice), moves on to the next generation.
+        """
+        fields = logic.target_fields(source, self.source_region,
+                                     self.visibility)
+        for generation in range(logic.COPY_ID_GENERATIONS):
+            image_id = logic.copy_id(source, self.source_region, region,
+                                     self.project_id, generation)
+            try:
+                return dict(glance.images.create(id=image_id, **fields)), None
+            except glance_exc.HTTPConflict:
+                pass
+            try:
+                taken = dict(glance.images.get(image_id))
+            except glance_exc.HTTPNotFound:
+                continue
+            if taken.get('owner') == self.project_id and logic.is_copy_of(
+                    taken, source, self.source_region):
+                return None, taken
+        # Every generation is taken (images of other projects hold those
+        # ids): Glance picks one; only concurrent runs can make two copies.
+        return dict(glance.images.create(**fields)), None
 
     def _register(self, region, target_id, result):
         """Record an image this run created for the Ctrl-C clean-up;

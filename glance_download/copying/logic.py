@@ -147,6 +147,23 @@ def origin_properties(source, source_region):
             ORIGIN_HASH: source_hash(source)}
 
 
+# The namespace of copy_id()'s UUIDs (a random one, fixed for ever: a
+# change would make runs of two versions create two copies).
+COPY_ID_NAMESPACE = uuid.UUID('5f0d3c52-6a8e-4a54-9b1d-2f6f3b0a9c41')
+# How many ids one copy may try: each replaced (deleted) copy uses one up.
+COPY_ID_GENERATIONS = 20
+
+
+def copy_id(source, source_region, region, project_id, generation=0):
+    """The image id of the ``generation``-th copy of ``source`` in
+    ``region`` for ``project_id``: the same in every run, so that two runs
+    racing to create one copy ask Glance for one id (AWS's CopyImage
+    ClientToken, done with what Glance has)."""
+    return str(uuid.uuid5(COPY_ID_NAMESPACE, '\n'.join((
+        source_region.lower(), source['id'], region.lower(),
+        project_id or '', str(generation)))))
+
+
 def target_fields(source, source_region, visibility):
     """What to create the target image with: the source's name, formats,
     minimums and tags, the requested visibility, and the origin."""

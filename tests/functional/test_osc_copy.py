@@ -18,6 +18,7 @@ import uuid
 
 from glanceclient import exc as glance_exc
 
+from glance_download.copying import logic
 from tests.functional import base
 
 OPENSTACK = os.environ.get('GD_OPENSTACK') or os.path.join(
@@ -69,25 +70,39 @@ class OscCopyTest(base.TestCase):
         for image in self.copies(source_id):
             self._delete(self.demo[base.REGION_TWO], image['id'])
 
+    @staticmethod
+    def argv(*args):
+        return [OPENSTACK, 'image', 'copy'] + list(args) + [
+            '-f', 'json', '--timeout', '120']
+
     def openstack(self, *args, expect=0):
         """Run ``openstack image copy ARGS -f json``: (rows, stderr)."""
-        argv = [OPENSTACK, 'image', 'copy'] + list(args) + [
-            '-f', 'json', '--timeout', '120']
+        argv = self.argv(*args)
         proc = subprocess.run(argv, env=self.env, capture_output=True,
                               text=True, timeout=COMMAND_TIMEOUT)
-        self.assertEqual(expect, proc.returncode,
+        return self.check_output(argv, proc.returncode, proc.stdout,
+                                 proc.stderr, expect), proc.stderr
+
+    def check_output(self, argv, returncode, stdout, stderr, expect=0):
+        """The rows of one run's JSON output, checked."""
+        self.assertEqual(expect, returncode,
                          'exit status of %s\nstdout: %s\nstderr: %s'
-                         % (' '.join(argv), proc.stdout, proc.stderr))
-        rows = json.loads(proc.stdout)
+                         % (' '.join(argv), stdout, stderr))
+        rows = json.loads(stdout)
         self.assertIsInstance(rows, list)
         for row in rows:
             self.assertEqual(
                 {'Image', 'Source ID', 'Region', 'Target ID', 'Status',
                  'Seconds', 'MiB/s', 'Verified', 'Message'}, set(row))
         # Not a terminal: plain timestamped progress lines on stderr.
-        for line in proc.stderr.splitlines():
+        for line in stderr.splitlines():
             self.assertRegex(line, LINE)
-        return rows, proc.stderr
+        return rows
+
+    def copy_id(self, source, generation=0):
+        return logic.copy_id(source, base.REGION_ONE, base.REGION_TWO,
+                             self.cloud.session('demo').get_project_id(),
+                             generation)
 
     def assert_copy(self, source, row):
         """``row`` says copied and verified, and RegionTwo agrees."""
@@ -157,6 +172,41 @@ class OscCopyTest(base.TestCase):
         self.assertEqual(started['Target ID'], done['Target ID'])
         self.assertEqual([started['Target ID']],
                          [i['id'] for i in self.copies(source['id'])])
+
+    def test_concurrent_runs_make_one_copy(self):
+        # Three runs of one copy at once (a pipeline started twice, a user
+        # pressing Enter in two terminals): Glance's database gives the
+        # copy's id to one of them; the others join that copy.
+        source = self.make_source(size=16 * base.MiB)
+        argv = self.argv(source['id'], '--to-region', base.REGION_TWO)
+        procs = [subprocess.Popen(argv, env=self.env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+                 for _ in range(3)]
+        rows = []
+        for proc in procs:
+            stdout, stderr = proc.communicate(timeout=COMMAND_TIMEOUT)
+            [row] = self.check_output(argv, proc.returncode, stdout, stderr)
+            rows.append(row)
+        [copy] = self.copies(source['id'])
+        self.assertEqual(self.copy_id(source), copy['id'])
+        self.assertEqual([(copy['id'], True)] * 3,
+                         [(r['Target ID'], r['Verified']) for r in rows])
+        self.assertIn('copied', [r['Status'] for r in rows])
+        self.assertEqual('active', copy['status'])
+        self.assertEqual(source['os_hash_value'], copy['os_hash_value'])
+
+    def test_copy_after_a_deleted_copy_takes_the_next_id(self):
+        # Glance never gives a deleted image's id out again: the copy that
+        # follows a deleted (or replaced) one is the next generation's.
+        source = self.make_source()
+        glance = self.demo[base.REGION_TWO]
+        glance.images.create(id=self.copy_id(source), name='deleted-copy',
+                             disk_format='raw', container_format='bare')
+        glance.images.delete(self.copy_id(source))
+        [row], _ = self.openstack(source['id'], '--to-region',
+                                  base.REGION_TWO)
+        self.assert_copy(source, row)
+        self.assertEqual(self.copy_id(source, 1), row['Target ID'])
 
     def test_queued_left_over_is_reused(self):
         source = self.make_source()

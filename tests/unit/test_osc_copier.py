@@ -94,6 +94,10 @@ class FakeImages:
                 yield dict(image)
 
     def create(self, **fields):
+        # Glance's database: an id is given out once, deleted or not.
+        if fields.get('id') in self.images or \
+                fields.get('id') in self.deleted:
+            raise glance_exc.HTTPConflict('image id %s exists' % fields['id'])
         return dict(self.add(**fields))
 
     def delete(self, image_id):
@@ -244,6 +248,59 @@ class CopierTest(Base):
         self.assertIn('retried the left-over queued copy', retried.message)
         self.assertEqual(1, len(self.r2.images))
         self.assertEqual(2, len(self.r2.imports))
+
+    def copy_id(self, generation=0, region='RegionTwo'):
+        return logic.copy_id(self.source, 'RegionOne', region, PROJECT,
+                             generation)
+
+    def test_copy_ids_are_the_same_in_every_run(self):
+        _engine, [result] = self.run_copy()
+        self.assertEqual(self.copy_id(), result.target_id)
+        self.assertEqual(len({self.copy_id(g) for g in range(3)} |
+                             {self.copy_id(region='RegionThree')}), 4)
+
+    def test_run_racing_another_joins_its_copy(self):
+        # Another run creates the copy between this run's list and create:
+        # Glance refuses this run's create of the same id (409), and this
+        # run imports into that copy (or follows the import it started).
+        create = self.r2.create
+
+        def racing_create(**fields):
+            self.r2.add(id=fields['id'], status='queued',
+                        **logic.origin_properties(self.source, 'RegionOne'))
+            self.r2.create = create
+            return create(**fields)
+
+        self.r2.create = racing_create
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual([self.copy_id()], list(self.r2.images))
+        self.assertIn('joined the copy %s that another run created at the '
+                      'same time' % self.copy_id(), result.message)
+        self.assertEqual(1, len(self.r2.imports))
+
+    def test_replaced_copy_takes_the_next_id(self):
+        self.r2.add(id=self.copy_id(), status='killed',
+                    **logic.origin_properties(self.source, 'RegionOne'))
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual([self.copy_id()], self.r2.deleted)
+        self.assertEqual([self.copy_id(1)], list(self.r2.images))
+
+    def test_id_held_by_another_projects_image_is_skipped(self):
+        squatter = self.r2.add(id=self.copy_id(), owner='someone-else',
+                               status='active')
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual(self.copy_id(1), result.target_id)
+        self.assertEqual('active', self.r2.images[squatter['id']]['status'])
+
+    def test_every_id_taken_lets_glance_pick_one(self):
+        for generation in range(logic.COPY_ID_GENERATIONS):
+            self.r2.deleted.append(self.copy_id(generation))
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertNotIn(result.target_id, self.r2.deleted)
 
     def test_unusable_left_over_is_replaced(self):
         left = self.r2.add(status='killed',
