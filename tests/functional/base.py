@@ -21,7 +21,6 @@ import os
 import re
 import sqlite3
 import sys
-import tempfile
 import time
 import unittest
 import uuid
@@ -286,15 +285,16 @@ def get_cloud():
 
 
 def take_lock(name, timeout=LOCK_TIMEOUT):
-    """Take the machine-wide lock ``name``; return it for release_lock().
+    """Take the cloud's lock ``name``; return it for release_lock().
 
     stestr runs tests in several processes, and other programs use the
-    cloud too: what must not overlap takes a lock file in the temp
-    directory. Any test that drives the cloud can take ``'cloud'`` to take
-    turns with this suite's tests. Raises TimeoutError after ``timeout``.
+    cloud too: what must not overlap takes a lock file in the cloud's state
+    directory (CLOUD_DIR), so that suites against other clouds on the same
+    machine (other worktrees, other ports) do not wait for each other. Any
+    test that drives the cloud can take ``'cloud'`` to take turns with this
+    suite's tests. Raises TimeoutError after ``timeout``.
     """
-    path = os.path.join(tempfile.gettempdir(),
-                        'gd-functional-%s.lock' % name)
+    path = os.path.join(CLOUD_DIR, 'functional-%s.lock' % name)
     lock = open(path, 'w')
     deadline = time.monotonic() + timeout
     while True:
@@ -481,7 +481,7 @@ class TestCase(unittest.TestCase):
     # -- locks ------------------------------------------------------------
 
     def hold_lock(self, name, timeout=LOCK_TIMEOUT):
-        """Hold the machine-wide lock ``name`` until the test ends."""
+        """Hold the cloud's lock ``name`` until the test ends."""
         try:
             lock = take_lock(name, timeout)
         except TimeoutError as exc:

@@ -14,11 +14,13 @@ def log(msg):
 
 
 def env_int(name, default):
+    """A GD_* number (port, count, seconds), refused in one message if it
+    is not one; tools/tempest and tools/bench read theirs with it too."""
     value = os.environ.get(name, str(default))
     try:
         return int(value)
     except ValueError:
-        raise CloudError('%s must be a port number, not %r' % (name, value))
+        raise CloudError('%s must be a whole number, not %r' % (name, value))
 
 
 def read(path):

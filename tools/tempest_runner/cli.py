@@ -69,9 +69,10 @@ import urllib.request
 
 import flakes
 from gdcloud import state
+from gdcloud.util import env_int
 
-from tempest_runner.common import (clean_env, env_int, Error, parse_rc,
-                                   REPO, say, write)
+from tempest_runner.common import (clean_env, Error, parse_rc, REPO, say,
+                                   write)
 from tempest_runner import metadefs
 from tempest_runner import results
 from tempest_runner import suites

@@ -33,14 +33,6 @@ def write(path, text, mode=0o644):
     os.replace(tmp, path)
 
 
-def env_int(name, default):
-    value = os.environ.get(name, str(default))
-    try:
-        return int(value)
-    except ValueError:
-        raise Error('%s must be a number, not %r' % (name, value))
-
-
 def parse_rc(path):
     """The OS_* variables of an rc file written by tools/cloud."""
     text = read(path)

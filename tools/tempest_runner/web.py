@@ -8,7 +8,9 @@ import struct
 import threading
 import time
 
-from tempest_runner.common import env_int, Error, say
+from gdcloud.util import env_int
+
+from tempest_runner.common import Error, say
 
 
 def qcow2_image(virtual_size=1 << 20):
