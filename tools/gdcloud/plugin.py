@@ -64,11 +64,12 @@ class Plugin(object):
             dirs[:] = sorted(
                 d for d in dirs if d != '__pycache__' and
                 os.path.join(rel_root, d) not in FRONT_ENDS)
+            metadata = rel_root.endswith('.dist-info')
             for fn in sorted(files):
-                rel = os.path.join(rel_root, fn)
-                if rel_root.endswith('.dist-info') and \
-                        fn != 'entry_points.txt':
+                if metadata and fn != 'entry_points.txt':
                     continue
+                # The metadata's directory is named after the version.
+                rel = os.path.join('dist-info' if metadata else rel_root, fn)
                 h.update(rel.encode() + b'\0')
                 with open(os.path.join(root, fn), 'rb') as f:
                     h.update(f.read())
