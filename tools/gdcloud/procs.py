@@ -47,10 +47,10 @@ def port_open(port):
         return s.connect_ex(('127.0.0.1', port)) == 0
 
 
-def http_up(port, path):
+def http_up(port, path, timeout=3):
     url = 'http://127.0.0.1:%d%s' % (port, path)
     try:
-        with urllib.request.urlopen(url, timeout=3) as resp:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.status < 500
     except urllib.error.HTTPError as exc:
         return exc.code < 500          # glance answers / with 300
