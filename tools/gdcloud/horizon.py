@@ -76,6 +76,7 @@ class Server(service.Service):
                 stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True)
         util.write(self.pidfile, str(proc.pid))
+        self.ctx.supervisor.wait_pid(self, proc)
 
     def answering(self, port=None):
         # The first page compiles Horizon's SCSS: seconds on an idle

@@ -117,6 +117,24 @@ class Supervisor(object):
             return None
         return pid
 
+    def wait_pid(self, service, proc, timeout=15):
+        """Wait until the pidfile of ``service``, just started as ``proc``,
+        names it: written by the server once it listens (faultproxy), or
+        read before the exec of a script has finished (its cmdline does
+        not name the script yet)."""
+        deadline = time.time() + timeout
+        while self.pid(service) is None:
+            if proc.poll() is not None:
+                raise util.CloudError('%s exited %d; end of %s:\n%s' % (
+                    service.name, proc.returncode, service.log,
+                    util.tail(service.log, 20)))
+            if time.time() > deadline:
+                raise util.CloudError('%s wrote no pidfile within %d s; end '
+                                      'of %s:\n%s' % (
+                                          service.name, timeout, service.log,
+                                          util.tail(service.log, 20)))
+            time.sleep(0.05)
+
     def running_port(self, service):
         """The port SERVICE was last started on (None if not recorded)."""
         text = util.read(self.state.run_file(service.name, 'port'))
