@@ -313,6 +313,13 @@ class Copier:
         except (glance_exc.HTTPException, ks_exc.ClientException) as exc:
             return 'region %s: GET /v2/info/import failed: %s' % (
                 region, describe_error(exc))
+        except (AttributeError, TypeError, ValueError) as exc:
+            # glanceclient's error parser itself fails on a JSON error body
+            # not in OpenStack's shape ({"error": "..."} from a gateway in
+            # front of Glance): one such region must not fail the others.
+            return ('region %s: GET /v2/info/import failed with an error '
+                    'answer glanceclient cannot read (%s)'
+                    % (region, describe_error(exc)))
         methods = (info.get('import-methods') or {}).get('value') or []
         if logic.METHOD not in methods:
             return ('region %s does not offer the %s import method (it '

@@ -2,6 +2,7 @@
 helpers: sessions, the fault proxy, source images), a Django test client
 logged in to Horizon, and the copies a test must clean up."""
 
+import io
 import os
 import re
 import time
@@ -22,6 +23,7 @@ HORIZON_URL = 'http://127.0.0.1:%s/' % os.environ.get('GD_HORIZON_PORT',
                                                       '8000')
 # One page or API call of Horizon on a busy machine.
 TIMEOUT = 120
+INFO_IMPORT = '/v2/info/import'
 
 
 class TestCase(fault_base.TestCase):
@@ -35,6 +37,31 @@ class TestCase(fault_base.TestCase):
         for glance in self.regions.values():
             self.addCleanup(self.delete_copies, glance, image['id'])
         return image, sha512
+
+    def refuse_import_info(self):
+        """Until the test ends, RegionFaulty's Glance (RegionOne's behind
+        the fault proxy) answers GET /v2/info/import with 503: a region
+        whose Glance does not say that it offers glance-download."""
+        self.proxy.queue_path(INFO_IMPORT, {'mode': 'status', 'status': 503,
+                                            'count': 1000})
+        self.addCleanup(self.proxy.clear_path, INFO_IMPORT)
+
+    def make_differing_copy(self, source):
+        """An active image in RegionTwo that says it is a copy of
+        ``source`` (its origin properties) but holds other data of the
+        same size."""
+        copy = fault_base.retry_locked(
+            self.r2.images.create, name=source['name'],
+            disk_format='raw', container_format='bare', **{
+                logic.ORIGIN_ID: source['id'],
+                logic.ORIGIN_REGION: REGION_ONE})
+        fault_base.retry_locked(lambda: self.r2.images.upload(
+            copy['id'], io.BytesIO(os.urandom(source['size'])),
+            image_size=source['size']))
+        copy = dict(self.r2.images.get(copy['id']))
+        self.assertEqual('active', copy['status'])
+        self.assertNotEqual(source['os_hash_value'], copy['os_hash_value'])
+        return copy
 
     def copies(self, glance, source_id):
         return [dict(i) for i in glance.images.list(filters={

@@ -1,7 +1,9 @@
 """"Copy to regions" in a real browser: log in as demo, open Images, copy
-an image to RegionTwo and watch it arrive; an image already there; an
-import that fails. Screenshots go to $GD_SCREENSHOT_DIR (default
-<state dir>/horizon/screenshots); doc/dashboard-*.png are three of them."""
+an image to RegionTwo and watch it arrive; an image already there; a copy
+whose data differs, replaced on request; a region that does not offer
+glance-download; an import that fails. Screenshots go to
+$GD_SCREENSHOT_DIR (default <state dir>/horizon/screenshots);
+doc/dashboard-*.png are three of them."""
 
 import os
 import time
@@ -45,22 +47,32 @@ class BrowserTest(base.TestCase):
         return b
 
     def tick_and_copy(self, region=base.REGION_TWO):
+        """Tick ``region``, press Copy, and wait for the start's answer
+        (the dialog unticks the regions it started)."""
         b = self.browser
-        b.region_row(region).find_element(
-            browser.By.CSS_SELECTOR, 'input[type=checkbox]').click()
+        box = b.region_row(region).find_element(
+            browser.By.CSS_SELECTOR, 'input[type=checkbox]')
+        box.click()
         self.shot('form')
         b.find('//button[contains(@class, "gd-start")]').click()
+        b.wait(lambda d: not box.is_selected())
 
     def watch(self, region=base.REGION_TWO, timeout=base.COPY_TIMEOUT,
               final=FINAL):
         """Every (state, percent, label) the dialog showed, until final."""
         seen = []
+        shown = None        # the percentage of the progress screenshot
         deadline = time.time() + timeout
         while True:
             now = self.browser.region_state(region)
             if not seen or seen[-1] != now:
                 seen.append(now)
-                if now[0] == 'importing' and 0 < (now[1] or 0) < 100:
+                percent = now[1] or 0
+                if now[0] == 'importing' and 0 < percent < 100 and (
+                        shown is None or
+                        abs(percent - 50) < abs(shown - 50)):
+                    # The bar nearest half-way.
+                    shown = percent
                     self.shot('progress')
             if now[0] in final:
                 self.shot('final')
@@ -85,10 +97,14 @@ class BrowserTest(base.TestCase):
         state, percent, label = seen[-1]
         self.assertEqual(('copied', 100), (state, percent), seen)
         self.assertEqual('Copied, verified (sha512 equal)', label)
+        # The bar advances: it stood at two or more places between 0 and
+        # 100, never going back, with the task's "Downloaded N of M MiB".
         moving = [s for s in seen if s[0] == 'importing' and 0 < s[1] < 100]
-        self.assertTrue(moving, 'the bar never stood between 0 and 100: %s'
-                        % seen)
-        self.assertTrue(any('Downloaded' in s[2] for s in moving), moving)
+        places = [s[1] for s in moving]
+        self.assertGreaterEqual(len(set(places)), 2, seen)
+        self.assertEqual(sorted(places), places, seen)
+        self.assertTrue(all('Downloaded' in s[2] and 'of 8 MiB' in s[2]
+                            for s in moving), moving)
 
         copy = self.the_copy(base.REGION_TWO, source['id'])
         self.assertEqual(('active', sha512, 'private', base.REGION_FAULTY),
@@ -142,3 +158,64 @@ class BrowserTest(base.TestCase):
         self.assertIn('403', label)
         self.assertEqual('queued', self.the_copy(base.REGION_TWO,
                                                  source['id'])['status'])
+
+    def test_region_not_offered_is_disabled_with_its_reason(self):
+        self.refuse_import_info()
+        source, _sha = self.make_source(
+            1 * base.MiB, name='gd-dashboard-%s' % functional_base
+            .random_id()[:8])
+        self.browser.log_in()
+        b = self.open_dialog(source['name'], base.REGION_ONE)
+        faulty = b.region_row(base.REGION_FAULTY)
+        box = faulty.find_element(browser.By.CSS_SELECTOR,
+                                  'input[type=checkbox]')
+        self.assertFalse(box.is_enabled())
+        reason = faulty.find_element(browser.By.CSS_SELECTOR, '.gd-reason')
+        self.assertTrue(reason.text.startswith(
+            'region RegionFaulty: GET /v2/info/import failed: HTTP 503'),
+            reason.text)
+        two = b.region_row(base.REGION_TWO).find_element(
+            browser.By.CSS_SELECTOR, 'input[type=checkbox]')
+        self.assertTrue(two.is_enabled())
+        b.find('//select[@id="gd-visibility"]/option[@value="shared"]'
+               ).click()
+        self.tick_and_copy()
+        self.assertEqual('copied', self.watch()[-1][0])
+        self.assertEqual('shared', self.the_copy(base.REGION_TWO,
+                                                 source['id'])['visibility'])
+        self.assertEqual([], self.copies(self.r1, source['id']))
+
+    def test_replace_a_copy_whose_data_differs(self):
+        source, sha512 = self.make_source(
+            2 * base.MiB, name='gd-dashboard-%s' % functional_base
+            .random_id()[:8])
+        stale = self.make_differing_copy(source)
+        self.browser.log_in()
+        b = self.open_dialog(source['name'], base.REGION_ONE)
+        conflict = ("Failed: an active copy %s is there but its sha512 "
+                    "differs from the source's; delete it to copy again"
+                    % stale['id'])
+        # The dialog says so at once (read from RegionTwo's Glance); asked
+        # to copy without "replace", it says so again and leaves the copy.
+        self.assertEqual(('failed', conflict), b.wait(
+            lambda d: b.region_state(base.REGION_TWO)[0] == 'failed' and
+            b.region_state(base.REGION_TWO)[::2]))
+        self.tick_and_copy()
+        seen = self.watch()
+        self.assertEqual(('failed', conflict), seen[-1][::2], seen)
+        self.assertEqual(stale['id'], self.the_copy(base.REGION_TWO,
+                                                    source['id'])['id'])
+
+        # With "replace": deleted, copied again, verified.
+        b.find('//input[@id="gd-replace"]').click()
+        self.tick_and_copy()
+        seen = self.watch()
+        self.assertEqual(('copied', 100, 'Copied, verified (sha512 equal)'),
+                         seen[-1], seen)
+        copy = self.the_copy(base.REGION_TWO, source['id'])
+        self.assertNotEqual(stale['id'], copy['id'])
+        self.assertEqual(('active', sha512, base.REGION_ONE),
+                         (copy['status'], copy['os_hash_value'],
+                          copy[logic.ORIGIN_REGION]))
+        self.assertRaises(base.glance_exc.HTTPNotFound, self.r2.images.get,
+                          stale['id'])

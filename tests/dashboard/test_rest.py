@@ -21,6 +21,39 @@ class RestTest(base.TestCase):
         self.assertEqual({base.REGION_TWO: True, base.REGION_FAULTY: True},
                          offers)
 
+    def test_region_whose_glance_does_not_answer_is_not_offered(self):
+        # RegionFaulty's Glance answers GET /v2/info/import with 503.
+        self.refuse_import_info()
+        status, body = self.horizon.get('regions/')
+        self.assertEqual(200, status, body)
+        regions = {r['name']: r for r in body['items']}
+        self.assertEqual((True, None), (regions[base.REGION_TWO]['offers'],
+                                        regions[base.REGION_TWO]['reason']))
+        faulty = regions[base.REGION_FAULTY]
+        self.assertFalse(faulty['offers'], faulty)
+        self.assertTrue(faulty['reason'].startswith(
+            'region RegionFaulty: GET /v2/info/import failed: HTTP 503: '),
+            faulty)
+        self.assertIn('faultproxy answered 503', faulty['reason'])
+
+        # Asked anyway, the copy fails with that reason and makes nothing
+        # (RegionFaulty's images are RegionOne's).
+        source, _sha = self.make_source(1 * base.MiB)
+        status, body = self.horizon.post('images/%s/copies/' % source['id'],
+                                         {'regions': [base.REGION_FAULTY]})
+        self.assertEqual(200, status, body)
+        [item] = body['items']
+        self.assertEqual((logic.FAILED, faulty['reason'], None),
+                         (item['status'], item['message'],
+                          item['target_id']))
+        self.assertEqual([], self.copies(self.r1, source['id']))
+
+        # Without the fault, the region is offered again.
+        self.proxy.clear_path(base.INFO_IMPORT)
+        status, body = self.horizon.get('regions/')
+        self.assertEqual({base.REGION_TWO: True, base.REGION_FAULTY: True},
+                         {r['name']: r['offers'] for r in body['items']})
+
     def test_not_logged_in(self):
         anonymous = base.Horizon.__new__(base.Horizon)
         anonymous.http = base.requests.Session()

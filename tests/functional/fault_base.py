@@ -65,6 +65,14 @@ class Proxy:
     def clear(self, image_id):
         self._call('DELETE', image_id=image_id)
 
+    def queue_path(self, path, *rules):
+        """Queue ``rules`` for the GETs of ``path`` (not an image's data:
+        /v2/info/import, for instance)."""
+        return self._call('POST', body={'path': path, 'rules': list(rules)})
+
+    def clear_path(self, path):
+        self._call('DELETE', '?' + urllib.parse.urlencode({'path': path}))
+
     def log(self, image_id, server=None, kind=None):
         query = {'image_id': image_id}
         if server:

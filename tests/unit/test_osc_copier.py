@@ -378,6 +378,21 @@ class CopierTest(Base):
                          results[3].message)
         self.assertEqual({}, self.r3.images)
 
+    def test_unreadable_error_answer_fails_that_region_alone(self):
+        # What glanceclient's exc.from_response raises for a JSON error
+        # body whose values are not objects.
+        unreadable = AttributeError("'str' object has no attribute 'get'")
+        with mock.patch.object(self.r3, 'get_import_info',
+                               side_effect=unreadable):
+            _engine, results = self.run_copy(
+                regions=['RegionTwo', 'RegionThree'])
+        self.assertEqual([logic.COPIED, logic.FAILED],
+                         [r.status for r in results])
+        self.assertEqual(
+            'region RegionThree: GET /v2/info/import failed with an error '
+            "answer glanceclient cannot read (AttributeError: 'str' object "
+            "has no attribute 'get')", results[1].message)
+
     def test_region_checked_once(self):
         other = self.make_source('ubuntu')
         with mock.patch.object(self.r2, 'get_import_info',

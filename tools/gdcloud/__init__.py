@@ -9,6 +9,8 @@ runs). One module per job:
     keystone   Keystone, users              glance    a region's glance-api
     faultproxy RegionFaulty's proxy         catalog   the Keystone catalog
     plugin     install and check the plugin clients   rc files, clouds.yaml
+    horizon    Horizon with the dashboard   horizon_tests  tools/dashboard
+               plugin (tools/dashboard)                test
 
 catalog_apply.py runs inside the venv (keystoneauth1); uwsgi_imports/ is
 imported by every uWSGI worker; smoke is a shell smoke test of a running

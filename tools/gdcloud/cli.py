@@ -1,6 +1,7 @@
 """A local two-region OpenStack image cloud for testing glance_download.
 
-    tools/cloud up [--reinstall]   create/refresh and start everything
+    tools/cloud up [--reinstall] [--dashboard]
+                                   create/refresh and start everything
     tools/cloud status             services, PIDs, ports, plugin check
     tools/cloud logs [-n LINES]    tail of every service and set-up log
     tools/cloud down [--wipe] [--wipe-venv]
@@ -40,6 +41,7 @@ series reinstalls nothing:
     mariadb/data/    MariaDB's data (GD_DB=mariadb)
     run/             pidfiles; the servers' working directory
     logs/            one log per server, plus set-up command logs
+    horizon/         tools/dashboard's Horizon: venv/, run/, logs/
     admin.rc demo.rc alt.rc clouds.yaml
 
 Environment:
@@ -98,6 +100,7 @@ import signal
 import sys
 
 from gdcloud import cloud
+from gdcloud import horizon
 from gdcloud import series
 from gdcloud import util
 
@@ -112,7 +115,11 @@ def parser():
     up.add_argument('--reinstall', action='store_true',
                     help='reinstall the plugin even if the source tree did '
                     'not change')
-    down = sub.add_parser('down', help='stop the servers this tool started')
+    up.add_argument('--dashboard', action='store_true',
+                    help='then Horizon with the plugin too (tools/dashboard '
+                    'up)')
+    down = sub.add_parser('down', help='stop the servers this tool (and '
+                          'tools/dashboard) started')
     down.add_argument('--wipe', action='store_true',
                       help='also delete the state (databases, images, '
                       'staging, logs, configs, rc files); keeps the venv '
@@ -148,9 +155,13 @@ def main(argv=None):
         if args.command == 'constraints':
             return constraints(args.check)
         c = cloud.Cloud()
+        dashboard = horizon.Dashboard(c.settings)
         if args.command == 'up':
-            return c.up(args.reinstall)
+            rc = c.up(args.reinstall)
+            return dashboard.up() if args.dashboard else rc
         if args.command == 'down':
+            # Horizon without Keystone only shows its login page.
+            dashboard.supervisor.stop_many([dashboard.server])
             return c.down(args.wipe or args.wipe_venv, args.wipe_venv)
         if args.command == 'status':
             return c.status()

@@ -3,7 +3,6 @@ of RegionOne's Glance that misbehaves on request."""
 
 import json
 import subprocess
-import time
 
 from gdcloud import paths
 from gdcloud import service
@@ -55,17 +54,7 @@ class FaultProxy(service.Service):
                 self.argv(), cwd=self.ctx.state.run, env=self.ctx.venv.env(),
                 stdin=subprocess.DEVNULL, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.time() + 15
-        while self.ctx.supervisor.pid(self) is None:
-            if proc.poll() is not None:
-                raise util.CloudError('faultproxy exited %d; end of %s:\n%s'
-                                      % (proc.returncode, self.log,
-                                         util.tail(self.log, 20)))
-            if time.time() > deadline:
-                raise util.CloudError('faultproxy wrote no pidfile within '
-                                      '15 s; end of %s:\n%s'
-                                      % (self.log, util.tail(self.log, 20)))
-            time.sleep(0.05)
+        self.ctx.supervisor.wait_pid(self, proc)
 
     def describe(self):
         return ' (trap port %d)' % self.trap_port

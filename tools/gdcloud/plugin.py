@@ -10,6 +10,10 @@ import subprocess
 from gdcloud import paths
 from gdcloud import util
 
+# Packages of the plugin directory that glance-api never imports.
+FRONT_ENDS = {os.path.join('glance_download', name)
+              for name in ('copying', 'dashboard', 'osc')}
+
 
 class Plugin(object):
 
@@ -45,19 +49,30 @@ class Plugin(object):
         return h.hexdigest()
 
     def fingerprint(self):
-        """Hash of the installed plugin directory."""
+        """Hash of what glance-api loads of the installed plugin: a change
+        restarts the glance-apis.
+
+        Not the front-ends' code (the OSC command, the dashboard, their
+        shared copying package: Glance never imports them), and of the
+        metadata only the entry points: pbr's version and git sha change
+        with every commit, and Glance does not read them.
+        """
         plugin_dir = os.path.join(self.venv.path, 'glance-download-plugins')
         h = hashlib.sha256()
         for root, dirs, files in os.walk(plugin_dir):
-            dirs[:] = sorted(d for d in dirs if d != '__pycache__')
+            rel_root = os.path.relpath(root, plugin_dir)
+            dirs[:] = sorted(
+                d for d in dirs if d != '__pycache__' and
+                os.path.join(rel_root, d) not in FRONT_ENDS)
+            metadata = rel_root.endswith('.dist-info')
             for fn in sorted(files):
-                full = os.path.join(root, fn)
-                h.update(os.path.relpath(full, plugin_dir).encode() + b'\0')
-                # RECORD and direct_url.json name the installer's
-                # temporary build directory, which differs on every run.
-                if fn not in ('RECORD', 'direct_url.json'):
-                    with open(full, 'rb') as f:
-                        h.update(f.read())
+                if metadata and fn != 'entry_points.txt':
+                    continue
+                # The metadata's directory is named after the version.
+                rel = os.path.join('dist-info' if metadata else rel_root, fn)
+                h.update(rel.encode() + b'\0')
+                with open(os.path.join(root, fn), 'rb') as f:
+                    h.update(f.read())
         return h.hexdigest()
 
     def install(self, force=False):

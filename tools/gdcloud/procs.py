@@ -47,10 +47,10 @@ def port_open(port):
         return s.connect_ex(('127.0.0.1', port)) == 0
 
 
-def http_up(port, path):
+def http_up(port, path, timeout=3):
     url = 'http://127.0.0.1:%d%s' % (port, path)
     try:
-        with urllib.request.urlopen(url, timeout=3) as resp:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.status < 500
     except urllib.error.HTTPError as exc:
         return exc.code < 500          # glance answers / with 300
@@ -116,6 +116,24 @@ class Supervisor(object):
         if proc_state(pid) == 'Z':
             return None
         return pid
+
+    def wait_pid(self, service, proc, timeout=15):
+        """Wait until the pidfile of ``service``, just started as ``proc``,
+        names it: written by the server once it listens (faultproxy), or
+        read before the exec of a script has finished (its cmdline does
+        not name the script yet)."""
+        deadline = time.time() + timeout
+        while self.pid(service) is None:
+            if proc.poll() is not None:
+                raise util.CloudError('%s exited %d; end of %s:\n%s' % (
+                    service.name, proc.returncode, service.log,
+                    util.tail(service.log, 20)))
+            if time.time() > deadline:
+                raise util.CloudError('%s wrote no pidfile within %d s; end '
+                                      'of %s:\n%s' % (
+                                          service.name, timeout, service.log,
+                                          util.tail(service.log, 20)))
+            time.sleep(0.05)
 
     def running_port(self, service):
         """The port SERVICE was last started on (None if not recorded)."""

@@ -42,6 +42,7 @@ class Settings(object):
         self.web_port = util.env_int('GD_WEB_PORT', 8090)
         self.proxy_port = util.env_int('GD_PROXY_PORT', 9295)
         self.trap_port = util.env_int('GD_TRAP_PORT', 9296)
+        self.horizon_port = util.env_int('GD_HORIZON_PORT', 8000)
         self.token_expiration = util.env_int('GD_TOKEN_EXPIRATION', 14400)
         self.service_token = os.environ.get('GD_SERVICE_TOKEN', '0') == '1'
         self.task_pool_threads = os.environ.get('GD_TASK_POOL_THREADS')
@@ -60,15 +61,19 @@ class Settings(object):
         self.db_port = util.env_int('GD_DB_PORT', 3306)
         self.admin_password = os.environ.get('GD_ADMIN_PASSWORD', 'admin')
         self.timeout = float(os.environ.get('GD_CLOUD_TIMEOUT', '90'))
+        # Horizon's first page compiles its SCSS: minutes on a busy machine.
+        self.horizon_timeout = float(os.environ.get('GD_CLOUD_TIMEOUT',
+                                                    '300'))
         self.skip_plugin_check = \
             os.environ.get('GD_SKIP_PLUGIN_CHECK') == '1'
         self.auth_url = 'http://127.0.0.1:%d/v3' % self.keystone_port
         ports = [self.keystone_port] + self.all_glance_ports + \
-            [self.proxy_port, self.trap_port] + \
+            [self.proxy_port, self.trap_port, self.horizon_port] + \
             ([self.db_port] if self.db == 'mariadb' else [])
         if len(set(ports)) != len(ports):
-            raise util.CloudError('the Keystone, Glance, proxy, trap and '
-                                  'database ports must differ: %s' % ports)
+            raise util.CloudError('the Keystone, Glance, proxy, trap, '
+                                  'Horizon and database ports must differ: '
+                                  '%s' % ports)
 
     @property
     def all_glance_ports(self):

@@ -1,4 +1,5 @@
-"""The one venv with Keystone, Glance, the clients and uWSGI."""
+"""The venvs: the one with Keystone, Glance, the clients and uWSGI, and
+Horizon's (gdcloud.horizon)."""
 
 import hashlib
 import os
@@ -30,12 +31,14 @@ def for_series(path, shared, s):
 
 class Venv(object):
 
-    def __init__(self, path, shared, constraints, packages):
+    def __init__(self, path, shared, constraints, packages, probe='uwsgi'):
         self.path = path
         # GD_CLOUD_VENV: another cloud's venv, used, never installed into.
         self.shared = shared
         self.constraints = constraints
         self.packages = packages
+        # A command of the last package installed: there once pip is done.
+        self.probe = probe
         self.py = self.bin('python')
 
     def bin(self, name):
@@ -58,8 +61,9 @@ class Venv(object):
 
     def stamp(self):
         h = hashlib.sha256()
-        with open(self.constraints, 'rb') as f:
-            h.update(f.read())
+        if self.constraints:
+            with open(self.constraints, 'rb') as f:
+                h.update(f.read())
         h.update(' '.join(self.packages).encode())
         return h.hexdigest()
 
@@ -67,7 +71,8 @@ class Venv(object):
         """Install the venv unless it is there with the same inputs."""
         stamp_file = os.path.join(self.path, '.gd-venv-stamp')
         stamp = self.stamp()
-        if (os.path.exists(self.py) and os.path.exists(self.bin('uwsgi')) and
+        if (os.path.exists(self.py) and
+                os.path.exists(self.bin(self.probe)) and
                 util.read(stamp_file) == stamp):
             return False
         if self.shared:
@@ -81,8 +86,9 @@ class Venv(object):
         if not os.path.exists(self.py):
             python = os.environ.get('GD_PYTHON') or sys.executable
             subprocess.check_call([python, '-m', 'venv', self.path])
-        setup.check_call('pip', [self.py, '-m', 'pip', 'install', '--quiet',
-                                 '-c', self.constraints] + self.packages)
+        constraints = ['-c', self.constraints] if self.constraints else []
+        setup.check_call('pip', [self.py, '-m', 'pip', 'install', '--quiet'] +
+                         constraints + self.packages)
         util.write(stamp_file, stamp)
         util.log('venv ready in %.0f s' % (time.time() - t0))
         return True

@@ -1,0 +1,43 @@
+"""`tools/dashboard test`: tests/dashboard in Horizon's venv, against the
+cloud and its Horizon (both brought up first), in headless Chromium.
+
+Debian's chromium and chromium-driver are installed with apt-get when
+missing (Selenium is in Horizon's venv: gdcloud.horizon). The tests run one
+at a time: they take turns on the one cloud.
+"""
+
+import shutil
+import subprocess
+
+from gdcloud import cloud
+from gdcloud import horizon
+from gdcloud import paths
+from gdcloud import util
+
+BROWSER_PACKAGES = ['chromium', 'chromium-driver']
+
+
+def ensure_browser(setup):
+    if shutil.which('chromium') and shutil.which('chromedriver'):
+        return
+    util.log('installing %s with apt-get' % ' '.join(BROWSER_PACKAGES))
+    setup.check_call('apt-get', ['apt-get', 'update', '-q'])
+    setup.check_call('apt-get', ['apt-get', 'install', '-y', '-q',
+                                 '--no-install-recommends'] +
+                     BROWSER_PACKAGES)
+
+
+def run(regex=None):
+    """The exit status of stestr over tests/dashboard (or those of its
+    tests whose id matches ``regex``)."""
+    the_cloud = cloud.Cloud()
+    the_cloud.up()
+    dashboard = horizon.Dashboard(the_cloud.settings)
+    dashboard.up()
+    ensure_browser(dashboard.setup)
+    env = dashboard.server.env()
+    env['GD_HORIZON_PORT'] = str(dashboard.server.port)
+    argv = [dashboard.venv.py, '-m', 'stestr', '--test-path',
+            './tests/dashboard', '--top-dir', './', 'run',
+            '--concurrency', '1'] + ([regex] if regex else [])
+    return subprocess.call(argv, cwd=paths.REPO, env=env)
