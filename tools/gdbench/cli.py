@@ -24,6 +24,9 @@ def parser():
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--sizes', default='256M,1G,4G')
     p.add_argument('--repeat', type=int, default=3)
+    p.add_argument('--repeat-of', action='append', default=[],
+                   metavar='SIZE=N', help='N repetitions of SIZE instead of '
+                   '--repeat (e.g. 4G=1)')
     p.add_argument('--scaling', default='1,2,4',
                    help='concurrent import counts ("" to skip)')
     p.add_argument('--scaling-size', default='1G')

@@ -191,10 +191,17 @@ class Run:
         plan = stations(methods_, import_modes, self.profiles,
                         args.profile_methods.split(','))
 
+        repeats = {size: args.repeat for size in sizes}
+        for item in args.repeat_of:
+            size, _, n = item.partition('=')
+            repeats[context.parse_size(size)] = int(n)
+
         def body():
             order = list(plan)
-            for rep in range(args.repeat):
+            for rep in range(max(repeats.values())):
                 for size in sizes:
+                    if rep >= repeats[size]:
+                        continue
                     todo = order
                     if profile_sizes and size not in profile_sizes:
                         todo = [st for st in order

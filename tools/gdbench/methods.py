@@ -19,24 +19,31 @@ MiB = context.MiB
 COMPLETED = re.compile(r'\] ([0-9a-f-]{36}) of api_image_import completed')
 
 
+def imported(cloud, meter, target_id, size, method):
+    """POST the import of TARGET_ID, wait until it is active; return (the
+    POST's time, when seen active, the image, METER's record). A failed
+    import discards the target and raises."""
+    t0 = time.time()
+    cloud.r2.import_(target_id, method)
+    try:
+        seen, image = cloud.wait_active(target_id,
+                                        t0 + 120 + size / (5 * MiB), t0)
+    except Exception:
+        meter.finish()
+        cloud.discard(target_id)
+        raise
+    time.sleep(0.3)   # let the "completed" log line land
+    return t0, seen, image, meter.finish()
+
+
 def run_import(cloud, src, mode, tag):
     """One glance-download import; returns the measurement record."""
     size = src['size']
     target = cloud.target(tag)
     meter = Meter(cloud, [target['id']], size)
-    t0 = time.time()
-    cloud.r2.import_(target['id'], {
+    t0, seen, image, rec = imported(cloud, meter, target['id'], size, {
         'name': 'glance-download', 'glance_image_id': src['id'],
         'glance_region': 'RegionOne', 'glance_service_interface': 'public'})
-    try:
-        seen, image = cloud.wait_active(target['id'],
-                                        t0 + 120 + size / (5 * MiB), t0)
-    except Exception:
-        meter.finish()
-        cloud.discard(target['id'])
-        raise
-    time.sleep(0.3)   # let the "completed" log line land
-    rec = meter.finish()
     rec.update(phases(meter, target['id'], src['id'], t0, seen, mode))
     rec['hash_ok'] = (image['os_hash_value'] == src['os_hash_value'] and
                       image['size'] == size)
@@ -175,17 +182,8 @@ def run_direct(cloud, src, tag, staged=None):
     if staged:
         staged()
     meter = Meter(cloud, [target['id']], size)
-    t0 = time.time()
-    cloud.r2.import_(target['id'], {'name': 'glance-direct'})
-    try:
-        seen, image = cloud.wait_active(target['id'],
-                                        t0 + 120 + size / (5 * MiB), t0)
-    except Exception:
-        meter.finish()
-        cloud.discard(target['id'])
-        raise
-    time.sleep(0.3)
-    rec = meter.finish()
+    t0, seen, image, rec = imported(cloud, meter, target['id'], size,
+                                    {'name': 'glance-direct'})
     end = completed_at(meter.log_lines(), target['id'], t0, seen)
     rec['seconds'] = end - t0
     rec['poll_seconds'] = seen - t0

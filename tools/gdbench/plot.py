@@ -30,7 +30,7 @@ def plot(path, results, rows, scaling):
                                                   'raw-get', 'direct')])
                                 % len(palette)]
     panels = 2 + bool(scaling) + (len(names) > 1)
-    fig, axes = plt.subplots(1, panels, figsize=(6 * panels, 5.2))
+    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 5.2))
 
     def row(size, method, profile=report.DEFAULT):
         return report.find(rows, size, method, profile)
@@ -47,10 +47,8 @@ def plot(path, results, rows, scaling):
                 ys.append(size / MiB / r['median'])
         ax.bar(xs, ys, width, label=report.label(method),
                color=colors[method])
-        for x, y in zip(xs, ys):
-            ax.text(x, y, '%.0f' % y, ha='center', va='bottom', fontsize=7)
-    ax.set_xticks(range(len(sizes)))
-    ax.set_xticklabels([size_label(s) for s in sizes])
+        labelled(ax, xs, ys, '%.0f')
+    size_axis(ax, sizes)
     ax.set_ylabel('MiB/s (size / median seconds)')
     ax.set_yscale('log')
     ax.set_title('One image, RegionOne -> RegionTwo')
@@ -80,8 +78,7 @@ def plot(path, results, rows, scaling):
                    if j == 0 else None)
             ax.text(x, total, '%.1f' % total, ha='center', va='bottom',
                     fontsize=7)
-    ax.set_xticks(range(len(sizes)))
-    ax.set_xticklabels([size_label(s) for s in sizes])
+    size_axis(ax, sizes)
     ax.set_ylabel('seconds per GiB (median)')
     ax.set_title('Import phases')
     # Headroom above the tallest bar for the legend.
@@ -123,10 +120,18 @@ def profile_panel(ax, rows, sizes, names, row):
                 xs.append(j + (i - (len(names) - 1) / 2) * width)
                 ys.append(r['store_s'] * GiB / size)
         ax.bar(xs, ys, width, label=name)
-        for x, y in zip(xs, ys):
-            ax.text(x, y, '%.1f' % y, ha='center', va='bottom', fontsize=7)
-    ax.set_xticks(range(len(sizes)))
-    ax.set_xticklabels([size_label(s) for s in sizes])
+        labelled(ax, xs, ys, '%.1f')
+    size_axis(ax, sizes)
     ax.set_ylabel("Glance's store copy, seconds per GiB (median)")
     ax.set_title('Tuning profiles (RegionTwo)')
     ax.legend(fontsize=7)
+
+
+def labelled(ax, xs, ys, spec):
+    for x, y in zip(xs, ys):
+        ax.text(x, y, spec % y, ha='center', va='bottom', fontsize=7)
+
+
+def size_axis(ax, sizes):
+    ax.set_xticks(range(len(sizes)))
+    ax.set_xticklabels([size_label(s) for s in sizes])

@@ -38,6 +38,35 @@ def status_of(pid):
     return rss, threads
 
 
+HEAP_MAX = 64 * 1024 * 1024    # glibc's HEAP_MAX_SIZE on 64-bit
+
+
+def malloc_heaps(pid):
+    """(count, RSS KiB) of glibc's per-thread malloc arenas in PID.
+
+    Each arena but the main one lives in anonymous mappings inside a
+    64 MiB-aligned 64 MiB reservation; a mapping without a path whose
+    start is so aligned counts as one, with the RSS of every mapping in
+    its 64 MiB. (A heuristic: another aligned anonymous mapping would
+    count too.)
+    """
+    count, rss, region = 0, 0, None
+    for line in (util.read('/proc/%d/smaps' % pid) or '').splitlines():
+        head = line.split()
+        if head and '-' in head[0] and len(head) >= 5 and \
+                not head[0].endswith(':'):
+            start = int(head[0].split('-')[0], 16)
+            if len(head) == 5 and start % HEAP_MAX == 0:
+                region = start
+                count += 1
+            elif region is None or start >= region + HEAP_MAX or \
+                    len(head) > 5:
+                region = None
+        elif head[:1] == ['Rss:'] and region is not None:
+            rss += int(head[1])
+    return count, rss
+
+
 def master_pid(service):
     """Our uwsgi master of SERVICE (pidfile and command line must match)."""
     text = util.read(context.STATE.run_file(service, 'pid'))
@@ -102,6 +131,7 @@ class Sampler(threading.Thread):
         self.base_threads = {p: n or 0 for p, (_, n) in base.items()}
         self.peak_rss = dict(self.base_rss)
         self.peak_threads = dict(self.base_threads)
+        self.base_heaps = {p: malloc_heaps(p) for p in self.pids}
         self.staging_peak = 0
         self.disk_peak = 0
         self.staged_full = {}      # image id -> first time staging == size
@@ -153,7 +183,11 @@ class Sampler(threading.Thread):
         grown = max(self.pids, key=growth.get)
         # New threads in the worker that grew most: a thread's first
         # import gets its own malloc arena (see doc/tuning.rst).
-        return {'rss_growth_mib': growth[grown] / 1024.0,
+        heaps = malloc_heaps(grown)
+        before = self.base_heaps[grown]
+        return {'arenas': heaps[0], 'new_arenas': heaps[0] - before[0],
+                'arena_growth_mib': (heaps[1] - before[1]) / 1024.0,
+                'rss_growth_mib': growth[grown] / 1024.0,
                 'rss_base_mib': self.base_rss[grown] / 1024.0,
                 'new_threads': self.peak_threads[grown] -
                 self.base_threads[grown],
