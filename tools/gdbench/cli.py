@@ -9,6 +9,7 @@ import sys
 import gdbench
 from gdbench import context
 from gdbench import driver
+from gdbench import layers
 from gdbench import machine
 from gdbench import plot
 from gdbench import profiles as profiles_mod
@@ -80,6 +81,12 @@ def parser():
                    'size per profile and --profile-methods (direct, ours, '
                    'in-tree) under py-spy; writes the copy thread\'s stacks '
                    'and DIR/top-frames.rst')
+    p.add_argument('--layers', metavar='RST',
+                   help="instead of the benchmark: time Glance's staging-to-"
+                   'store read path outside the cloud (its own classes, '
+                   'with and without sleep(0), per chunk size) on a file of '
+                   'the first size, best of --repeat; writes the table to '
+                   'RST')
     p.add_argument('--note', action='append', default=[],
                    help='a paragraph for the Notes section')
     p.add_argument('--from-json', metavar='FILE',
@@ -138,6 +145,13 @@ def run(args):
 
 def main():
     args = parser().parse_args()
+    if args.layers:
+        size = context.parse_size(args.sizes.split(',')[0])
+        report.write_layers_rst(args.layers, layers.measure(
+            size, args.repeat), size, args.repeat, command_line(sys.argv[1:]),
+            machine.describe())
+        context.say('wrote %s' % args.layers)
+        return 0
     if args.list_profiles:
         for p in profiles_mod.PROFILES.values():
             print('%-12s %s' % (p.name, p.help))

@@ -5,6 +5,7 @@ cloud back at the end."""
 
 import json
 import os
+import re
 import time
 
 from gdbench import api
@@ -16,6 +17,9 @@ from gdbench import pyspy
 from gdbench import sampling
 
 ATTEMPTS = 3
+WARMUP_ROUNDS = 4
+IMPORT_POST = re.compile(r'(?m)^\[pid: (\d+)\] .* POST /v2/images/[0-9a-f-]+'
+                         r'/import ')
 WARMUP_SIZE = 64 * context.MiB
 MODES = ('ours', 'in-tree')
 IMPORT_FREE = ('client', 'limit', 'direct')  # under whatever plugin is in
@@ -99,14 +103,33 @@ class Run:
         self.files.apply(profile)
         context.say('RegionTwo glance-api -> %s, profile %s (check: %s)'
                     % (mode, profile.name, check))
+        offset = os.path.getsize(self.cloud.log)
         self.region_two.restart()
         self.state = (mode, profile.name)
         if self.args.warmup:
-            # after a restart: load the import code paths and the token
-            # cache in both workers (two imports at once land on both),
-            # not recorded; run_concurrent checks which plugin ran
+            self.warm_up(mode, offset)
+
+    def warm_up(self, mode, offset):
+        """Unrecorded imports until every RegionTwo worker has run one.
+
+        A worker's first import loads the import flow's code and grows its
+        RSS by some 20 MiB once (doc/tuning.rst). uWSGI gives a request to
+        whichever worker accepts first, and an import POST returns at
+        once, so two imports in a row often land on the same worker: the
+        workers that ran one are read from the request log (LOG since
+        OFFSET). run_concurrent checks which plugin ran.
+        """
+        workers = set(sampling.workers('RegionTwo'))
+        for n in range(WARMUP_ROUNDS):
             self.attempt('warm-up', methods.run_concurrent, self.cloud,
                          self.sources[WARMUP_SIZE], mode, 2, 'warmup')
+            with open(self.cloud.log, errors='replace') as f:
+                f.seek(offset)
+                warmed = {int(pid) for pid in IMPORT_POST.findall(f.read())}
+            if workers <= warmed:
+                return
+        context.say('warm-up: workers %s ran no import after %d rounds'
+                    % (sorted(workers - warmed), WARMUP_ROUNDS))
 
     def record(self, kind, method, size, rep, rec, profile):
         if rec is None:

@@ -136,10 +136,11 @@ INTRO = [
     'CPU is the user+system time of RegionTwo\'s glance-api workers '
     '(``/proc/<pid>/stat``), and for the client copy also the '
     'client\'s own thread. Ratios are median time divided by the '
-    'in-tree median (below 1 = faster than in-tree). Every import '
-    'follows an unrecorded warm-up after each glance-api restart (two '
-    'concurrent 64 MiB imports, so both workers have loaded the import '
-    'code and their task threads exist).', '',
+    'in-tree median (below 1 = faster than in-tree). After every '
+    'glance-api restart, unrecorded warm-up imports (two concurrent '
+    '64 MiB imports, repeated until every worker has run one) load the '
+    'import code in each worker: a worker\'s first import grows its RSS '
+    'once by some 20 MiB (doc/tuning.rst).', '',
 ]
 
 
@@ -272,6 +273,39 @@ def profile_table(results, rows, sizes):
     return out
 
 
+def memory_table(results):
+    """Every single import in run order: where its RSS growth went."""
+    recs = [r for r in results['runs'] if 'arenas' in r]
+    if not recs:
+        return []
+    out = ['Worker memory per import', '------------------------', '',
+           'Every measured import in the order it ran, for the RegionTwo '
+           'worker whose RSS grew most: its RSS growth, the threads it '
+           'started, its glibc malloc arenas after the import (anonymous '
+           '64 MiB-aligned mappings in ``/proc/<pid>/smaps``), how many of '
+           'them were new and how much their RSS grew. *first* marks the '
+           'first measured import after a glance-api restart (and its '
+           'unrecorded warm-up imports).', '']
+    table = []
+    last = None
+    for r in recs:
+        station = (r.get('profile', DEFAULT), r['method'])
+        first = station != last and r['method'] not in ('client', 'raw-get',
+                                                        'direct')
+        last = station if r['method'] not in ('client', 'raw-get',
+                                              'direct') else last
+        table.append([
+            context.size_label(r['size']), r.get('profile', DEFAULT),
+            r['method'], r['rep'], 'first' if first else '',
+            fmt(r['rss_growth_mib'], '%.1f'), r['new_threads'],
+            r['arenas'], r['new_arenas'],
+            fmt(r['arena_growth_mib'], '%.1f')])
+    out += [rst_table(['size', 'profile', 'method', 'rep', 'after restart',
+                       'RSS +MiB', 'new threads', 'arenas', 'new arenas',
+                       'arena RSS +MiB'], table), '']
+    return out
+
+
 def scaling_table(scaling):
     if not scaling:
         return []
@@ -310,6 +344,7 @@ def write_rst(path, results, rows, scaling, plot_name, attempts):
     out += ratio_table(rows, sizes)
     out += profile_table(results, rows, sizes)
     out += scaling_table(scaling)
+    out += memory_table(results)
     out += ['.. image:: %s' % plot_name, '   :alt: benchmark plot', '']
     failures = results.get('failures') or []
     if failures:
@@ -358,5 +393,28 @@ def write_spy_rst(path, results):
         out += ['Inclusive share of the layers inside ``Store.add``: ' +
                 '; '.join('%s %.0f%%' % (f, 100 * share)
                           for share, f in s['layers']), '']
+    with open(path, 'w') as f:
+        f.write('\n'.join(out))
+
+
+def write_layers_rst(path, rows, size, repeat, command, m):
+    """The table of a --layers run."""
+    by = {(c, v): (w, cpu) for c, v, w, cpu in rows}
+    table = []
+    for chunk in sorted({c for c, _, _, _ in rows}):
+        slow, fast = by[(chunk, 'sleep(0)')], by[(chunk, 'no sleep')]
+        table.append(['%d KiB' % (chunk // 1024), fmt(slow[0]),
+                      fmt(slow[1]), fmt(fast[0]), fmt(fast[1]),
+                      fmt(fast[0] / slow[0])])
+    out = ['.. Produced by tools/bench --layers (do not edit by hand).', '',
+           'Glance\'s staging-to-store read path run outside Glance on a '
+           '%s file (best of %d, interleaved): seconds and CPU seconds with '
+           'Glance\'s ``sleep(0)`` and with it patched out in that process '
+           'only; %s, one ``time.sleep(0)`` %.0f us. Command::' % (
+               context.size_label(size), repeat, m['cpu'], m['sleep0_us']),
+           '', '    ' + command, '',
+           rst_table(['chunk', 'sleep(0) s', 'sleep(0) CPU s',
+                      'no sleep s', 'no sleep CPU s', 'no sleep / sleep(0)'],
+                     table), '']
     with open(path, 'w') as f:
         f.write('\n'.join(out))
