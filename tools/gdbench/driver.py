@@ -267,7 +267,7 @@ class Run:
                     paths = recording.stop()
                     pyspy.keep(paths, prefix + '.txt')
                     summary = pyspy.summarize(paths)
-                    for path in paths:
+                    for path in paths + [recording.log]:
                         os.unlink(path)
                     summary.update({'profile': profile.name,
                                     'method': method, 'size': size,

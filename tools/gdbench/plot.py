@@ -109,13 +109,15 @@ def plot(path, results, rows, scaling):
 
 
 def profile_panel(ax, rows, sizes, names, row):
-    """Glance's store copy per GiB under each profile (glance-direct of
-    staged data, else our import's store phase)."""
+    """Glance's store copy per GiB under each profile: glance-direct of
+    staged data if every profile ran it, else our import's store phase."""
     width = 0.8 / len(names)
+    method = 'direct' if all(report.find_any(rows, 'direct', name)
+                             for name in names) else 'ours'
     for i, name in enumerate(names):
         xs, ys = [], []
         for j, size in enumerate(sizes):
-            r = row(size, 'direct', name) or row(size, 'ours', name)
+            r = row(size, method, name)
             if r and r['store_s']:
                 xs.append(j + (i - (len(names) - 1) / 2) * width)
                 ys.append(r['store_s'] * GiB / size)
@@ -123,7 +125,7 @@ def profile_panel(ax, rows, sizes, names, row):
         labelled(ax, xs, ys, '%.1f')
     size_axis(ax, sizes)
     ax.set_ylabel("Glance's store copy, seconds per GiB (median)")
-    ax.set_title('Tuning profiles (RegionTwo)')
+    ax.set_title('Tuning profiles (RegionTwo, %s)' % report.label(method))
     ax.legend(fontsize=7)
 
 

@@ -34,11 +34,12 @@ class Recording:
 
     def __init__(self, prefix):
         self.prefix = prefix
+        self.log = prefix + '.log'       # py-spy's own messages
         self.procs = []
         self.files = []
 
     def start(self):
-        log = open(self.prefix + '.log', 'w')
+        log = open(self.log, 'w')
         for pid in sampling.workers('RegionTwo'):
             path = '%s-%d.txt' % (self.prefix, pid)
             self.files.append(path)
