@@ -164,11 +164,12 @@ class ConfigFiles:
     SECTION = 'glance_download'
     REPEATABLE = ('env',)      # uWSGI options that add, not replace
 
-    def __init__(self, keep_plugin_options):
+    def __init__(self, keep_plugin_options, conf_path=None, ini_path=None):
         self.keep = keep_plugin_options
-        self.conf_path = context.STATE.path('etc', 'glance2',
-                                            'glance-api.conf')
-        self.ini_path = os.path.join(context.STATE.etc, 'glance2.ini')
+        self.conf_path = conf_path or context.STATE.path(
+            'etc', 'glance2', 'glance-api.conf')
+        self.ini_path = ini_path or os.path.join(context.STATE.etc,
+                                                 'glance2.ini')
         self.originals = {p: util.read(p)
                           for p in (self.conf_path, self.ini_path)}
         for path, text in self.originals.items():

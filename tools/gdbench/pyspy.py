@@ -71,11 +71,11 @@ def source_line(frame):
     m = FRAME.match(frame)
     if not m:
         return ''
-    for base in (os.path.join(context.VENV, 'lib'),):
-        for root in os.listdir(base):
-            path = os.path.join(base, root, 'site-packages', m.group('file'))
-            if os.path.exists(path):
-                return linecache.getline(path, int(m.group('line'))).strip()
+    base = os.path.join(context.VENV, 'lib')
+    for root in os.listdir(base) if os.path.isdir(base) else []:
+        path = os.path.join(base, root, 'site-packages', m.group('file'))
+        if os.path.exists(path):
+            return linecache.getline(path, int(m.group('line'))).strip()
     return ''
 
 
