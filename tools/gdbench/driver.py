@@ -34,6 +34,7 @@ def wait_for_quiet(limit, max_wait):
         time.sleep(30)
     waited = time.time() - t0
     return {'load_before_wait': first, 'load_at_start': sampling.load1(),
+            'cpu_pressure_at_start': sampling.cpu_pressure(),
             'waited_s': waited}
 
 
@@ -200,6 +201,7 @@ class Run:
             if self.args.cleanup:
                 for src in self.sources.values():
                     self.cloud.r1.delete(src['id'])
+        self.results['cpu_pressure_at_end'] = sampling.cpu_pressure()
         self.results['duration_s'] = time.time() - t_start
         self.results['finished'] = time.strftime('%Y-%m-%d %H:%M:%S %Z')
         return self.results

@@ -181,8 +181,19 @@ def environment(results):
             q['load_before_wait'], q['load_at_start'], q['waited_s'],
             results['args']['max_load'],
             max(r['load1'] for r in every) if every else 0),
+    ] + pressure(results) + [
         '* Run time: %.0f s' % results['duration_s'], '',
     ]
+
+
+def pressure(results):
+    start = results['quiet'].get('cpu_pressure_at_start')
+    end = results.get('cpu_pressure_at_end')
+    if start is None or end is None:
+        return []
+    return ['* CPU pressure (``/proc/pressure/cpu``, share of the last '
+            'minute in which a runnable task waited for a CPU): %.0f%% at '
+            'the start, %.0f%% at the end.' % (100 * start, 100 * end)]
 
 
 def single_table(results, rows, sizes):

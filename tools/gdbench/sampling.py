@@ -96,6 +96,16 @@ def load1():
     return os.getloadavg()[0]
 
 
+def cpu_pressure():
+    """The kernel's CPU pressure (PSI): the share of the last 60 s in
+    which some runnable task waited for a CPU, or None."""
+    for line in (util.read('/proc/pressure/cpu') or '').splitlines():
+        if line.startswith('some '):
+            return float(dict(f.split('=') for f in line.split()[1:])
+                         ['avg60']) / 100
+    return None
+
+
 def thread_cpu():
     r = resource.getrusage(resource.RUSAGE_THREAD)
     return r.ru_utime + r.ru_stime
