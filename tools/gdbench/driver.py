@@ -76,6 +76,7 @@ class Run:
                         'profiles': [profiles_mod.as_dict(p)
                                      for p in profiles]}
         self.sources = {}
+        self.hold_image = None
 
     def attempt(self, what, fn, *fargs):
         """Run a measurement; on a failure Glance caused, run it again."""
@@ -122,8 +123,16 @@ class Run:
         """
         workers = set(sampling.workers('RegionTwo'))
         for n in range(WARMUP_ROUNDS):
-            self.attempt('warm-up', methods.run_concurrent, self.cloud,
-                         self.sources[WARMUP_SIZE], mode, 2, 'warmup')
+            # On an idle host uWSGI gives every request to the same
+            # worker: from the second round on, a download kept open
+            # holds that worker, so the imports go to another one.
+            hold = self.hold_a_worker() if n else None
+            try:
+                self.attempt('warm-up', methods.run_concurrent, self.cloud,
+                             self.sources[WARMUP_SIZE], mode, 2, 'warmup')
+            finally:
+                if hold is not None:
+                    hold.close()
             with open(self.cloud.log, errors='replace') as f:
                 f.seek(offset)
                 warmed = {int(pid) for pid in IMPORT_POST.findall(f.read())}
@@ -131,6 +140,23 @@ class Run:
                 return
         context.say('warm-up: workers %s ran no import after %d rounds'
                     % (sorted(workers - warmed), WARMUP_ROUNDS))
+
+    def hold_a_worker(self):
+        """A RegionTwo download left unread (a 64 MiB image in RegionTwo,
+        uploaded once per run): its worker blocks writing it."""
+        for _ in range(2):
+            if self.hold_image is None:
+                self.hold_image = self.cloud.r2.create('gd-bench-hold')
+                self.cloud.r2.put_data(self.hold_image['id'],
+                                       api.generated_data(WARMUP_SIZE))
+            try:
+                resp = self.cloud.r2.file(self.hold_image['id'])
+            except RuntimeError:     # deleted by a cleanup after a failure
+                self.hold_image = None
+                continue
+            resp.raw.read(1)
+            return resp
+        return None
 
     def record(self, kind, method, size, rep, rec, profile):
         if rec is None:

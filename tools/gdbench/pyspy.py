@@ -1,8 +1,10 @@
 """Where a RegionTwo worker's seconds go during an import: py-spy records
 every RegionTwo glance-api worker (it needs ptrace: run as root, or with
-kernel.yama.ptrace_scope = 0) while one import runs, and the samples of
-the thread that ran Glance's staging-to-store copy (glance_store's
-``Store.add``) are ranked by the line they were on."""
+kernel.yama.ptrace_scope = 0) while one import runs, idle samples
+included (a thread in ``sleep`` or blocked in I/O counts: that is wall
+time of the copy), and the samples of the thread that ran Glance's
+staging-to-store copy (glance_store's ``Store.add``) are ranked by the
+line they were on."""
 
 import collections
 import linecache
@@ -45,7 +47,7 @@ class Recording:
             self.files.append(path)
             self.procs.append(subprocess.Popen(
                 [binary(), 'record', '--pid', str(pid), '--rate', str(RATE),
-                 '--format', 'raw', '--threads', '--nonblocking',
+                 '--format', 'raw', '--threads', '--nonblocking', '--idle',
                  '--output', path],
                 stdout=log, stderr=subprocess.STDOUT))
         time.sleep(1.0)        # attached before the import starts
