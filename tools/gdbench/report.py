@@ -382,9 +382,10 @@ def write_spy_rst(path, results):
     """The py-spy summaries of a --py-spy run, as tables of top frames."""
     m = results['machine']
     out = ['.. Produced by tools/bench --py-spy (do not edit by hand).', '',
-           'py-spy %s samples per second of the RegionTwo worker thread '
-           'that ran Glance\'s staging-to-store copy (every sample whose '
-           'stack holds glance_store\'s ``Store.add``), by the innermost '
+           'py-spy %s samples per second (idle ones included) of the '
+           'RegionTwo worker thread that ran Glance\'s staging-to-store '
+           'copy (every sample whose stack holds glance_store\'s '
+           '``Store.add``), by the innermost '
            'Python line; C code (hashing, ``read``, ``write``, '
            '``sleep``) is counted on the Python line that called it. '
            'Machine: %s; load average %.2f at the start. Command::' % (
