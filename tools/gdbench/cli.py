@@ -4,6 +4,7 @@ earlier run's JSON), then the files it writes."""
 import argparse
 import json
 import os
+import shlex
 import sys
 
 import gdbench
@@ -101,7 +102,8 @@ def command_line(argv):
                    for k in ('GD_CLOUD_DIR', 'GD_KEYSTONE_PORT',
                              'GD_GLANCE1_PORT', 'GD_GLANCE2_PORT')
                    if k in os.environ)
-    return ' '.join(filter(None, [env, 'tools/bench'] + list(argv)))
+    return ' '.join(filter(None, [env, 'tools/bench'] +
+                           [shlex.quote(a) for a in argv]))
 
 
 def run(args):
