@@ -1,0 +1,38 @@
+"""Benchmark glance-download imports on the local two-region cloud.
+
+    GD_CLOUD_DIR=.cloud-bench GD_KEYSTONE_PORT=... GD_GLANCE1_PORT=... \\
+    GD_GLANCE2_PORT=... tools/bench [--sizes 256M,1G,4G] [--repeat 3] \\
+        [--scaling 1,2,4] [--scaling-size 1G] [--scaling-repeat 1] \\
+        [--profiles store-1m,chunks-1m,...] [--profile-sizes 1G]
+
+Compares, for each image size, with interleaved repetitions in one run:
+
+  ours     this project's glance-download import, RegionOne -> RegionTwo
+  in-tree  stock Glance's own glance-download (the harness removes our
+           .pth from the cloud's venv and restarts RegionTwo's glance-api,
+           then puts it back)
+  client   a client-side copy: glanceclient streams RegionOne's /file into
+           a RegionTwo upload (with glanceclient's own hash check)
+  limit    raw GET of the data to /dev/null (no hashing), and a
+           glance-direct import of data already staged in RegionTwo (the
+           staging-to-store copy every import ends with)
+
+and then 1, 2 and 4 concurrent imports of one size (aggregate MiB/s), ours
+vs in-tree. With --profiles, the imports named by --profile-methods run
+again under each named tuning profile (Glance/glance_store/uWSGI settings
+applied to RegionTwo, restarted between profiles, interleaved with the
+default); --list-profiles shows them. Per measurement it samples, every
+50 ms, the VmRSS of RegionTwo's glance-api workers, the staging directory
+and the store, and reads the workers' CPU time from /proc; every import
+reports its phases (download into staging, Glance's staging-to-store
+copy). Results go to doc/benchmarks.rst (table), doc/benchmarks.png (plot),
+doc/benchmarks.json (every sample summary); with profiles, the table
+has a section per profile (doc/tuning.rst explains them). Not a test:
+nothing passes or fails on speed.
+
+It switches plugins and settings and restarts RegionTwo's glance-api of
+the cloud named by GD_CLOUD_DIR, so use a cloud of its own, never one
+others test against. It runs with the cloud venv's python (re-executing
+itself with it when started with another one); matplotlib must be
+installed there for the plot.
+"""
