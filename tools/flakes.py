@@ -97,6 +97,21 @@ class Host(object):
             self.since - SLACK, datetime.timezone.utc).strftime(
                 '%Y-%m-%d %H:%M:%S')
         marks = ','.join('?' * len(ids))
+        return self._rows(
+            'SELECT id, image_id, status, created_at FROM tasks WHERE (id '
+            'IN (%s) OR image_id IN (%s)) AND created_at >= ? ORDER BY '
+            'created_at DESC' % (marks, marks), ids + ids + [since])
+
+    def properties(self, image_id, at):
+        """(db path, name, created_at) of the properties image
+        ``image_id`` had at ``at`` (a UTC time in Glance's format)."""
+        return self._rows(
+            'SELECT name, created_at FROM image_properties WHERE image_id = '
+            '? AND created_at < ? AND (deleted = 0 OR deleted_at > ?)',
+            [image_id, at, at])
+
+    def _rows(self, sql, args):
+        """(db path,) + row of ``sql`` in every Glance database."""
         found = []
         for d in self.cloud_dirs:
             for service in SERVICES[1:]:
@@ -107,12 +122,7 @@ class Host(object):
                     conn = sqlite3.connect('file:%s?mode=ro' % db, uri=True,
                                            timeout=10)
                     try:
-                        rows = conn.execute(
-                            'SELECT id, image_id, status, created_at '
-                            'FROM tasks WHERE (id IN (%s) OR image_id IN '
-                            '(%s)) AND created_at >= ? ORDER BY created_at '
-                            'DESC' % (marks, marks),
-                            ids + ids + [since]).fetchall()
+                        rows = conn.execute(sql, args).fetchall()
                     finally:
                         conn.close()
                 except sqlite3.Error as e:
@@ -173,6 +183,57 @@ def task_left_pending(result, host):
     return None
 
 
+# Our metadata step's line (glance_download/tasks/metadata.py) and the
+# download's first line (tasks/download.py), for one target image.
+METADATA_RE = re.compile(r'Image (%s): formats \S+, copied properties: '
+                         r'(.*); not copied: (.*)$' % UUID_RE.pattern)
+DOWNLOAD_RE = re.compile(r'Image (%s): downloading image (%s) in region '
+                         % (UUID_RE.pattern, UUID_RE.pattern))
+
+
+def _names(listed):
+    return set() if listed == 'none' else set(listed.split(', '))
+
+
+def stale_source_read(result, host):
+    """Glance answered our plugin's read of the source image, for a target
+    the test names, without properties that Glance's database had held
+    since before that target's import task was created: a Glance worker
+    read an old snapshot of its SQLite database (WAL), and the plugin
+    copied what it was given."""
+    named = set(UUID_RE.findall(result.get('traceback', '') +
+                                result.get('log', '')))
+    sources, seen = {}, {}
+    for _path, when, line in host.log_lines():
+        download = DOWNLOAD_RE.search(line)
+        if download and download.group(1) in named:
+            sources[download.group(1)] = download.group(2)
+        metadata = METADATA_RE.search(line)
+        if metadata and metadata.group(1) in named and when is not None:
+            seen[metadata.group(1)] = (_names(metadata.group(2)) |
+                                       _names(metadata.group(3)), when)
+    for target, source in sorted(sources.items()):
+        if target not in seen:
+            continue
+        names, when = seen[target]
+        tasks = [t for t in host.tasks([target]) if t[2] == target]
+        if not tasks:
+            continue
+        created = min(t[4] for t in tasks)
+        read_by = datetime.datetime.fromtimestamp(
+            when, datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S.%f')
+        still = {n for _db, n, _c in host.properties(source, read_by)}
+        for db, name, since in host.properties(source, created):
+            if name in still and name not in names and \
+                    not name.startswith('os_glance'):
+                return ('the source %s had %s since %s UTC in %s (before the '
+                        'import task of %s, %s UTC), but Glance answered '
+                        'the plugin without it' % (
+                            source, name, since, os.path.relpath(db, REPO),
+                            target, created))
+    return None
+
+
 # One place for the host flakes a failed test may be re-run for: each has
 # a pattern its failure text must match and a check of the host that must
 # find evidence. Nothing else is re-run.
@@ -189,6 +250,12 @@ FLAKES = (
           re.compile(r'never started|did not end within|failed to reach|'
                      r'TimeoutException'),
           task_left_pending),
+    Flake('sqlite-stale-read',
+          'a Glance worker of the local cloud can read an old snapshot of '
+          'its SQLite database (WAL mode): the source image a test has just '
+          'updated is read without its new properties',
+          re.compile(r'MismatchError|AssertionError|KeyError'),
+          stale_source_read),
 )
 
 

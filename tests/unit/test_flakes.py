@@ -311,3 +311,93 @@ class SubunitTest(testtools.TestCase):
         plain = [r for r in results if r['id'] == PLAIN][0]
         self.assertIn('first run: a plain failure', plain['traceback'])
         self.assertIsInstance(plain['start'], float)
+
+
+# tempest's ImportImagesTest.test_image_glance_download_import_success in
+# the CI run of 5661350 (2 December 2026): it PATCHed four properties onto
+# the source image, created the target and imported it; Glance answered
+# the plugin's read of the source without them, although glance2.db held
+# them (the rows below, as that database had them).
+STALE_SOURCE = 'e388ddf1-84ca-482f-a6cb-99b6344801a1'
+STALE_TARGET = 'dc3f5e7f-cf34-4756-b66e-6eeda53e40b5'
+STALE_TASK = ('63322996-f015-499f-bbc1-94055288a9bb',
+              '2026-12-02 09:48:45.742229')
+STALE_PROPERTIES = (
+    ('ramdisk_id', '2026-12-02 09:48:45.200100'),
+    ('hw_cpu_cores', '2026-12-02 09:48:45.525698'),
+    ('os_distro', '2026-12-02 09:48:45.526856'),
+    ('speed', '2026-12-02 09:48:45.527287'),
+)
+_PREFIX = ('2026-12-02 09:48:45.%s 20003 INFO glance_download.tasks.%s '
+           '[None req-1af64220-ccaa-4676-bfd4-589f0ffde5e1 f174 ba8e - - '
+           'default default] Image ' + STALE_TARGET + ': ')
+STALE_LOG = (
+    _PREFIX % ('902', 'download') + 'downloading image ' + STALE_SOURCE +
+    ' in region RegionTwo into /x/staging/' + STALE_TARGET + '\n' +
+    _PREFIX % ('954', 'metadata') + 'formats raw/bare, copied properties: '
+    '%s; not copied: ramdisk_id\n')
+STALE_RESULT = {
+    'id': 'tempest.api.image.v2.test_images.ImportImagesTest.'
+          'test_image_glance_download_import_success',
+    'status': 'fail',
+    'traceback': "testtools.matchers._impl.MismatchError: '5' != '1'",
+    'log': 'POST http://127.0.0.1:9293/v2/images/%s/import' % STALE_TARGET,
+}
+
+
+class StaleSourceReadTest(testtools.TestCase):
+    """The sqlite-stale-read flake on the real lines and rows."""
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(fixtures.EnvironmentVariable('TZ', 'UTC'))
+        time.tzset()
+        self.addCleanup(time.tzset)
+        self.cloud = self.useFixture(fixtures.TempDir()).path
+        os.makedirs(os.path.join(self.cloud, 'logs'))
+        os.makedirs(os.path.join(self.cloud, 'glance2'))
+        self.host = flakes.Host([self.cloud])
+        self.host.since = time.mktime(time.strptime(
+            '2026-12-02 09:48:44', '%Y-%m-%d %H:%M:%S'))
+
+    def write(self, copied='none', task_created=STALE_TASK[1]):
+        with open(os.path.join(self.cloud, 'logs', 'glance2.log'), 'w') as f:
+            f.write(STALE_LOG % copied)
+        engine = sqlalchemy.create_engine('sqlite:///%s' % os.path.join(
+            self.cloud, 'glance2', 'glance.db'))
+        models.Task.__table__.create(engine)
+        models.ImageProperty.__table__.create(engine)
+        stamp = datetime.datetime.fromisoformat
+        with engine.begin() as conn:
+            conn.execute(models.Task.__table__.insert().values(
+                id=STALE_TASK[0], image_id=STALE_TARGET,
+                type='api_image_import', status='success', owner='ba8e',
+                created_at=stamp(task_created),
+                updated_at=stamp(task_created), deleted=False))
+            for name, created in STALE_PROPERTIES:
+                conn.execute(models.ImageProperty.__table__.insert().values(
+                    image_id=STALE_SOURCE, name=name, value='v',
+                    created_at=stamp(created), updated_at=stamp(created),
+                    deleted=False))
+        engine.dispose()
+
+    def test_properties_the_database_had_and_glance_did_not_answer(self):
+        self.write()
+        flake, evidence = flakes.known_flake(STALE_RESULT, self.host)
+        self.assertEqual('sqlite-stale-read', flake.name)
+        self.assertIn('the source %s had ' % STALE_SOURCE, evidence)
+        self.assertIn('before the import task of %s, %s UTC'
+                      % (STALE_TARGET, STALE_TASK[1]), evidence)
+
+    def test_plugin_that_saw_them_is_no_flake(self):
+        self.write(copied='hw_cpu_cores, os_distro, speed')
+        self.assertIsNone(flakes.known_flake(STALE_RESULT, self.host))
+
+    def test_properties_added_after_the_import_began_are_no_flake(self):
+        self.write(task_created='2026-12-02 09:48:45.400000')
+        self.assertIsNone(flakes.known_flake(STALE_RESULT, self.host))
+
+    def test_target_the_test_does_not_name_is_no_flake(self):
+        self.write()
+        result = dict(STALE_RESULT, log='')
+        self.assertIsNone(flakes.known_flake(result, self.host))
