@@ -29,7 +29,7 @@ import sys
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVICES = ('keystone', 'glance1', 'glance2')
+SERVICES = ('keystone', 'glance1', 'glance2', 'glance2b')
 UUID_RE = re.compile(
     r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
 # oslo.log and tempest's REST client name requests by these.
