@@ -34,7 +34,11 @@ class Progress:
 
     def __call__(self, done, total):
         now = time.monotonic()
-        if now - self._last < self.interval:
+        # The last chunk always reports: a download shorter than the
+        # interval would otherwise show nothing, and "N of N MiB" stays
+        # until Glance's store copy writes its own message.
+        finished = bool(total) and done >= total
+        if now - self._last < self.interval and not finished:
             return
         self._last = now
         self._check_image()

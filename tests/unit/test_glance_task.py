@@ -32,6 +32,15 @@ class ProgressTest(base.TestCase):
         progress(4 * units.Mi, 10 * units.Mi)
         self.assertEqual(1, len(self.host.task_repo.saved))
 
+    def test_last_chunk_always_reported(self):
+        progress = self.progress(3600)
+        progress(9 * units.Mi, 10 * units.Mi)
+        progress(10 * units.Mi, 10 * units.Mi)
+        progress(10 * units.Mi, None)     # size unknown: never "finished"
+        self.assertEqual([('processing',
+                           'Downloaded 10 of 10 MiB from RegionOne')],
+                         self.host.task_repo.saved)
+
     def test_every_call_with_no_interval(self):
         progress = self.progress(0)
         progress(units.Mi, 4 * units.Mi)
