@@ -10,7 +10,9 @@ disturb the main cloud the other functional tests share:
   ``service`` role (``service_token_roles_required = true``), which lets a
   request through with an expired user token and a valid service token;
 * RegionTwo runs one uWSGI process with ``[wsgi] task_pool_threads = 1``,
-  so a second import waits until the first is done;
+  so a second import waits until the first is done (under uWSGI whatever
+  the main cloud's GD_GLANCE_MODE: the standalone glance-api of 28-32 has
+  no task pool size);
 * RegionTwo sends a service token (``[glance_download_service_user]``, as
   the glance user) or not, as each test asks (GD_SERVICE_TOKEN; changing it
   restarts only RegionTwo).
@@ -61,11 +63,16 @@ TRICKLE = 320 * 1024              # bytes/s: 75% of SIZE takes about 14 s
 
 
 def cloud_env(service_token):
-    # The main cloud's series and mode (its venv is shared); no other GD_*.
+    # The main cloud's series (its venv is shared); no other GD_*. Always
+    # under uWSGI, also when the main cloud runs the standalone glance-api:
+    # B's queue needs [wsgi] task_pool_threads, which Glance 28-32 apply
+    # only under uWSGI (the eventlet server's task pool is 1024 green
+    # threads, with no option). The plugin's eventlet path is the rest of
+    # the suite's, against the main cloud.
     env = {k: v for k, v in os.environ.items() if not k.startswith('GD_') or
-           k in ('GD_GLANCE_SERIES', 'GD_GLANCE_MODE')}
+           k == 'GD_GLANCE_SERIES'}
     env.update({k: str(v) for k, v in PORTS.items()})
-    env.update(GD_CLOUD_DIR=CLOUD_DIR,
+    env.update(GD_CLOUD_DIR=CLOUD_DIR, GD_GLANCE_MODE='uwsgi',
                GD_CLOUD_VENV=os.path.join(base.CLOUD_DIR, 'venv'),
                GD_TOKEN_EXPIRATION=str(TOKEN_LIFETIME),
                GD_SERVICE_TOKEN='1' if service_token else '0',
