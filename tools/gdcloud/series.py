@@ -23,9 +23,9 @@ DERIVED_DIR = os.path.join(paths.TOOLS, 'constraints')
 # (package, reason): upstream lines dropped.
 URLLIB3 = ('urllib3', 'this package needs urllib3>=2.2 (HTTPResponse.read1, '
                       'resuming at the exact byte); upstream pins 1.26')
-REQUESTS = ('requests', 'this package needs requests>=2.32.2 '
-                        '(get_connection_with_tls_context); upstream pins '
-                        '2.31.0')
+REQUESTS = ('requests', 'this package needs requests>=2.32.3 '
+                        '(HTTPAdapter.build_connection_pool_key_attributes, '
+                        'address pinning); upstream pins 2.31.0')
 # (requirement, reason): lines added.
 SETUPTOOLS = ('setuptools<82', 'setuptools 82 dropped pkg_resources, which '
                                'os_win (glance/common/wsgi.py) and '
