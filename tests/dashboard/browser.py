@@ -96,7 +96,19 @@ class Browser:
             By.XPATH, './/a[normalize-space()="%s"]' % text))
 
     def dialog(self):
-        return self.find('//div[contains(@class, "glance-download-copy")]')
+        """The copy dialog once it stands still: Bootstrap slides a modal
+        in (0.3 s), and a click during the slide lands beside its target
+        (CI saw a region's box stay unticked that way)."""
+        element = self.find('//div[contains(@class, "glance-download-copy")]')
+        where = []
+
+        def still(driver):
+            rect = element.rect
+            where.append((rect['x'], rect['y']))
+            return len(where) > 1 and where[-1] == where[-2] and element
+
+        return ui.WebDriverWait(self.driver, WAIT,
+                                poll_frequency=0.1).until(still)
 
     def region_row(self, region):
         return self.find('//tr[contains(@class, "gd-region") and '

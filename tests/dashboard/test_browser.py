@@ -50,9 +50,11 @@ class BrowserTest(base.TestCase):
         """Tick ``region``, press Copy, and wait for the start's answer
         (the dialog unticks the regions it started)."""
         b = self.browser
+        b.dialog()
         box = b.region_row(region).find_element(
             browser.By.CSS_SELECTOR, 'input[type=checkbox]')
         box.click()
+        b.wait(lambda d: box.is_selected())
         self.shot('form')
         b.find('//button[contains(@class, "gd-start")]').click()
         b.wait(lambda d: not box.is_selected())
