@@ -54,11 +54,13 @@ class RemoteImage:
         self._check_url = functools.partial(
             uri_filter.check,
             what='the %s image endpoint of region %s' % (interface, region))
-        self.image_url = '%s/v2/images/%s' % (root, image_id)
         self.session = sessions.for_caller(context, conf)
+        approved = self._check_url(root)
+        uri_filter.pin(self.session.session, approved)
+        self.image_url = '%s/v2/images/%s' % (approved.url.rstrip('/'),
+                                              image_id)
         self.request_id = tracing.request_id(context)
         self._user_auth = token_endpoint.Token(None, context.auth_token)
-        uri_filter.pin(self.session.session, root, self._check_url(root))
         self._timeouts = (conf.glance_download.connect_timeout,
                           conf.glance_download.read_timeout)
 
@@ -88,10 +90,13 @@ class RemoteImage:
                 status_code_retries=retry.max_retries,
                 retriable_status_codes=_RETRIABLE,
                 status_code_retry_delay=retry.retry_delay)
-        except ks_exceptions.ConnectionError as exc:
+        except (ks_exceptions.ConnectionError, OSError) as exc:
+            # Not keystoneauth1's text, nor its traceback (from None):
+            # both hold the whole URL.
             raise errors.ImportFailed(
-                'Could not reach the image API of region %s: %s'
-                % (self.region, exc))
+                'Could not reach the image API of region %s: %s.'
+                % (self.region, source.connect_failure(
+                    exc, self.image_url, self._timeouts)[0])) from None
         if response.status_code == 401:
             raise errors.ImportFailed(
                 'Region %s did not accept your token (HTTP 401) when this '
@@ -111,7 +116,14 @@ class RemoteImage:
             raise errors.ImportFailed(
                 'The image API of region %s answered HTTP %d for image %s.'
                 % (self.region, response.status_code, self.image_id))
-        image = response.json()
+        try:
+            image = response.json()
+        except ValueError:
+            image = None
+        if not isinstance(image, dict):
+            raise errors.ImportFailed(
+                'The image API of region %s answered something other than '
+                'an image record for image %s.' % (self.region, self.image_id))
         status = image.get('status')
         if status != 'active':
             raise errors.ImportFailed(

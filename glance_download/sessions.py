@@ -16,6 +16,7 @@ user token has meanwhile expired (the same mechanism Nova uses).
 import threading
 
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import plugin
 from keystoneauth1 import service_token
 from keystoneauth1 import token_endpoint
 
@@ -52,18 +53,59 @@ def for_caller(context, conf):
     Our requests to the source carry their own (connect, read) timeouts;
     the session's single ``timeout`` bounds the ones keystoneauth1 makes by
     itself, the service user's token requests, which would otherwise wait
-    for ever on a Keystone that stopped answering.
+    for ever on a Keystone that stopped answering. Those go over a session
+    of their own with the same TLS settings: the caller's session reaches
+    only the addresses Glance's import filter approved
+    (:func:`glance_download.uri_filter.pin`), never Keystone.
     """
+    settings = conf[opts.TRANSFER_GROUP]
+    timeout = settings.timeout or settings.read_timeout
     auth = token_endpoint.Token(None, context.auth_token)
     if conf[opts.SERVICE_USER_GROUP].send_service_user_token:
         auth = service_token.ServiceTokenAuthWrapper(
-            user_auth=auth, service_auth=_service_user_auth(conf))
-    settings = conf[opts.TRANSFER_GROUP]
-    return ks_loading.load_session_from_conf_options(
-        conf, opts.TRANSFER_GROUP, auth=auth,
-        timeout=settings.timeout or settings.read_timeout)
+            user_auth=auth, service_auth=_OwnSession(
+                _service_user_auth(conf),
+                _load(conf, opts.TRANSFER_GROUP, timeout=timeout)))
+    return _load(conf, opts.TRANSFER_GROUP, auth=auth, timeout=timeout)
 
 
 def anonymous(conf):
     """A session without credentials for URLs users give (web-download)."""
-    return ks_loading.load_session_from_conf_options(conf, opts.WEB_GROUP)
+    return _load(conf, opts.WEB_GROUP)
+
+
+def _load(conf, group, **kwargs):
+    """keystoneauth1's session from ``group``, once its TLS files are
+    known to be readable: requests would only find out when connecting,
+    with an OSError that Glance reports as "Internal Error"."""
+    for name in ('cafile', 'certfile', 'keyfile'):
+        path = conf[group][name]
+        if not path:
+            continue
+        try:
+            with open(path, 'rb'):
+                pass
+        except OSError as exc:
+            raise errors.ImportFailed(
+                'This Glance cannot read the file that [%s] %s names (%s); '
+                'ask the operator to fix glance-api.conf.'
+                % (group, name, exc.strerror or type(exc).__name__)) from None
+    return ks_loading.load_session_from_conf_options(conf, group, **kwargs)
+
+
+class _OwnSession(plugin.BaseAuthPlugin):
+    """``auth``, always over ``session``, whichever session asks."""
+
+    def __init__(self, auth, session):
+        super().__init__()
+        self._auth = auth
+        self._session = session
+
+    def get_token(self, session, **kwargs):
+        return self._auth.get_token(self._session, **kwargs)
+
+    def get_headers(self, session, **kwargs):
+        return self._auth.get_headers(self._session, **kwargs)
+
+    def invalidate(self):
+        return self._auth.invalidate()

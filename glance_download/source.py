@@ -72,19 +72,20 @@ class Stream:
                     return
                 yield piece
         except urllib3_exceptions.ReadTimeoutError:
+            # from None here and below: urllib3's text names the request.
             raise errors.TransferInterrupted(
                 '%s sent no data for %s seconds (read_timeout).'
-                % (self.label, self.read_timeout))
+                % (self.label, self.read_timeout)) from None
         except urllib3_exceptions.HTTPError as exc:
             # ProtocolError (reset, short body), SSLError.
             if any(isinstance(arg, http_client.IncompleteRead)
                    for arg in exc.args):
                 raise errors.TransferInterrupted(
                     '%s closed the connection before the end of the data.'
-                    % self.label)
+                    % self.label) from None
             raise errors.TransferInterrupted(
                 'The connection to %s broke off (%s).'
-                % (self.label, _cause(exc)))
+                % (self.label, _cause(exc))) from None
 
     def close(self):
         self.response.close()
@@ -131,6 +132,29 @@ def _causes(exc):
             if isinstance(cause, BaseException))
 
 
+def connect_failure(exc, url, timeouts):
+    """``(reason, retriable)`` for a request that got no answer.
+
+    keystoneauth1's text holds the whole URL, whose user info or query
+    string may be secret (a signed temporary URL): the reason is built
+    from the causes alone. An OSError that is not a connection's is
+    glance-api's own (a CA file that cannot be read).
+    """
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return ('the certificate of %s was not accepted: %s'
+                    % (parse.urlsplit(url).hostname, cause.verify_message),
+                    False)
+    if isinstance(exc, ks_exceptions.ConnectTimeout):
+        return ('no answer within connect_timeout (%s s) or read_timeout '
+                '(%s s)' % timeouts), True
+    if not isinstance(exc, ks_exceptions.ClientException):
+        return ('this Glance could not use its own TLS files (%s); ask the '
+                'operator to check cafile, certfile and keyfile in '
+                'glance-api.conf' % (exc.strerror or _cause(exc)), False)
+    return _cause(exc), True
+
+
 class HttpSource:
     """One URL to stream from, with the rules for reaching it.
 
@@ -139,8 +163,9 @@ class HttpSource:
     :param label: how messages name the source ("image X in region Y")
     :param timeouts: (connect, read) seconds
     :param check_url: callable(url) raising ImportFailed for URLs that must
-        not be fetched, else returning the address to connect to (or None
-        to let the name resolve); applied to every URL requested
+        not be fetched, else returning their
+        :class:`glance_download.uri_filter.Approved` form; applied to every
+        URL requested, the session's connections pinned to what it approves
     :param authenticated: send the session's credentials to ``url``'s origin
     :param request_id: sent as ``X-OpenStack-Request-ID`` to ``url``'s
         origin, for a source that logs it (another region's Glance)
@@ -161,11 +186,10 @@ class HttpSource:
 
         ``Stream.start`` is 0 when the source ignored the Range header.
         """
-        url, origin = self.url, _origin(self.url)
+        url, origin = self.url, None
         for hop in range(MAX_REDIRECTS + 1):
-            address = self._check(url, hop)
-            if address is not None:
-                uri_filter.pin(self.session.session, url, address)
+            url = self._check(url, hop)
+            origin = origin or _origin(url)
             response = self._get(url, offset, _origin(url) == origin)
             if offset and response.status_code == 416 and self._ends_at(
                     response, offset):
@@ -203,14 +227,19 @@ class HttpSource:
         return bool(match) and int(match.group(1)) == offset
 
     def _check(self, url, hop):
+        """``url`` as it is sent, once the caller's check approved it; the
+        session then reaches its host only at the approved address."""
         try:
-            return self.check_url(url)
+            approved = self.check_url(url)
         except errors.ImportFailed as exc:
             if not hop:
                 raise
             message = '%s redirected to a URL this Glance refuses: %s' % (
                 self.label, exc)
-            raise errors.ImportFailed(message[0].upper() + message[1:])
+            raise errors.ImportFailed(
+                message[0].upper() + message[1:]) from None
+        uri_filter.pin(self.session.session, approved)
+        return approved.url
 
     def _get(self, url, offset, same_origin):
         # identity: a compressed body would not match the announced size.
@@ -226,32 +255,18 @@ class HttpSource:
                 raise_exc=False, timeout=self.timeouts, log=False,
                 authenticated=self.authenticated and same_origin,
                 global_request_id=self.request_id if same_origin else None)
-        except ks_exceptions.ConnectionError as exc:
-            raise self._connect_error(url, exc)
+        except (ks_exceptions.ConnectionError, OSError) as exc:
+            # from None: keystoneauth1's exception, and requests' and
+            # urllib3's under it, print the whole URL in a traceback.
+            raise self._connect_error(url, exc) from None
 
     def _connect_error(self, url, exc):
-        """The error for a request that got no answer.
-
-        keystoneauth1's text holds the whole URL, whose user info or
-        query string may be secret (a signed temporary URL): the message
-        is built from the causes alone. A certificate that was not
-        accepted will not be accepted on a retry either.
-        """
-        for cause in _causes(exc):
-            if isinstance(cause, ssl.SSLCertVerificationError):
-                return errors.ImportFailed(
-                    'Could not connect to %s: the certificate of %s was '
-                    'not accepted: %s.' % (self.label,
-                                           parse.urlsplit(url).hostname,
-                                           cause.verify_message))
-        if isinstance(exc, ks_exceptions.ConnectTimeout):
-            reason = ('no answer within connect_timeout (%s s) or '
-                      'read_timeout (%s s)' % (self.timeouts[0],
-                                               self.timeouts[1]))
-        else:
-            reason = _cause(exc)
-        return errors.TransferInterrupted('Could not connect to %s: %s.' % (
-            self.label, reason))
+        """The error for a request that got no answer: a certificate that
+        was not accepted will not be accepted on a retry either."""
+        reason, retriable = connect_failure(exc, url, self.timeouts)
+        error = errors.TransferInterrupted if retriable else \
+            errors.ImportFailed
+        return error('Could not connect to %s: %s.' % (self.label, reason))
 
     def _stream(self, response, offset):
         code = response.status_code

@@ -144,10 +144,12 @@ class Transfer:
                 except errors.TransferInterrupted as exc:
                     attempt += 1
                     if attempt > self.retry.max_retries:
+                        # from None: the last failure's text is here, and
+                        # what it chains to may print a URL's secrets.
                         raise errors.ImportFailed(
                             '%s Gave up after %d attempts (%d of %s bytes '
                             'received).' % (exc, attempt, self.done,
-                                            self._total_text()))
+                                            self._total_text())) from None
                     LOG.warning('%s Retrying (attempt %d of %d) from byte '
                                 '%d.', exc, attempt + 1,
                                 self.retry.max_retries + 1, self.done)

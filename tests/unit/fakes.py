@@ -18,18 +18,27 @@ import gzip
 import hashlib
 import http.server
 import json
+import logging
 import socket
 import ssl
 import struct
 import threading
 import uuid
+from unittest import mock
 
 import fixtures
 from glance.async_.flows import api_image_import
 from glance.common import exception as glance_exception
+from glance.common import utils as glance_utils
 import glance.context
 from glance import domain
 from oslo_utils import timeutils
+import requests
+from taskflow import engines
+from taskflow.listeners import logging as logging_listener
+from taskflow.patterns import linear_flow as lf
+
+from glance_download import uri_filter
 
 
 # ---------------------------------------------------------------------------
@@ -246,6 +255,11 @@ class FakeGlanceServer(fixtures.Fixture):
         with self._lock:
             self._script.extend(behaviours)
 
+    def clear_script(self):
+        """Forget the data answers scripted and not used yet."""
+        with self._lock:
+            self._script[:] = []
+
     def script_record(self, *behaviours):
         """Use ``behaviours`` (Status, Stall) for the next record answers."""
         with self._lock:
@@ -398,9 +412,19 @@ class FakeGlanceServer(fixtures.Fixture):
 SECRETS = ('s3cret', 'SECRET')
 
 
-def secret_url(port, path='/img'):
-    return ('http://user:s3cret@127.0.0.1:%d%s?temp_url_sig=SECRET'
-            '&temp_url_expires=1' % (port, path))
+def secret_url(port, path='/img', user_info=True):
+    """A URL with both secrets; without user info (which Glance's import
+    filter refuses, see uri_filter) for URLs that must pass the filter."""
+    return ('http://%s127.0.0.1:%d%s?temp_url_sig=SECRET'
+            '&temp_url_expires=1' % ('user:s3cret@' if user_info else '',
+                                     port, path))
+
+
+def loopback(url):
+    """A ``check_url`` for tests of anything but the import filter:
+    every URL approved, reached at 127.0.0.1 (where test servers are)."""
+    return uri_filter.Approved(requests.Request('GET', url).prepare().url,
+                               '127.0.0.1')
 
 
 def closed_port():
@@ -590,6 +614,15 @@ class GlanceHost:
         image = self.image_repo.images[self.image_id]
         image.status = status
 
+    def glances_flow(self, *flows):
+        """``flows`` behind Glance's own first step, as Glance runs it:
+        its ``_ImageLock`` stops a flow whose task lost the image's lock
+        (``TaskAbortedError``), as one failed while it was built has."""
+        whole = lf.Flow('api_image_import')
+        whole.add(api_image_import._ImageLock(
+            self.task_id, 'api_image_import', self.action_wrapper), *flows)
+        return whole
+
     def flow_kwargs(self, ctx, method):
         return {
             'context': ctx,
@@ -603,3 +636,69 @@ class GlanceHost:
             'image_repo': self.image_repo,
             'image_factory': None,
         }
+
+
+# ---------------------------------------------------------------------------
+# The Glance releases and the way Glance runs a flow.
+
+class GlanceRelease(fixtures.Fixture):
+    """Make the running Glance look like another release's URL checks.
+
+    ``shape``: 'this' (as it is), '29-32' (``validate_import_uri`` and
+    ``normalize_hostname``, no ``get_validated_address``) or '28' (only
+    ``validate_import_uri``, which compares the host as written). The
+    older checks are made from the running Glance's: its own
+    ``validate_import_uri`` where it has one, else 33's rules without
+    their name resolution.
+    """
+
+    SHAPES = ('this', '29-32', '28')
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = shape
+
+    def _setUp(self):
+        if self.shape in ('29-32', '28'):
+            self.useFixture(fixtures.MonkeyPatch(
+                'glance.common.utils.validate_import_uri',
+                self._scheme_host_port_rules()))
+            self.useFixture(fixtures.MonkeyPatch(
+                'glance.common.utils.get_validated_address',
+                fixtures.MonkeyPatch.delete))
+        if self.shape == '28':
+            self.useFixture(fixtures.MonkeyPatch(
+                'glance.common.utils.normalize_hostname',
+                fixtures.MonkeyPatch.delete))
+
+    def _scheme_host_port_rules(self):
+        real = getattr(glance_utils, 'validate_import_uri', None)
+        rules = getattr(glance_utils, 'get_validated_address', None)
+        shape = self.shape
+
+        def validate_33(uri):
+            with mock.patch.object(glance_utils, 'resolve_pinned_address'):
+                try:
+                    rules(uri)
+                except ValueError:
+                    return False
+            return True
+
+        def validate_import_uri(uri):
+            check = real or validate_33
+            if shape != '28':
+                return check(uri)
+            with mock.patch.object(glance_utils, 'normalize_hostname',
+                                   lambda host: host, create=True):
+                return check(uri)
+        return validate_import_uri
+
+
+def run_like_glance(flow):
+    """Run ``flow`` as Glance's task executor does: with taskflow's
+    DynamicLoggingListener, which logs a failed task with its traceback
+    (``exc_info``), chained exceptions included."""
+    engine = engines.load(flow, engine='serial')
+    with logging_listener.DynamicLoggingListener(
+            engine, log=logging.getLogger('glance.async_.taskflow_executor')):
+        engine.run()

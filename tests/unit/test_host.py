@@ -2,7 +2,6 @@
 
 import socket
 import sqlite3
-from unittest import mock
 
 import fixtures
 import testtools
@@ -10,6 +9,7 @@ from glance.common import utils as glance_utils
 
 from glance_download import host
 from tests.unit import base
+from tests.unit import fakes
 
 
 class RetryOnDbLockTest(base.TestCase):
@@ -103,21 +103,8 @@ class ValidatedAddressTest(base.TestCase):
         super().setUp()
         self.resolve_with(_getaddrinfo)
 
-    def as_release(self, shape):
-        if shape in ('29-32', '28'):
-            self.useFixture(fixtures.MonkeyPatch(
-                'glance.common.utils.validate_import_uri',
-                _scheme_host_port_rules(shape)))
-            self.useFixture(fixtures.MonkeyPatch(
-                'glance.common.utils.get_validated_address',
-                fixtures.MonkeyPatch.delete))
-        if shape == '28':
-            self.useFixture(fixtures.MonkeyPatch(
-                'glance.common.utils.normalize_hostname',
-                fixtures.MonkeyPatch.delete))
-
     def check(self, shape):
-        self.as_release(shape)
+        self.useFixture(fakes.GlanceRelease(shape))
         for allowed, denied, url, address in self.CASES:
             self.config(group='import_filtering_opts', allowed_hosts=allowed,
                         disallowed_hosts=denied, allowed_ports=[])
@@ -137,7 +124,7 @@ class ValidatedAddressTest(base.TestCase):
         self.check('28')
 
     def test_refusal_names_the_url_on_older_releases(self):
-        self.as_release('28')
+        self.useFixture(fakes.GlanceRelease('28'))
         self.config(group='import_filtering_opts', allowed_hosts=[],
                     allowed_ports=[8080])
         exc = self.assertRaises(ValueError, host.validated_address,
@@ -148,28 +135,3 @@ class ValidatedAddressTest(base.TestCase):
                                 'http://loop.example:8080/')
         self.assertEqual('no allowed addresses for external host: '
                          'loop.example', str(exc))
-
-
-def _scheme_host_port_rules(shape):
-    """The release's validate_import_uri, made from this Glance's: 28-32's
-    where it has one, else 33's rules resolving nothing; for 28, without
-    host name normalisation (28 compares the host as written)."""
-    real = getattr(glance_utils, 'validate_import_uri', None)
-    rules = getattr(glance_utils, 'get_validated_address', None)
-
-    def validate_33(uri):
-        with mock.patch.object(glance_utils, 'resolve_pinned_address'):
-            try:
-                rules(uri)
-            except ValueError:
-                return False
-        return True
-
-    def validate_import_uri(uri):
-        check = real or validate_33
-        if shape != '28':
-            return check(uri)
-        with mock.patch.object(glance_utils, 'normalize_hostname',
-                               lambda host: host, create=True):
-            return check(uri)
-    return validate_import_uri

@@ -1,10 +1,12 @@
 """No token, nor a secret part of a URL, in any log line or task message.
 
 Whole glance-download imports (get_flow, then the flow run by a taskflow
-engine) with every logger at DEBUG, including keystoneauth's request
-logging and taskflow's own, once succeeding and once failing after a
-cross-host redirect, retries and a corrupt body. Then web-download imports
-of a URL with user info and a signed query string, the same way.
+engine with the logging listener Glance attaches, which logs a failed task
+with its traceback, chained exceptions included) with every logger at
+DEBUG, including keystoneauth's request logging and taskflow's own, once
+succeeding and once failing after a cross-host redirect, retries and a
+corrupt body. Then web-download imports of a signed URL, the same way, and
+of a URL with user info, which is refused without repeating it.
 """
 
 import os
@@ -12,7 +14,6 @@ import os
 import fixtures
 from glance.common import exception as glance_exception
 from keystoneauth1 import token_endpoint
-from taskflow import engines
 
 from glance_download import opts
 from glance_download.plugins import glance_download as gd_plugin
@@ -52,7 +53,7 @@ class NoTokenInLogsTest(base.TestCase):
             'glance_service_interface': 'public'}))
 
     def run_import(self):
-        return engines.run(self.flow())
+        fakes.run_like_glance(self.flow())
 
     def assert_no_token(self):
         # The tokens were really used (the image record is read with the
@@ -118,14 +119,14 @@ class NoUrlSecretInLogsTest(base.TestCase):
         self.useFixture(fixtures.MockPatchObject(
             selection, 'selected_elsewhere', return_value=None))
 
-    def run_import(self, port):
-        engines.run(wd_plugin.get_flow(**self.host.flow_kwargs(
+    def run_import(self, port, user_info=False):
+        fakes.run_like_glance(wd_plugin.get_flow(**self.host.flow_kwargs(
             fakes.context('tok', []), {
                 'name': 'web-download',
-                'uri': fakes.secret_url(port)})))
+                'uri': fakes.secret_url(port, user_info=user_info)})))
 
-    def assert_no_secret(self, *texts):
-        self.assertIn('Retrying', self.logs.output)
+    def assert_no_secret(self, *texts, retried=True):
+        self.assertEqual(retried, 'Retrying' in self.logs.output)
         for secret in fakes.SECRETS:
             for text in texts + (self.logs.output, self.host.task.message):
                 self.assertNotIn(secret, text)
@@ -149,3 +150,25 @@ class NoUrlSecretInLogsTest(base.TestCase):
                       str(exc))
         self.assertEqual('queued', self.host.image.status)
         self.assert_no_secret(str(exc))
+
+    def test_failure_traceback_holds_no_url(self):
+        # keystoneauth1's ConnectFailure, and requests' and urllib3's
+        # exceptions under it, print the whole URL; the traceback the
+        # listener logs must not chain to them.
+        port = fakes.closed_port()
+        self.config(group='import_filtering_opts', allowed_ports=[port])
+        self.assertRaises(glance_exception.UploadException,
+                          self.run_import, port)
+        self.assertIn('Traceback (most recent call last)', self.logs.output)
+        self.assertIn("transitioned into state 'FAILURE'", self.logs.output)
+        self.assertNotIn('During handling of the above exception',
+                         self.logs.output)
+        self.assert_no_secret()
+
+    def test_user_info_refused_unrepeated(self):
+        exc = self.assertRaises(glance_exception.UploadException,
+                                self.run_import, self.server.port,
+                                user_info=True)
+        self.assertIn('holds a user name or password', str(exc))
+        self.assertEqual([], self.server.requests)
+        self.assert_no_secret(str(exc), retried=False)

@@ -8,7 +8,6 @@ import fixtures
 from glance.async_.flows import api_image_import
 from glance.common import exception as glance_exception
 from taskflow import engines
-from taskflow.patterns import linear_flow as lf
 from taskflow import task as tf_task
 
 from glance_download import errors
@@ -131,14 +130,6 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.assertFalse(os.path.exists(self.staged_path(
             self.host.image_id)))
 
-    def in_glances_flow(self, *flows):
-        """``flows`` behind Glance's own first step, as Glance runs it."""
-        whole = lf.Flow('api_image_import')
-        whole.add(api_image_import._ImageLock(
-            self.host.task_id, 'api_image_import',
-            self.host.action_wrapper), *flows)
-        return whole
-
     def assert_fails_early(self, reason, flow):
         """Before any step ran: the image is queued as it was, its store
         failed and its lock dropped, then the task failed with ``reason``;
@@ -154,7 +145,7 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.assertEqual('failure', self.host.task.status)
         self.assertIn(reason, self.host.task.message)
         self.assertRaises(glance_exception.TaskAbortedError, engines.run,
-                          self.in_glances_flow(flow))
+                          self.host.glances_flow(flow))
         self.assertEqual([], self.server.data_requests())
         self.assertEqual('queued', self.host.image.status)
         self.assertIn(reason, self.host.task.message)
@@ -226,7 +217,7 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.config(group='glance_download_properties',
                     extra_properties=['os_'])
         flow = self.get_flow()
-        whole = self.in_glances_flow(api_image_import._ImportMetadata(
+        whole = self.host.glances_flow(api_image_import._ImportMetadata(
             self.host.task_id, 'api_image_import',
             fakes.context('tok', self.catalog), self.host.action_wrapper,
             {'method': self.method()}), flow)

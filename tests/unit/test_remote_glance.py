@@ -72,8 +72,9 @@ class RemoteImageTest(base.TestCase):
         self.assertEqual(
             "the public image endpoint of region regionone (%s) is not "
             "allowed by this Glance's [import_filtering_opts]: %s for "
-            "external URI: %s." % (self.server.url, base.rule_refused('port'),
-                                   self.server.url), str(exc))
+            "external URI: %s/." % (self.server.url,
+                                    base.rule_refused('port'),
+                                    self.server.url), str(exc))
         self.assertEqual([], self.server.requests)
 
     def test_token_refused(self):

@@ -1,11 +1,13 @@
 """sessions: the two TLS scopes, source regions and web-download."""
 
+import os
 import socket
 import ssl
 import threading
 import urllib.error
 import urllib.request
 
+import fixtures
 from glance.common import exception as glance_exception
 from glance.common.scripts import utils as script_utils
 from keystoneauth1 import exceptions as ks_exceptions
@@ -27,6 +29,17 @@ SOURCE_TLS = dict(cafile='/etc/region-ca.pem', insecure=True,
 
 class SessionSettingsTest(base.TestCase):
 
+    def setUp(self):
+        super().setUp()
+        # The TLS files a section names must exist to be loaded.
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        for name in ('ca.pem', 'web-ca.pem', 'c.pem', 'k.pem'):
+            with open(self.path(name), 'w'):
+                pass
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
     def source_session(self, **tls_opts):
         self.config(group=opts.TRANSFER_GROUP, **tls_opts)
         return sessions.for_caller(fakes.context('tok-1'), base.CONF)
@@ -37,21 +50,37 @@ class SessionSettingsTest(base.TestCase):
         self.assertIsNone(session.cert)
 
     def test_source_cafile(self):
-        self.assertEqual('/etc/ca.pem',
-                         self.source_session(cafile='/etc/ca.pem').verify)
+        ca = self.path('ca.pem')
+        self.assertEqual(ca, self.source_session(cafile=ca).verify)
 
     def test_source_insecure_wins_over_cafile(self):
-        self.assertIs(False, self.source_session(cafile='/etc/ca.pem',
+        self.assertIs(False, self.source_session(cafile=self.path('ca.pem'),
                                                  insecure=True).verify)
 
     def test_source_client_certificate_and_key(self):
-        self.assertEqual(('/c.pem', '/k.pem'),
-                         self.source_session(certfile='/c.pem',
-                                             keyfile='/k.pem').cert)
+        cert, key = self.path('c.pem'), self.path('k.pem')
+        self.assertEqual((cert, key), self.source_session(
+            certfile=cert, keyfile=key).cert)
 
     def test_source_client_certificate_alone(self):
-        self.assertEqual('/c.pem', self.source_session(certfile='/c.pem')
-                         .cert)
+        cert = self.path('c.pem')
+        self.assertEqual(cert, self.source_session(certfile=cert).cert)
+
+    def test_tls_file_that_cannot_be_read(self):
+        # requests would find out only when connecting, with an OSError
+        # that Glance reports as "Task failed due to Internal Error".
+        missing = self.path('no-such-ca.pem')
+        for group, load in (
+                (opts.WEB_GROUP, lambda: sessions.anonymous(base.CONF)),
+                (opts.TRANSFER_GROUP, self.source_session)):
+            for name in ('cafile', 'certfile', 'keyfile'):
+                self.config(group=group, **{name: missing})
+                exc = self.assertRaises(errors.ImportFailed, load)
+                self.assertEqual(
+                    'This Glance cannot read the file that [%s] %s names '
+                    '(No such file or directory); ask the operator to fix '
+                    'glance-api.conf.' % (group, name), str(exc))
+                self.config(group=group, **{name: None})
 
     def test_for_caller_uses_the_callers_token(self):
         session = self.source_session()
@@ -99,10 +128,10 @@ class SessionSettingsTest(base.TestCase):
     @testtools.skipUnless(base.KSA_TLS_OPTIONS, 'keystoneauth1 without '
                           'tls_min_version (2024.1-2026.1 constraints)')
     def test_web_download_has_its_own_tls_settings(self):
-        self.config(group=opts.WEB_GROUP, cafile='/etc/web-ca.pem',
+        self.config(group=opts.WEB_GROUP, cafile=self.path('web-ca.pem'),
                     tls_min_version='1.3')
         session = sessions.anonymous(base.CONF)
-        self.assertEqual('/etc/web-ca.pem', session.verify)
+        self.assertEqual(self.path('web-ca.pem'), session.verify)
         self.assertEqual('1.3', session.tls_min_version)
         # and the source regions' sessions do not get them
         source_session = self.source_session()
@@ -122,7 +151,7 @@ class TlsServerTest(base.TestCase):
         """GET the server's data the way imports do (pinned address)."""
         http_source = source.HttpSource(
             session, (server or self.server).url, 'the test server',
-            (2.0, 2.0), lambda url: '127.0.0.1', authenticated=False)
+            (2.0, 2.0), fakes.loopback, authenticated=False)
         stream = http_source.open()
         try:
             return b''.join(stream.pieces(64 * 1024))

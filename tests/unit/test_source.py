@@ -190,7 +190,7 @@ class SourceTest(base.TestCase):
         src = source.HttpSource(
             sessions.anonymous(base.CONF),
             'http://127.0.0.1:%d/x' % fakes.closed_port(),
-            'the image', (2.0, 0.2), lambda url: None, authenticated=False)
+            'the image', (2.0, 0.2), fakes.loopback, authenticated=False)
         exc = self.assertRaises(errors.TransferInterrupted, src.open)
         self.assertEqual('Could not connect to the image: Connection '
                          'refused.', str(exc))
@@ -201,7 +201,7 @@ class SourceTest(base.TestCase):
         src = source.HttpSource(
             sessions.anonymous(base.CONF),
             fakes.secret_url(fakes.closed_port()), 'the image URL',
-            (2.0, 0.2), lambda url: None, authenticated=False)
+            (2.0, 0.2), fakes.loopback, authenticated=False)
         exc = self.assertRaises(errors.TransferInterrupted, src.open)
         self.assertIn('Connection refused', str(exc))
         for secret in fakes.SECRETS:
@@ -215,7 +215,7 @@ class SourceTest(base.TestCase):
         self.server.route('/img', self.data)
         src = source.HttpSource(
             sessions.anonymous(base.CONF), fakes.secret_url(self.server.port),
-            'the image URL', (2.0, 0.2), lambda url: None,
+            'the image URL', (2.0, 0.2), fakes.loopback,
             authenticated=False)
         _stream, body = self.read(src)
         self.assertEqual(self.data, body)
@@ -233,7 +233,7 @@ class SourceTest(base.TestCase):
         self.other.route('/start', b'')
         src = source.HttpSource(
             sessions.anonymous(base.CONF), self.other.url + '/start',
-            'the image URL', (2.0, 0.2), lambda url: None,
+            'the image URL', (2.0, 0.2), fakes.loopback,
             authenticated=False)
         _stream, body = self.read(src)
         self.assertEqual(self.data, body)

@@ -37,7 +37,7 @@ class TransferTest(base.TestCase):
         return source.HttpSource(
             session or sessions.anonymous(base.CONF),
             url or self.server.file_url(self.image['id']),
-            'image X in region RegionOne', (2.0, 0.2), lambda url: None,
+            'image X in region RegionOne', (2.0, 0.2), fakes.loopback,
             authenticated=False)
 
     def expected(self, **kwargs):

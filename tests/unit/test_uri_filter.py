@@ -19,8 +19,45 @@ class UriFilterTest(base.TestCase):
         self.config(group='import_filtering_opts', allowed_ports=[8080])
 
     def test_allowed(self):
-        self.assertEqual('127.0.0.1',
-                         uri_filter.check('http://127.0.0.1:8080/x', 'it'))
+        self.assertEqual(
+            ('http://127.0.0.1:8080/x', '127.0.0.1'),
+            uri_filter.check('http://127.0.0.1:8080/x', 'it'))
+
+    def test_judged_as_sent(self):
+        # requests sends an empty port as none, a port with a leading zero
+        # as the number, the host in lower case: the filter judges that.
+        for url, sent in (('http://127.0.0.1:/x', 'http://127.0.0.1/x'),
+                          ('http://127.0.0.1:08080/x',
+                           'http://127.0.0.1:8080/x'),
+                          ('HTTP://127.0.0.1:8080/x',
+                           'http://127.0.0.1:8080/x')):
+            self.config(group='import_filtering_opts',
+                        allowed_ports=[80, 8080])
+            self.assertEqual(sent, uri_filter.check(url, 'it').url, url)
+        self.config(group='import_filtering_opts', allowed_ports=[80])
+        exc = self.assertRaises(errors.ImportFailed, uri_filter.check,
+                                'http://127.0.0.1:08080/x', 'it')
+        self.assertIn(base.rule_refused('port'), str(exc))
+
+    def test_user_info_refused(self):
+        for url in ('http://u:s3cret@127.0.0.1:8080/x',
+                    'http://u@127.0.0.1:8080/x',
+                    'http://127.0.0.1:8080@127.0.0.2:8080/x'):
+            exc = self.assertRaises(errors.ImportFailed, uri_filter.check,
+                                    url, 'The image URL')
+            self.assertEqual(
+                'The image URL (http://%s/x) is not allowed: it holds a '
+                'user name or password (user:password@); give a URL '
+                'without them (a signed URL, for example).'
+                % url.split('@')[-1].split('/')[0], str(exc))
+
+    def test_unicode_host_refused(self):
+        exc = self.assertRaises(errors.ImportFailed, uri_filter.check,
+                                'http://h\u00e9.example:8080/x', 'It')
+        self.assertEqual(
+            'It (http://h\u00e9.example:8080/x) is not allowed: its host name '
+            'is not plain ASCII; give it in its IDNA form '
+            '(xn--h-bga.example).', str(exc))
 
     def test_refused_port(self):
         exc = self.assertRaises(errors.ImportFailed, uri_filter.check,
@@ -56,12 +93,14 @@ class UriFilterTest(base.TestCase):
     def test_refusal_does_not_repeat_secrets_of_the_url(self):
         # web-download URLs can carry credentials (user info, signed query
         # strings); the message the user and the logs see must not.
-        url = 'http://user:pa55@127.0.0.1:9292/img?X-Signature=s3cr3t'
-        exc = self.assertRaises(errors.ImportFailed, uri_filter.check,
-                                url, 'The image URL')
-        self.assertIn(base.rule_refused('port'), str(exc))
-        self.assertNotIn('s3cr3t', str(exc))
-        self.assertNotIn('pa55', str(exc))
+        for url in ('http://127.0.0.1:9292/img?X-Signature=s3cr3t',
+                    'http://user:pa55@127.0.0.1:9292/img'):
+            exc = self.assertRaises(errors.ImportFailed, uri_filter.check,
+                                    url, 'The image URL')
+            self.assertIn('The image URL (http://127.0.0.1:9292/img) is '
+                          'not allowed', str(exc))
+            self.assertNotIn('s3cr3t', str(exc))
+            self.assertNotIn('pa55', str(exc))
 
     def test_invalid_url_is_refused_without_its_secrets(self):
         for url, why in (
@@ -103,7 +142,24 @@ class PinTest(base.TestCase):
         with mock.patch.multiple(ks_session.TCPKeepAliveAdapter,
                                  **old_keystoneauth):
             session = requests.Session()
-            uri_filter.pin(session, 'https://user@example.test:8443/x',
-                           '127.0.0.1')
-        pinned = session.adapters['https://example.test:8443/']
-        self.assertEqual('127.0.0.1', pinned.address)
+            uri_filter.pin(session, uri_filter.Approved(
+                'https://example.test:8443/x', '127.0.0.1'))
+        pinned = session.adapters['https://']
+        self.assertIs(pinned, session.adapters['http://'])
+        self.assertEqual('127.0.0.1',
+                         pinned.address('https://EXAMPLE.test:8443/y'))
+
+    def test_only_approved_destinations(self):
+        session = requests.Session()
+        uri_filter.pin(session, uri_filter.Approved(
+            'http://example.test:8080/x', '127.0.0.1'))
+        uri_filter.pin(session, uri_filter.Approved(
+            'https://other.test/', '127.0.0.2'))
+        adapter = session.adapters['http://']
+        self.assertEqual('127.0.0.2',
+                         adapter.address('https://other.test:443'))
+        for url in ('http://example.test/x', 'https://example.test:8080/x',
+                    'http://other.test/', 'http://example.test.:8080/x'):
+            exc = self.assertRaises(errors.ImportFailed, adapter.address,
+                                    url)
+            self.assertIn('Refused to connect to', str(exc))
