@@ -41,16 +41,31 @@ class Progress:
         if now - self._last < self.interval and not finished:
             return
         self._last = now
-        self._check_image()
         if total:
             message = 'Downloaded %d of %d MiB from %s' % (
                 done // units.Mi, total // units.Mi, self.label)
         else:
             message = 'Downloaded %d MiB from %s' % (
                 done // units.Mi, self.label)
-        self._save(message)
+        try:
+            task = self._still_wanted()
+            task.message = message
+            host.retry_on_db_lock(lambda: self.task_repo.save(task))
+        except errors.ImportCancelled:
+            raise
+        except Exception as exc:
+            # The database is busy or briefly gone (a deadlock, a
+            # restart): the download is fine, so it goes on; the next
+            # update tries again.
+            LOG.warning('Image %s: could not read or write import task %s '
+                        '(%s: %s); the download goes on', self.image_id,
+                        self.task_id, type(exc).__name__, exc)
+            return
+        LOG.debug('Task %s: %s', self.task_id, message)
 
-    def _check_image(self):
+    def _still_wanted(self):
+        """The import's task, while the import goes on; ImportCancelled
+        once its image was deleted or its task no longer processing."""
         try:
             image = self.image_repo.get(self.image_id)
         except host.NotFound:
@@ -59,16 +74,12 @@ class Progress:
             raise errors.ImportCancelled(
                 'Image %s was deleted during the download; the download '
                 'was stopped.' % self.image_id)
-
-    def _save(self, message):
         task = host.get_task(self.task_repo, self.task_id)
         if task is None or task.status != 'processing':
             raise errors.ImportCancelled(
                 'Import task %s is no longer processing; the download was '
                 'stopped.' % self.task_id)
-        task.message = message
-        host.retry_on_db_lock(lambda: self.task_repo.save(task))
-        LOG.debug('Task %s: %s', self.task_id, message)
+        return task
 
 
 def fail_before_start(action_wrapper, stores, task_repo, task_id, message):

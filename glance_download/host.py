@@ -43,6 +43,7 @@ from glance_download import address_rules
 
 UploadException = exception.UploadException
 NotFound = exception.NotFound
+Forbidden = exception.Forbidden
 
 get_task = script_utils.get_task
 get_dir_separator = store_utils.get_dir_separator

@@ -90,7 +90,7 @@ class RemoteImage:
                 status_code_retries=retry.max_retries,
                 retriable_status_codes=_RETRIABLE,
                 status_code_retry_delay=retry.retry_delay)
-        except (ks_exceptions.ConnectionError, OSError) as exc:
+        except ks_exceptions.ConnectionError as exc:
             # Not keystoneauth1's text, nor its traceback (from None):
             # both hold the whole URL.
             raise errors.ImportFailed(

@@ -137,8 +137,7 @@ def connect_failure(exc, url, timeouts):
 
     keystoneauth1's text holds the whole URL, whose user info or query
     string may be secret (a signed temporary URL): the reason is built
-    from the causes alone. An OSError that is not a connection's is
-    glance-api's own (a CA file that cannot be read).
+    from the causes alone.
     """
     for cause in _causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -148,10 +147,6 @@ def connect_failure(exc, url, timeouts):
     if isinstance(exc, ks_exceptions.ConnectTimeout):
         return ('no answer within connect_timeout (%s s) or read_timeout '
                 '(%s s)' % timeouts), True
-    if not isinstance(exc, ks_exceptions.ClientException):
-        return ('this Glance could not use its own TLS files (%s); ask the '
-                'operator to check cafile, certfile and keyfile in '
-                'glance-api.conf' % (exc.strerror or _cause(exc)), False)
     return _cause(exc), True
 
 
@@ -255,7 +250,7 @@ class HttpSource:
                 raise_exc=False, timeout=self.timeouts, log=False,
                 authenticated=self.authenticated and same_origin,
                 global_request_id=self.request_id if same_origin else None)
-        except (ks_exceptions.ConnectionError, OSError) as exc:
+        except ks_exceptions.ConnectionError as exc:
             # from None: keystoneauth1's exception, and requests' and
             # urllib3's under it, print the whole URL in a traceback.
             raise self._connect_error(url, exc) from None
@@ -270,6 +265,11 @@ class HttpSource:
 
     def _stream(self, response, offset):
         code = response.status_code
+        if code == 204:
+            response.close()
+            raise errors.ImportFailed(
+                '%s answered HTTP 204 No Content: it sent no data.'
+                % self.label)
         if code >= 400:
             reason = response.reason or ''
             response.close()

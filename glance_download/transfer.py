@@ -175,6 +175,7 @@ class Transfer:
                 self._hasher = self._new_hasher()
                 self.done = 0
             self._check_announced(stream.total)
+            start = self.done
             try:
                 for piece in stream.pieces(self.chunk_size):
                     self._accept(piece)
@@ -189,6 +190,12 @@ class Transfer:
         finally:
             stream.close()
         if self.expected.size is not None and self.done < self.expected.size:
+            if self.done == start:
+                # A whole, empty answer: asking again gets the same.
+                raise errors.ImportFailed(
+                    '%s sent no data (an empty answer, not a broken '
+                    'connection) where %d bytes were expected.'
+                    % (self.source.label, self.expected.size - start))
             raise errors.TransferInterrupted(
                 '%s closed the connection after %d of %d bytes.'
                 % (self.source.label, self.done, self.expected.size))

@@ -123,6 +123,11 @@ class StageImageData(tracing.RequestTask, task.Task,
         except host.NotFound:
             LOG.info('Image %s is gone; nothing to restore', self.image_id)
             self._record_reason(result)
+        except Exception:
+            # A revert that raises stops taskflow's revert of the earlier
+            # steps: Glance's own would not release the import lock.
+            LOG.exception('Image %s: could not restore its import state',
+                          self.image_id)
 
     def _record_reason(self, result):
         """Write our failure's reason into the task now.

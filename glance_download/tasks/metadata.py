@@ -8,13 +8,15 @@ Glance's reserved ``os_glance_*`` names never travel, whatever the
 prefixes: a broad prefix such as ``os_`` would otherwise copy the source's
 ``os_hash_value`` or ``os_hidden`` into the target's properties. Nor do
 they stay when an earlier step (Glance's own metadata step, under a broad
-``extra_properties``) put them there.
+``extra_properties``) copied them from the source. The target's own
+properties, and any set on it by others during the import, stay.
 """
 
 import logging
 
 from taskflow import task
 
+from glance_download import errors
 from glance_download import host
 from glance_download import tracing
 
@@ -23,8 +25,8 @@ LOG = logging.getLogger(__name__)
 RESERVED_PREFIX = 'os_glance'
 CORE_ATTRIBUTES = frozenset((
     'checksum', 'container_format', 'created_at', 'deleted', 'deleted_at',
-    'direct_url', 'disk_format', 'file', 'id', 'locations', 'member',
-    'min_disk', 'min_ram', 'name', 'os_hash_algo', 'os_hash_value',
+    'direct_url', 'disk_format', 'file', 'id', 'locations', 'min_disk',
+    'min_ram', 'name', 'os_hash_algo', 'os_hash_value',
     'os_hidden', 'owner', 'protected', 'schema', 'self', 'size', 'status',
     'stores', 'tags', 'updated_at', 'virtual_size', 'visibility',
 ))
@@ -52,13 +54,15 @@ def select_properties(attributes, prefixes):
 
 
 class Snapshot:
-    """Formats and (non-reserved) properties of an image at one moment."""
+    """Formats and properties (but Glance's reserved ones) of an image at
+    one moment: all of them, whatever their names, so that a revert gives
+    each back."""
 
     def __init__(self, disk_format, container_format, properties):
         self.disk_format = disk_format
         self.container_format = container_format
         self.properties = {k: v for k, v in properties.items()
-                           if is_copyable(k)}
+                           if not k.startswith(RESERVED_PREFIX)}
 
     @classmethod
     def of(cls, image):
@@ -97,9 +101,17 @@ class SetImageMetadata(tracing.RequestTask, task.Task):
                 self.baseline = Snapshot(
                     action.image_disk_format, action.image_container_format,
                     action.image_extra_properties)
-            self._apply(action, source_image['disk_format'],
-                        source_image['container_format'],
-                        dict(self.baseline.properties, **selected))
+            try:
+                self._apply(action, source_image, source_image['disk_format'],
+                            source_image['container_format'],
+                            dict(self.baseline.properties, **selected))
+            except host.Forbidden as exc:
+                raise errors.ImportFailed(
+                    'Could not give the image the properties copied from '
+                    'the source: %s This Glance\'s property protections do '
+                    'not let you set it; ask the operator to adjust them or '
+                    '[glance_download_properties] '
+                    'extra_properties_prefixes.' % exc) from None
         skipped = sorted(k for k in source_image
                          if k not in selected and is_copyable(k))
         LOG.info('Image %s: formats %s/%s, copied properties: %s; not '
@@ -111,28 +123,35 @@ class SetImageMetadata(tracing.RequestTask, task.Task):
         return sorted(selected)
 
     @staticmethod
-    def _apply(action, disk_format, container_format, properties):
+    def _apply(action, source_image, disk_format, container_format,
+               properties):
         # Glance's own metadata step copies by its own prefixes (the same
         # option name as ours), core attribute names included: with
         # ``os_`` it leaves os_hash_value, os_hidden, ... as properties of
-        # the target. Everything but Glance's reserved names (its import
-        # lock and store lists) that is not wanted goes.
-        for name in action.image_extra_properties:
-            if (not name.startswith(RESERVED_PREFIX) and
-                    name not in properties):
+        # the target. What was copied from the source and is not wanted
+        # goes; Glance's reserved names (its import lock and store lists)
+        # and whatever else the target has stay.
+        for name in list(action.image_extra_properties):
+            if (name in source_image and name not in properties and
+                    not name.startswith(RESERVED_PREFIX)):
                 action.pop_extra_property(name)
         action.set_image_extra_properties(properties)
         action.set_image_attribute(disk_format=disk_format,
                                    container_format=container_format)
 
-    def revert(self, result, **kwargs):
+    def revert(self, source_image, result, **kwargs):
         if self.baseline is None:
             return
         try:
             with self.action_wrapper as action:
-                self._apply(action, self.baseline.disk_format,
+                self._apply(action, source_image, self.baseline.disk_format,
                             self.baseline.container_format,
                             self.baseline.properties)
         except host.NotFound:
             LOG.info('Image %s is gone; no metadata to restore',
                      self.action_wrapper.image_id)
+        except Exception:
+            # A revert that raises stops taskflow's revert of the earlier
+            # steps: the staged data would stay, the import lock too.
+            LOG.exception('Image %s: could not restore its formats and '
+                          'properties', self.action_wrapper.image_id)

@@ -341,6 +341,8 @@ class FakeGlanceServer(fixtures.Fixture):
                     content_type='application/octet-stream'):
         how = self._next()
         ctype = ('Content-Type', content_type)
+        if isinstance(how, Status) and how.code == 204:
+            return handler.send_body(204, b'', length=False)
         if isinstance(how, Status):
             return handler.send_body(how.code, b'error %d' % how.code,
                                      [('Content-Type', 'text/plain')])

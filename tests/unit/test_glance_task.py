@@ -1,5 +1,7 @@
 """glance_task: progress written to the task, cancellation, fail_now."""
 
+from unittest import mock
+
 from oslo_utils import units
 
 from glance_download import errors
@@ -77,6 +79,28 @@ class ProgressTest(base.TestCase):
     def test_cancelled_when_task_gone(self):
         del self.host.task_repo.tasks[self.host.task_id]
         self.assertRaises(errors.ImportCancelled, self.progress(0), 1, 2)
+
+    def test_database_trouble_does_not_stop_the_download(self):
+        # A deadlock or a restarting database server: the progress update
+        # is skipped with a WARNING, the download goes on, and the next
+        # update is written.
+        gone = RuntimeError("(pymysql.err.OperationalError) (2006, 'MySQL "
+                            "server has gone away')")
+        progress = self.progress(0)
+        for repo, method in ((self.host.task_repo, 'save'),
+                             (self.host.task_repo, 'get'),
+                             (self.host.image_repo, 'get')):
+            with mock.patch.object(repo, method, side_effect=gone):
+                progress(units.Mi, 4 * units.Mi)
+        self.assertEqual([], self.host.task_repo.saved)
+        self.assertEqual(3, self.logs.output.count(
+            'could not read or write import task %s (RuntimeError: '
+            "(pymysql.err.OperationalError) (2006, 'MySQL server has gone "
+            "away')); the download goes on" % self.host.task_id))
+        progress(2 * units.Mi, 4 * units.Mi)
+        self.assertEqual([('processing',
+                           'Downloaded 2 of 4 MiB from RegionOne')],
+                         self.host.task_repo.saved)
 
 
 class FailNowTest(base.TestCase):

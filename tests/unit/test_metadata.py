@@ -60,10 +60,17 @@ class SelectPropertiesTest(base.TestCase):
         self.assertEqual({'speed': '88mph', 'hw_cpu_cores': '1'},
                          snap.properties)
 
-    def test_snapshot_leaves_reserved_names_out(self):
+    def test_snapshot_leaves_only_reserved_names_out(self):
+        # Everything else is the image's own, whatever its name: a revert
+        # gives it back ('member', once in the core list, was dropped).
         snap = metadata.Snapshot('qcow2', 'ovf', {
-            'os_glance_import_task': 't', 'a': 'b', 'size': '1'})
-        self.assertEqual({'a': 'b'}, snap.properties)
+            'os_glance_import_task': 't', 'a': 'b', 'member': 'alice'})
+        self.assertEqual({'a': 'b', 'member': 'alice'}, snap.properties)
+
+    def test_member_is_a_property_like_any_other(self):
+        # Glance stores a property named 'member'; it is no core attribute.
+        self.assertEqual({'member': 'bob'}, metadata.select_properties(
+            {'member': 'bob', 'name': 'n'}, ['']))
 
 
 class SetImageMetadataTest(base.TestCase):
@@ -106,19 +113,22 @@ class SetImageMetadataTest(base.TestCase):
                       'os_distro; not copied:', self.logs.output)
         self.assertIn('speed', self.logs.output.split('not copied:')[1])
 
-    def test_execute_removes_what_an_earlier_step_added(self):
+    def test_execute_removes_what_an_earlier_step_copied(self):
         baseline = metadata.Snapshot.of(self.host.image)
         # What Glance's own _ImportMetadata did before us: formats and
-        # its own idea of the properties (a broad prefix, say).
+        # its own idea of the properties to copy from the source (a broad
+        # prefix, say); and a property someone else set meanwhile.
         with self.host.action_wrapper as action:
             action.set_image_attribute(disk_format='iso',
                                        container_format='docker')
-            action.set_image_extra_properties({'foo': 'bar',
-                                               'hw_extra': 'x',
-                                               'os_distro': 'other'})
+            action.set_image_extra_properties({'speed': '88mph',
+                                               'os_type': 'linux',
+                                               'os_distro': 'rhel'})
+            action.set_image_extra_properties({'glance_download_joined': 't'})
         self.task(baseline=baseline).execute(SOURCE)
         self.assertEqual({'speed': '1mph', 'os_distro': 'rhel',
-                          'hw_cpu_cores': '5', 'hw_disk_bus': 'scsi'},
+                          'hw_cpu_cores': '5', 'hw_disk_bus': 'scsi',
+                          'glance_download_joined': 't'},
                          self.user_properties())
         self.assertEqual('raw', self.host.image.disk_format)
 
@@ -136,44 +146,46 @@ class SetImageMetadataTest(base.TestCase):
             if step == 'execute':
                 task.execute(SOURCE)
             else:
-                task.revert(result=None)
+                task.revert(SOURCE, result=None)
             left = set(core) & set(dict(self.host.image.extra_properties))
             self.assertEqual(set(), left, step)
         self.assertEqual(self.host.task_id, self.host.image.extra_properties[
             'os_glance_import_task'])
 
     def test_revert_restores_the_baseline_exactly(self):
+        with self.host.action_wrapper as action:
+            action.set_image_extra_properties({'member': 'alice'})
         before = self.host.image
         baseline = metadata.Snapshot.of(before)
         with self.host.action_wrapper as action:
-            action.set_image_extra_properties({'foo': 'bar'})
+            action.set_image_extra_properties({'os_type': 'linux'})
         task = self.task(baseline=baseline)
         task.execute(SOURCE)
-        task.revert(result=None)
+        task.revert(SOURCE, result=None)
         after = self.host.image
         self.assertEqual(('qcow2', 'ovf'),
                          (after.disk_format, after.container_format))
-        self.assertEqual({'speed': '1mph', 'os_distro': 'windows'},
-                         self.user_properties())
+        self.assertEqual({'speed': '1mph', 'os_distro': 'windows',
+                          'member': 'alice'}, self.user_properties())
         self.assertEqual(dict(before.extra_properties),
                          dict(after.extra_properties))
 
     def test_revert_without_baseline_given_uses_image_as_found(self):
         task = self.task()
         task.execute(SOURCE)
-        task.revert(result=None)
+        task.revert(SOURCE, result=None)
         self.assertEqual({'speed': '1mph', 'os_distro': 'windows'},
                          self.user_properties())
         self.assertEqual('qcow2', self.host.image.disk_format)
 
     def test_revert_before_execute_does_nothing(self):
         saves = self.host.image_repo.saves
-        self.task().revert(result=None)
+        self.task().revert(SOURCE, result=None)
         self.assertEqual(saves, self.host.image_repo.saves)
 
     def test_revert_tolerates_a_deleted_image(self):
         task = self.task()
         task.execute(SOURCE)
         self.host.image_repo.delete(self.host.image_id)
-        task.revert(result=None)
+        task.revert(SOURCE, result=None)
         self.assertIn('is gone; no metadata to restore', self.logs.output)

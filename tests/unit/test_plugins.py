@@ -5,7 +5,9 @@ import os
 from unittest import mock
 
 import fixtures
+from glance.api import property_protections
 from glance.async_.flows import api_image_import
+from glance.common import property_utils
 from glance.common import exception as glance_exception
 from taskflow import engines
 from taskflow import task as tf_task
@@ -127,6 +129,66 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.assertEqual('fast', props['os_glance_failed_import'])
         self.assertEqual('', props['os_glance_importing_to_stores'])
         self.assertEqual('importing', image.status)
+        self.assertFalse(os.path.exists(self.staged_path(
+            self.host.image_id)))
+
+    def test_failed_revert_skips_no_clean_up(self):
+        # A later step of Glance's flow fails, then the database refuses
+        # every image write while the flow reverts: our reverts log it and
+        # return, so the staged data goes and Glance's first step still
+        # releases the import lock (a revert that raises stops taskflow's
+        # revert of the earlier steps).
+        exc = self.assertRaises(RuntimeError, engines.run,
+                                self.host.glances_flow(
+                                    self.get_flow(),
+                                    DatabaseGoneAfterFailure(
+                                        self.host.image_repo)))
+        self.assertEqual('later failure', str(exc))
+        self.assertFalse(os.path.exists(self.staged_path(
+            self.host.image_id)))
+        self.assertNotIn('os_glance_import_task',
+                         dict(self.host.image.extra_properties))
+        self.assertIn('could not restore its formats and properties',
+                      self.logs.output)
+        self.assertIn('could not restore its import state',
+                      self.logs.output)
+
+    def test_property_protections_refuse_a_copied_property(self):
+        # Glance's property protections (property_protection_file) forbid
+        # the member role to create hw_* properties: the task says so,
+        # instead of "Internal Error", and the target is restored.
+        rules = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                             'property-protections.conf')
+        with open(rules, 'w') as f:
+            f.write('[^hw_.*]\ncreate = admin\nread = admin,member\n'
+                    'update = admin\ndelete = admin\n\n'
+                    '[.*]\ncreate = @\nread = @\nupdate = @\n'
+                    'delete = @\n')
+        self.config(property_protection_file=rules,
+                    property_protection_rule_format='roles')
+        # Glance looks the file up in the directories of the parsed
+        # configuration; the tests' configuration is never parsed.
+        self.useFixture(fixtures.MockPatchObject(
+            base.CONF, 'find_file', lambda name: name))
+        ctx = fakes.context('tok', self.catalog)
+        protected = property_protections.ProtectedImageRepoProxy(
+            self.host.image_repo, ctx,
+            # Role rules never ask a policy enforcer.
+            property_utils.PropertyRules(policy_enforcer=object()))
+        self.host.action_wrapper = api_image_import.ImportActionWrapper(
+            protected, self.host.image_id, self.host.task_id)
+        exc = self.assertRaises(errors.ImportFailed, engines.run,
+                                self.get_flow())
+        self.assertEqual(
+            "Could not give the image the properties copied from the "
+            "source: Attribute 'hw_disk_bus' is reserved. This Glance's "
+            "property protections do not let you set it; ask the operator "
+            "to adjust them or [glance_download_properties] "
+            "extra_properties_prefixes.", str(exc))
+        image = self.host.image
+        self.assertEqual(('qcow2', 'ovf'),
+                         (image.disk_format, image.container_format))
+        self.assertNotIn('hw_disk_bus', dict(image.extra_properties))
         self.assertFalse(os.path.exists(self.staged_path(
             self.host.image_id)))
 
@@ -360,8 +422,41 @@ class WebDownloadFlowTest(base.TestCase):
         self.assertEqual([False], https.client_certs)
 
 
+class WebDownloadTlsFileTest(WebDownloadFlowTest):
+
+    def test_cafile_that_cannot_be_read(self):
+        # requests would raise OSError when connecting ("Internal Error").
+        certs = self.useFixture(tls.Certificates())
+        https = self.useFixture(tls.HttpsServer(certs))
+        self.allow_ports(https)
+        self.config(group=opts.WEB_GROUP, cafile='/nonexistent/ca.pem')
+        exc = self.assertRaises(glance_exception.UploadException,
+                                engines.run, self.get_flow(https.url))
+        self.assertEqual(
+            'This Glance cannot read the file that [glance_download_web] '
+            'cafile names (No such file or directory); ask the operator to '
+            'fix glance-api.conf.', str(exc))
+        self.assertEqual('queued', self.host.image.status)
+        self.assertEqual([], https.client_certs)
+
+
 class Boom(tf_task.Task):
     """A later task of Glance's flow that fails."""
 
     def execute(self):
         raise RuntimeError('later failure')
+
+
+class DatabaseGoneAfterFailure(Boom):
+    """A later task that fails, after which every image write fails."""
+
+    def __init__(self, image_repo):
+        super().__init__()
+        self.image_repo = image_repo
+
+    def execute(self):
+        def save(image, from_state=None):
+            raise RuntimeError("(pymysql.err.OperationalError) (2006, "
+                               "'MySQL server has gone away')")
+        self.image_repo.save = save
+        super().execute()

@@ -401,6 +401,29 @@ class TransferTest(base.TestCase):
         self.assertEqual(self.data, self.staged())
         self.assertEqual(3, len(self.server.data_requests()))
 
+    def test_no_data_is_said_at_once(self):
+        # An active image with data, but the source sends none: HTTP 204,
+        # or a whole empty answer (also to a resume). Asking again would
+        # get the same: no more requests, and the reason.
+        for answers, reason in (
+                ([fakes.Status(204)],
+                 'answered HTTP 204 No Content: it sent no data.'),
+                ([fakes.Truncate(0)],
+                 'sent no data (an empty answer, not a broken connection) '
+                 'where %d bytes were expected.' % SIZE),
+                ([fakes.Drop(CHUNK), fakes.Truncate(0)],
+                 'sent no data (an empty answer, not a broken connection) '
+                 'where %d bytes were expected.' % (SIZE - CHUNK))):
+            self.server.clear_script()
+            self.server.script(*answers)
+            requests_before = len(self.server.data_requests())
+            exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
+            self.assertNotIsInstance(exc, errors.TransferInterrupted)
+            self.assertIn(reason, str(exc))
+            self.assertNotIn('Gave up', str(exc))
+            self.assertEqual(len(answers), len(
+                self.server.data_requests()) - requests_before)
+
     def test_client_error_is_not_retried(self):
         self.server.script(fakes.Status(403))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
