@@ -254,6 +254,12 @@ class HttpSource:
             # from None: keystoneauth1's exception, and requests' and
             # urllib3's under it, print the whole URL in a traceback.
             raise self._connect_error(url, exc) from None
+        except UnicodeError:
+            # requests reads a redirect's Location as UTF-8 even when it
+            # does not follow it.
+            raise errors.ImportFailed(
+                '%s answered a redirect whose Location is not UTF-8.'
+                % self.label) from None
 
     def _connect_error(self, url, exc):
         """The error for a request that got no answer: a certificate that

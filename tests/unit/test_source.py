@@ -186,6 +186,14 @@ class SourceTest(base.TestCase):
                                     self.source().open)
             self.assertIn('answered HTTP %d' % code, str(exc))
 
+    def test_redirect_location_not_utf8(self):
+        # requests decodes the Location of every redirect answer, followed
+        # or not: a Latin-1 one raised UnicodeDecodeError, "Internal Error".
+        self.server.script(fakes.Redirect('http://h\u00e9.example/x'))
+        exc = self.assertRaises(errors.ImportFailed, self.source().open)
+        self.assertEqual('the image answered a redirect whose Location is '
+                         'not UTF-8.', str(exc))
+
     def test_connection_refused(self):
         src = source.HttpSource(
             sessions.anonymous(base.CONF),
