@@ -28,12 +28,23 @@ from tests.functional.base import (  # noqa: F401
 
 REGION_FAULTY = 'RegionFaulty'
 STORE = 'fast'                    # RegionTwo's only store (tools/cloud)
+# Stores Glance reads at an offset, so that it serves a Range request.
+# Others (rbd, swift, s3) it answers 400: the plugin starts over.
+SEEKABLE_DRIVERS = ('file', 'cinder')
 
 # What the source images carry and which of it travels (tools/cloud keeps
 # the plugin's default prefixes).
 SOURCE_PROPERTIES = {'hw_disk_bus': 'scsi', 'os_distro': 'ubuntu',
                      'foo': 'bar'}
 COPIED = ('hw_disk_bus', 'os_distro')
+
+
+def default_driver(conf):
+    """The driver of the default store of a glance-api.conf (parsed):
+    'file', 'rbd', ... (tools/cloud's GD_STORE)."""
+    drivers = dict(backend.strip().split(':') for backend in
+                   conf.get('DEFAULT', 'enabled_backends').split(','))
+    return drivers[conf.get('glance_store', 'default_backend')]
 
 
 class Proxy:
@@ -108,6 +119,8 @@ class FaultCloud(base.Cloud):
         self.staging = region_two.staging
         self.region_two_url = region_two.conf.get('DEFAULT',
                                                   'public_endpoint')
+        self.source_resumes = default_driver(
+            self.servers[REGION_ONE].conf) in SEEKABLE_DRIVERS
 
     def staged(self, image_id):
         return os.path.exists(os.path.join(self.staging, image_id))
@@ -327,12 +340,52 @@ class TestCase(unittest.TestCase):
                                      'a token (%d characters of it) is in '
                                      '%s' % (len(needle), path))
 
-    def assert_resumed_exactly(self, requests, size):
-        """Each GET of /file after the first asked for (Range) and got (206)
-        the data from the exact byte where the ones before had stopped;
-        with ``size``, the image was sent exactly once in all."""
+    def data_requests(self, requests):
+        """The GETs of /file among ``requests`` that carried the image's
+        data: all of them when RegionOne's store serves Range; else every
+        other one, for each resume asked for a Range, was refused (400)
+        and the plugin asked again for the whole image."""
+        if self.cloud.source_resumes:
+            return requests
+        for refused in requests[1::2]:
+            self.assertIsNotNone(refused['range'], requests)
+            self.assertEqual(400, refused['status'], requests)
+        for request in requests[::2]:
+            self.assertIsNone(request['range'], requests)
+        return requests[::2]
+
+    def received(self, requests):
+        """How many bytes the plugin held after ``requests`` (the
+        restarts' data counts once, the last time)."""
+        data = self.data_requests(requests)
+        if self.cloud.source_resumes:
+            return sum(r['bytes_sent'] for r in data)
+        return data[-1]['bytes_sent']
+
+    def assert_resumed(self, requests, size):
+        """Each GET of /file after the first went on from where the ones
+        before had stopped, and the plugin said how in RegionTwo's log.
+        From a source that serves Range: it asked for (Range) and got
+        (206) the data from the exact byte where they had stopped, and
+        with ``size`` the image was sent exactly once in all. From one
+        that refuses Range (400, Glance on RBD): it started again from
+        byte 0, and with ``size`` the last GET sent the whole image."""
         self.assertGreaterEqual(len(requests), 2, requests)
         self.assertIsNone(requests[0]['range'], requests)
+        if not self.cloud.source_resumes:
+            data = self.data_requests(requests)
+            for before, refused in zip(data, requests[1::2]):
+                self.assertEqual('bytes=%d-' % before['bytes_sent'],
+                                 refused['range'], requests)
+                self.assertTrue(self.cloud.servers[REGION_TWO].log_lines(
+                    'image %s in region %s refused to resume at byte %d '
+                    '(HTTP 400): starting again from the first byte' % (
+                        before['image_id'], REGION_FAULTY,
+                        before['bytes_sent'])))
+            if size is not None:
+                self.assertEqual((200, size), (data[-1]['status'],
+                                               data[-1]['bytes_sent']))
+            return
         received = 0
         for request in requests:
             if received:

@@ -5,8 +5,10 @@ Glance (same images, same data). Each test queues a misbehaviour for the
 source image's ``GET /v2/images/<id>/file`` and checks what a user sees:
 
 * a dropped, stalled or truncated transfer is resumed (a Range request from
-  the exact byte where the data stopped, so nothing is sent twice) and the
-  image ends ``active`` with the source's sha512;
+  the exact byte where the data stopped, so nothing is sent twice; or, from
+  a RegionOne on Ceph RBD, whose Glance answers 400 to any Range, started
+  again from byte 0) and the image ends ``active`` with the source's
+  sha512;
 * corrupt, oversized, refused (401/403/404) or hopeless (5xx every time)
   transfers end with the image ``queued`` as it was created (qcow2/ovf,
   os_distro=windows), the task message naming the cause, the store listed
@@ -70,9 +72,9 @@ class DropTest(FaultTest):
         _source, requests = self.copied(
             {'mode': 'drop', 'at': at, 'count': count})
         self.assertEqual(['dropped'] * count + ['complete'],
-                         [r['end'] for r in requests])
-        self.assert_resumed_exactly(requests, SIZE)
-        return requests
+                         [r['end'] for r in self.data_requests(requests)])
+        self.assert_resumed(requests, SIZE)
+        return self.data_requests(requests)
 
     def test_drop_at_1_percent(self):
         requests = self.drop(1)
@@ -96,7 +98,7 @@ class StallTest(FaultTest):
 
     def test_stall_mid_body(self):
         _source, requests = self.copied({'mode': 'stall', 'at': 50})
-        self.assert_resumed_exactly(requests, SIZE)
+        self.assert_resumed(requests, SIZE)
         # The plugin gave up on the stalled connection after its
         # read_timeout (3 s), not after the proxy's 120 s.
         stalled = requests[0]
@@ -117,7 +119,7 @@ class ShortBodyTest(FaultTest):
 
     def test_closed_early_once(self):
         source, requests = self.copied({'mode': 'short', 'at': 50})
-        self.assert_resumed_exactly(requests, SIZE)
+        self.assert_resumed(requests, SIZE)
         self.assertTrue(self.cloud.servers[fb.REGION_TWO].log_lines(
             source['id'], 'closed the connection before the end of the '
             'data. Retrying (attempt 2 of %d) from byte %d'
@@ -128,12 +130,11 @@ class ShortBodyTest(FaultTest):
             [{'mode': 'short', 'at': 50, 'count': 20}], 'RegionFaulty',
             'closed the connection before the end of the data',
             'gave up after %d attempts' % ATTEMPTS)
-        self.assertEqual(ATTEMPTS, len(requests))
+        self.assertEqual(ATTEMPTS, len(self.data_requests(requests)))
         # Each attempt resumed where the one before had stopped.
-        self.assert_resumed_exactly(requests, None)
-        received = sum(r['bytes_sent'] for r in requests)
-        self.assertIn('(%d of %d bytes received)' % (received, SIZE),
-                      task['message'])
+        self.assert_resumed(requests, None)
+        self.assertIn('(%d of %d bytes received)'
+                      % (self.received(requests), SIZE), task['message'])
 
 
 class BadDataTest(FaultTest):

@@ -6,7 +6,9 @@ import sys
 import time
 
 from gdcloud import catalog
+from gdcloud import ceph
 from gdcloud import clients
+from gdcloud import debian
 from gdcloud import faultproxy
 from gdcloud import glance
 from gdcloud import glance_standalone
@@ -59,16 +61,25 @@ class Cloud(object):
             self, self.settings.proxy_port, self.settings.trap_port,
             self.glances[0].url)
         self.database = self.make_database()
-        self.services = self.database.servers() + [self.keystone] + \
-            self.glances + [self.proxy]
+        # The image stores' Ceph (GD_STORE=rbd); None with file stores.
+        self.ceph = ceph.Cluster(self) \
+            if self.settings.store == 'rbd' else None
+        self.services = self.database.servers() + self.ceph_servers() + \
+            [self.keystone] + self.glances + [self.proxy]
+
+    def ceph_servers(self):
+        return self.ceph.servers() if self.ceph else []
 
     def unused_servers(self):
         """Servers an earlier `up` started that this one does without
         (found by their pidfiles; stopped by PID): the MariaDB of
-        GD_DB=mariadb, RegionTwo's second node of GD_GLANCE2_NODES=2."""
+        GD_DB=mariadb, the Ceph of GD_STORE=rbd, RegionTwo's second node
+        of GD_GLANCE2_NODES=2."""
         unused = []
         if not self.database.servers():
             unused.append(mariadb.MariaDB(self, self.settings.db_port, []))
+        if not self.ceph:
+            unused += ceph.Cluster(self).servers()
         if self.settings.glance2_nodes == 1:
             unused.append(glance.GlanceApi(
                 self, self.settings.glance2b_port, 'glance2b', REGIONS[1],
@@ -157,7 +168,8 @@ class Cloud(object):
 
     def up(self, reinstall=False):
         t0 = time.time()
-        subdirs = ['keystone/locks'] + [g.name for g in self.glances]
+        subdirs = ['keystone/locks'] + [g.name for g in self.glances] + \
+            (['ceph'] if self.ceph else [])
         for s in self.glances + self.database.servers():
             subdirs += s.dirs()
         if self.keystone_venv is not self.venv:
@@ -177,8 +189,16 @@ class Cloud(object):
             server.install()
             self.start(fingerprints, [server])
             server.create_databases()
+        if self.ceph:
+            self.ceph.up(lambda servers: self.start(fingerprints, servers))
+        if self.settings.convert:
+            # qemu-img, for RegionTwo's image_conversion.
+            debian.ensure('convert', 'GD_CONVERT', self.setup)
         installed_ok = self.initialise(reinstall)
         self.database.prepare()
+        if self.ceph:
+            # Its placement groups peer meanwhile.
+            self.ceph.wait_ready()
         # Only the glance-apis load the plugin; they restart when their
         # config or the installed plugin changed.
         installed = self.plugin.fingerprint()
@@ -237,6 +257,11 @@ class Cloud(object):
                                       self.state.dir))
         for server in self.database.servers():
             util.log('Database  %s' % server.url('<name>'))
+        if self.ceph:
+            util.log('Ceph      v2:127.0.0.1:%d  RBD pools %s (%s)' % (
+                self.ceph.mon_port, ', '.join(
+                    self.ceph.pool(g) for g in self.first_glances),
+                self.ceph.conf))
         util.log('Keystone  %s' % self.settings.auth_url)
         for g in self.glances:
             util.log('Glance    %s  %s%s' % (
@@ -270,8 +295,8 @@ class Cloud(object):
             else:
                 state = 'down'
             all_up = all_up and state == 'up'
-            print('%-10s %-12s %-8s %-6d %s' % (
-                service.name, service.region, pid or '-', port,
+            print('%-10s %-12s %-8s %-6s %s' % (
+                service.name, service.region, pid or '-', port or '-',
                 state + service.describe()))
         ok, output = self.plugin.check()
         print('plugin check: %s' % ('OK' if ok else 'FAILED'))
@@ -287,7 +312,7 @@ class Cloud(object):
                                              self.services):
                 util.log('nothing running')
         if wipe or wipe_venv:
-            self.state.wipe(['keystone', 'mariadb'] +
+            self.state.wipe(['keystone', 'mariadb', 'ceph'] +
                             [g.name for g in self.glances] +
                             clients.RC_FILES, wipe_venv)
         util.log('down in %.1f s' % (time.time() - t0))

@@ -5,6 +5,7 @@ import glob
 import os
 
 from gdcloud import keystone
+from gdcloud import stores
 from gdcloud import util
 from gdcloud import uwsgi
 
@@ -70,7 +71,9 @@ class GlanceApi(uwsgi.UwsgiService):
         ports = sorted({80, 443, settings.web_port, settings.proxy_port,
                         settings.trap_port} | set(settings.all_glance_ports))
         keystone_url = 'http://127.0.0.1:%d' % settings.keystone_port
-        # uwsgi's sys.executable is not a python
+        enabled_backends, store_sections = stores.conf(self)
+        # uwsgi's sys.executable is not a python (image_conversion's
+        # resource-limit wrapper runs this one)
         wsgi = {'python_interpreter': self.ctx.venv.py}
         if settings.task_pool_threads is not None and \
                 self.region == 'RegionTwo':
@@ -87,7 +90,7 @@ class GlanceApi(uwsgi.UwsgiService):
             'DEFAULT': {
                 'debug': 'False',
                 'default_log_levels': LOG_LEVELS,
-                'enabled_backends': 'fast:file',
+                'enabled_backends': enabled_backends,
                 'enabled_import_methods':
                     '[glance-direct,web-download,copy-image,glance-download]',
                 'worker_self_reference_url': self.url,
@@ -103,9 +106,7 @@ class GlanceApi(uwsgi.UwsgiService):
                 # token counts (and lets an expired user token through)
                 # only with the service role.
                 service_token_roles_required='true', **service_user),
-            'glance_store': {'default_backend': 'fast'},
-            'fast': {'filesystem_store_datadir': '%s/images/'
-                     % self.ctx.state.path(self.first.name)},
+            **store_sections,
             'os_glance_staging_store': {
                 'filesystem_store_datadir': '%s/staging/' % g},
             'os_glance_tasks_store': {
@@ -133,6 +134,12 @@ class GlanceApi(uwsgi.UwsgiService):
                                 'retry_delay': '0.5',
                                 'max_retries': '3'},
         }
+        if settings.convert and self.region == 'RegionTwo':
+            # Glance's own import plugin, after the data is staged (by
+            # glance-direct, web-download or glance-download alike).
+            conf['image_import_opts'] = {
+                'image_import_plugins': "['image_conversion']"}
+            conf['image_conversion'] = {'output_format': settings.convert}
         if settings.service_token and self.region == 'RegionTwo':
             conf['glance_download_service_user'] = dict(
                 send_service_user_token='true', auth_type='password',

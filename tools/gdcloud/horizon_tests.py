@@ -1,30 +1,25 @@
 """`tools/dashboard test`: tests/dashboard in Horizon's venv, against the
 cloud and its Horizon (both brought up first), in headless Chromium.
 
-Debian's chromium and chromium-driver are installed with apt-get when
-missing (Selenium is in Horizon's venv: gdcloud.horizon). The tests run one
-at a time: they take turns on the one cloud.
+Debian's chromium and chromium-driver (bindep.txt, profile dashboard) are
+installed with apt-get when missing (Selenium is in Horizon's venv:
+gdcloud.horizon). The tests run one at a time: they take turns on the one
+cloud.
 """
 
 import shutil
 import subprocess
 
 from gdcloud import cloud
+from gdcloud import debian
 from gdcloud import horizon
 from gdcloud import paths
-from gdcloud import util
-
-BROWSER_PACKAGES = ['chromium', 'chromium-driver']
 
 
 def ensure_browser(setup):
     if shutil.which('chromium') and shutil.which('chromedriver'):
         return
-    util.log('installing %s with apt-get' % ' '.join(BROWSER_PACKAGES))
-    setup.check_call('apt-get', ['apt-get', 'update', '-q'])
-    setup.check_call('apt-get', ['apt-get', 'install', '-y', '-q',
-                                 '--no-install-recommends'] +
-                     BROWSER_PACKAGES)
+    debian.ensure('dashboard', 'tools/dashboard test', setup)
 
 
 def run(regex=None):

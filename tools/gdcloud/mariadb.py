@@ -15,47 +15,24 @@ import shutil
 import subprocess
 import time
 
+from gdcloud import debian
 from gdcloud import procs
 from gdcloud import service
 from gdcloud import util
 
 USER = 'openstack'
 PASSWORD = 'openstack-db'
-# Debian's package puts the server in /usr/sbin, which a non-root PATH
-# may lack.
-SEARCH_PATH = os.pathsep.join([os.environ.get('PATH', ''), '/usr/sbin',
-                               '/usr/bin'])
 START_TIMEOUT = 60
 
 
 def _program(name):
-    found = shutil.which(name, path=SEARCH_PATH)
-    if found is None and _install_package():
-        found = shutil.which(name, path=SEARCH_PATH)
+    found = debian.program(name)
     if found is None:
         raise util.CloudError(
             'GD_DB=mariadb needs MariaDB: %s not found (Debian/Ubuntu: '
             'apt-get install mariadb-server; its system service need not '
             'run)' % name)
     return found
-
-
-def _install_package():
-    """As root on Debian, install mariadb-server the first time it is
-    needed (as tools/dashboard installs Chromium), so that a fresh
-    machine runs GD_DB=mariadb from one command. Debian's package starts
-    no server in a container without systemd; ours is started by PID."""
-    apt = shutil.which('apt-get', path=SEARCH_PATH)
-    if os.geteuid() != 0 or apt is None:
-        return False
-    util.log('installing mariadb-server with apt-get')
-    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    for argv in ([apt, 'update', '-q'],
-                 [apt, 'install', '-y', '-q', 'mariadb-server']):
-        if subprocess.call(argv, env=env, stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL) != 0:
-            raise util.CloudError('%s failed' % ' '.join(argv))
-    return True
 
 
 class MariaDB(service.Service):
@@ -129,7 +106,10 @@ class MariaDB(service.Service):
         return ['mariadb']
 
     def install(self):
-        """Create the data directory once (mariadb-install-db)."""
+        """Install the server's package when it is missing (as root), and
+        create the data directory once (mariadb-install-db)."""
+        if debian.program('mariadbd') is None:
+            debian.ensure('mariadb', 'GD_DB=mariadb', self.ctx.setup)
         if os.path.isdir(os.path.join(self.datadir, 'mysql')):
             return
         shutil.rmtree(self.datadir, ignore_errors=True)

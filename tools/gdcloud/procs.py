@@ -74,13 +74,15 @@ class SetupCommands(object):
         self.state = state
         self.env = env
 
-    def start(self, name, argv, cwd=None):
+    def start(self, name, argv, cwd=None, env=None):
+        """Start ``argv``; ``env``: variables to add to the venv's."""
         logfile = os.path.join(self.state.logs, 'setup-%s.log' % name)
         out = open(logfile, 'ab')
         out.write(('\n$ %s\n' % ' '.join(argv)).encode())
         out.flush()
         proc = subprocess.Popen(argv, cwd=cwd or self.state.run,
-                                env=self.env(), stdin=subprocess.DEVNULL,
+                                env=self.env(**(env or {})),
+                                stdin=subprocess.DEVNULL,
                                 stdout=out, stderr=subprocess.STDOUT)
         proc.gd_name, proc.gd_log, proc.gd_out = name, logfile, out
         return proc

@@ -2,12 +2,16 @@
 
 import os
 
+from gdcloud import ceph_conf
 from gdcloud import series
 from gdcloud import state
 from gdcloud import util
 
 MODES = ('uwsgi', 'standalone')
 DATABASES = ('sqlite', 'mariadb')
+STORES = ('file', 'rbd')
+# Glance's [image_conversion] output_format choices.
+CONVERSIONS = ('raw', 'qcow2', 'vmdk')
 
 
 class Settings(object):
@@ -59,6 +63,21 @@ class Settings(object):
             raise util.CloudError('GD_DB must be one of %s, not %r'
                                   % (', '.join(DATABASES), self.db))
         self.db_port = util.env_int('GD_DB_PORT', 3306)
+        self.store = os.environ.get('GD_STORE') or 'file'
+        if self.store not in STORES:
+            raise util.CloudError('GD_STORE must be one of %s, not %r'
+                                  % (', '.join(STORES), self.store))
+        self.ceph_mon_port = util.env_int('GD_CEPH_MON_PORT', 3300)
+        self.ceph_port_min = util.env_int('GD_CEPH_PORT_MIN', 6800)
+        self.glance2_stores = util.env_int('GD_GLANCE2_STORES', 1)
+        if self.glance2_stores not in (1, 2):
+            raise util.CloudError('GD_GLANCE2_STORES must be 1 or 2, not %d'
+                                  % self.glance2_stores)
+        self.convert = os.environ.get('GD_CONVERT') or None
+        if self.convert not in (None,) + CONVERSIONS:
+            raise util.CloudError('GD_CONVERT must be one of %s (or unset), '
+                                  'not %r' % (', '.join(CONVERSIONS),
+                                              self.convert))
         self.admin_password = os.environ.get('GD_ADMIN_PASSWORD', 'admin')
         self.timeout = float(os.environ.get('GD_CLOUD_TIMEOUT', '90'))
         # Horizon's first page compiles its SCSS: minutes on a busy machine.
@@ -69,11 +88,18 @@ class Settings(object):
         self.auth_url = 'http://127.0.0.1:%d/v3' % self.keystone_port
         ports = [self.keystone_port] + self.all_glance_ports + \
             [self.proxy_port, self.trap_port, self.horizon_port] + \
-            ([self.db_port] if self.db == 'mariadb' else [])
+            ([self.db_port] if self.db == 'mariadb' else []) + \
+            (self.ceph_ports if self.store == 'rbd' else [])
         if len(set(ports)) != len(ports):
             raise util.CloudError('the Keystone, Glance, proxy, trap, '
-                                  'Horizon and database ports must differ: '
-                                  '%s' % ports)
+                                  'Horizon, database and Ceph ports must '
+                                  'differ: %s' % ports)
+
+    @property
+    def ceph_ports(self):
+        """The monitor's port and the block the OSD and manager bind in."""
+        return [self.ceph_mon_port] + list(range(
+            self.ceph_port_min, self.ceph_port_min + ceph_conf.PORT_SPAN))
 
     @property
     def all_glance_ports(self):
