@@ -11,6 +11,9 @@ runs). One module per job:
     plugin     install and check the plugin clients   rc files, clouds.yaml
     horizon    Horizon with the dashboard   horizon_tests  tools/dashboard
                plugin (tools/dashboard)                test
+    stores     a region's image stores      ceph      Ceph for RBD stores
+    ceph_conf  its ceph.conf                ceph_bindings  rados/rbd in the
+    debian     Debian packages (bindep.txt)            venv
 
 catalog_apply.py runs inside the venv (keystoneauth1); uwsgi_imports/ is
 imported by every uWSGI worker; smoke is a shell smoke test of a running

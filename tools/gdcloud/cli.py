@@ -9,9 +9,10 @@
 
 One Keystone (30.0.0) and two glance-api servers, RegionOne and RegionTwo,
 on 127.0.0.1, with SQLite databases (or one MariaDB server: GD_DB=mariadb)
-and file stores. A third region, RegionFaulty, has for its image endpoint
-tools/faultproxy: a proxy in front of RegionOne's Glance that misbehaves on
-request (see its --help), for fault tests.
+and file stores (or Ceph RBD: GD_STORE=rbd). A third region, RegionFaulty,
+has for its image endpoint tools/faultproxy: a proxy in front of
+RegionOne's Glance that misbehaves on request (see its --help), for fault
+tests.
 
 Glance runs at the series GD_GLANCE_SERIES asks for (default the newest):
 %(series)s
@@ -39,6 +40,7 @@ series reinstalls nothing:
     keystone/ glance1/ glance2/   databases, keys, images, staging, tasks,
                      locks
     mariadb/data/    MariaDB's data (GD_DB=mariadb)
+    ceph/            Ceph's ceph.conf, keyrings, daemons' data (GD_STORE=rbd)
     run/             pidfiles; the servers' working directory
     logs/            one log per server, plus set-up command logs
     horizon/         tools/dashboard's Horizon: venv/, run/, logs/
@@ -83,6 +85,26 @@ Environment:
                         must be installed; its system service need not
                         run), data in <state dir>/mariadb/
     GD_DB_PORT          3306  MariaDB's port (GD_DB=mariadb), on 127.0.0.1
+    GD_STORE            file (default: each region's images in a directory)
+                        or rbd: each region's images in a pool of its own
+                        (cephx user glanceN) on a single-node Ceph of this
+                        tool's own (monitor, manager, one BlueStore OSD on
+                        a sparse file; Debian's ceph-mon, ceph-mgr,
+                        ceph-osd, python3-rados, python3-rbd, installed
+                        with apt-get when missing: bindep.txt), started and
+                        stopped by PID; Glance's venv reaches the rados and
+                        rbd modules through a .pth file. Staging stays on
+                        files. Glance answers 400 to Range requests on RBD.
+    GD_CEPH_MON_PORT    3300  Ceph's monitor (messenger v2), on 127.0.0.1
+    GD_CEPH_PORT_MIN    6800  Ceph's OSD and manager bind in the 10 ports
+                        from here
+    GD_CONVERT          raw (or qcow2, vmdk): RegionTwo runs Glance's
+                        image_conversion import plugin to that format
+                        (qemu-utils installed with apt-get when missing);
+                        default off
+    GD_GLANCE2_STORES   1 (default) or 2: RegionTwo with a second store,
+                        "cheap" (file), beside "fast" (file, or RBD with
+                        GD_STORE=rbd), for imports with stores/all_stores
     GD_ADMIN_PASSWORD   admin
     GD_CLOUD_TIMEOUT    seconds to wait for each server to answer (90)
     GD_PYTHON           interpreter for the venv (default: this python3)
