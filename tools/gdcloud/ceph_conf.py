@@ -82,6 +82,9 @@ def text(cluster):
             'mon mgr digest period': '1',
             # Here, not in [mgr]: else the restful module starts (port 8003).
             'mgr initial modules': 'iostat',
+            # RocksDB's options and statistics, thousands of lines per
+            # start, would bury what `tools/cloud logs` should show.
+            'debug rocksdb': '1/5',
         },
         # Glance's and the ceph CLI's: keys here, no admin socket or log.
         'client': {'keyring': '%s/$name.keyring' % d,
