@@ -113,6 +113,21 @@ def _eventlet_patched_threads():
         'thread')
 
 
+def set_reserved_property(action, name, value):
+    """Set the ``os_glance_*`` property ``name`` of the image ``action``
+    (an ``_ImportActions``) wraps to ``value``, which holds no comma.
+
+    Only Glance's server code can write that namespace: its API refuses
+    it to every user, so such a property is a record users can trust.
+    Glance gives plugins no setter for it (``set_image_extra_properties``
+    drops those names); ``merge_store_list``, the same on 28-33, writes
+    the name it is given, as a sorted comma-separated set: the value
+    alone once the old one is popped.
+    """
+    action.pop_extra_property(name)
+    action.merge_store_list(name, [value])
+
+
 def glance_download_opts():
     """Glance's own ``[glance_download_properties]`` options."""
     return api_image_import.glance_download_opts

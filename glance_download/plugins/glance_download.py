@@ -14,7 +14,9 @@ from taskflow.patterns import linear_flow as lf
 from glance_download import catalog
 from glance_download import errors
 from glance_download import glance_task
+from glance_download import host
 from glance_download import opts
+from glance_download import records
 from glance_download import plugins
 from glance_download import remote_glance
 from glance_download import tracing
@@ -40,6 +42,20 @@ class GlanceDownload(download.StageImageData):
             raise self.error
         return download.Plan(self.remote.data(), self.expected,
                              origin=self.remote.region)
+
+    def execute(self):
+        uri = super().execute()
+        expected = self.expected
+        if expected.hash_value:
+            with self.action_wrapper as action:
+                host.set_reserved_property(
+                    action, records.VERIFIED_HASH,
+                    '%s:%s' % (expected.hash_algo, expected.hash_value))
+        return uri
+
+    def restore(self, action):
+        super().restore(action)
+        action.pop_extra_property(records.VERIFIED_HASH)
 
 
 def _prepare_remote(context, method, image_repo, image_id):

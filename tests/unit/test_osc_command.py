@@ -80,7 +80,7 @@ class PluginTest(testtools.TestCase):
             'm.startswith(("glance.", "taskflow", "glance_store")) or '
             '(m.startswith("glance_download.") and '
             'not m.startswith(("glance_download.osc", '
-            '"glance_download.copying")))')
+            '"glance_download.copying", "glance_download.records")))')
 
     def test_shared_copy_logic_imports_no_front_end_framework(self):
         # glance_download.copying is what the command and the dashboard
@@ -91,7 +91,8 @@ class PluginTest(testtools.TestCase):
             'm.split(".")[0] in ("osc_lib", "cliff", "rich", "django", '
             '"openstack_dashboard", "horizon", "glance", "taskflow", '
             '"glance_store") or (m.startswith("glance_download.") and '
-            'not m.startswith("glance_download.copying"))')
+            'not m.startswith(("glance_download.copying", '
+            '"glance_download.records")))')
 
 
 class FakeApp:
