@@ -15,6 +15,8 @@ session: the caller's, with the caller's token).
 
 import collections
 from concurrent import futures
+import http.client
+import ssl
 import threading
 import time
 
@@ -40,18 +42,65 @@ TRANSIENT = (glance_exc.HTTPInternalServerError, glance_exc.HTTPBadGateway,
              glance_exc.HTTPServiceUnavailable, glance_exc.CommunicationError,
              ks_exc.ConnectionError)
 
+# Errors of a call that never got an answer from Glance: keystoneauth's
+# (refused, timed out, TLS), and glanceclient's own for the first two
+# (its SessionClient turns ConnectFailure into CommunicationError and
+# ConnectTimeout into InvalidEndpoint; SSLCertificateError and the rest of
+# its BaseException family come from its older HTTPClient).
+UNREACHABLE = (ks_exc.ConnectionError, glance_exc.BaseException)
+
 
 def describe_error(exc):
     """A one-line reason for an API error."""
     if isinstance(exc, ks_exc.EndpointNotFound):
         return 'no image endpoint in the catalog (%s)' % exc
-    if isinstance(exc, (ks_exc.ConnectFailure, ks_exc.ConnectTimeout)):
-        return 'Glance is not reachable: %s' % exc
+    if isinstance(exc, UNREACHABLE):
+        return 'Glance did not answer (%s)' % _connection_problem(exc)
     if isinstance(exc, glance_exc.HTTPException):
         details = (getattr(exc, 'details', None) or str(exc)).strip()
         return 'HTTP %s: %s' % (getattr(exc, 'code', '?'),
                                 ' '.join(details.split()))
     return '%s: %s' % (type(exc).__name__, exc)
+
+
+def _causes(exc):
+    """``exc`` and what led to it, outermost first: the exceptions it was
+    raised from or while handling, and requests' and urllib3's wrapped
+    ones (``args[0]``, ``reason``)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        wrapped = [e for e in (exc.__cause__, exc.__context__,
+                               getattr(exc, 'reason', None),
+                               exc.args[0] if exc.args else None)
+                   if isinstance(e, BaseException)]
+        exc = wrapped[0] if wrapped else None
+
+
+def _connection_problem(exc):
+    """Why a call got no answer, in words, from the innermost cause that
+    says it: never the text of the outer errors, which holds the endpoint's
+    URL (and whatever that URL carries)."""
+    problem = None
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            problem = 'TLS error: certificate verify failed: %s' % (
+                cause.verify_message or cause.reason)
+        elif isinstance(cause, ssl.SSLError):
+            problem = 'TLS error: %s' % (
+                cause.reason or 'handshake failed').lower().replace('_', ' ')
+        elif isinstance(cause, TimeoutError):
+            problem = 'timed out'
+        elif isinstance(cause, http.client.RemoteDisconnected):
+            problem = 'connection closed without an answer'
+        elif isinstance(cause, OSError) and cause.strerror:
+            problem = cause.strerror[:1].lower() + cause.strerror[1:]
+    if problem:
+        return problem
+    if isinstance(exc, (ks_exc.ConnectTimeout, glance_exc.InvalidEndpoint)):
+        return 'timed out'
+    return 'connection failed'
 
 
 def candidates(glance, source, project_id):
@@ -304,12 +353,16 @@ class Copier:
     def _check_region(self, region):
         if region.lower() == self.source_region.lower():
             return 'the target region is the source region'
-        glance = self.regions.glance(region)
+        # The client that gives up after regions.check_timeout: a region
+        # that does not answer fails its jobs alone, the others go on.
+        glance = self.regions.checker(region)
         try:
             info = glance.images.get_import_info()
         except ks_exc.EndpointNotFound:
             return ('region %s has no image endpoint (interface %s) in the '
                     'catalog' % (region, self.regions.interface))
+        except UNREACHABLE as exc:
+            return 'region %s: %s' % (region, describe_error(exc))
         except (glance_exc.HTTPException, ks_exc.ClientException) as exc:
             return 'region %s: GET /v2/info/import failed: %s' % (
                 region, describe_error(exc))

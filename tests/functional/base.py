@@ -261,6 +261,28 @@ class Cloud:
         return glance_client.Client('2', session=self.session(user),
                                     region_name=region, interface='public')
 
+    def keystone(self, method, path, **kwargs):
+        """A call to Keystone's API as admin."""
+        identity = read_rc(self.dir, 'admin')['OS_AUTH_URL']
+        return self.session('admin').request(
+            identity.rstrip('/') + path, method, **kwargs)
+
+    def add_image_region(self, url, prefix, add_cleanup):
+        """A new region ``<prefix>-<random>`` whose public image endpoint
+        is ``url``, in the catalog of every token issued from now on;
+        ``add_cleanup`` (a test's addCleanup) is given its removal.
+        Returns the region's name."""
+        (service,) = self.keystone(
+            'GET', '/services?type=image').json()['services']
+        region = '%s-%s' % (prefix, random_id()[:8])
+        self.keystone('POST', '/regions', json={'region': {'id': region}})
+        add_cleanup(self.keystone, 'DELETE', '/regions/%s' % region)
+        endpoint = self.keystone('POST', '/endpoints', json={'endpoint': {
+            'service_id': service['id'], 'interface': 'public',
+            'region_id': region, 'url': url}}).json()['endpoint']
+        add_cleanup(self.keystone, 'DELETE', '/endpoints/%s' % endpoint['id'])
+        return region
+
     def logs(self):
         """Paths of every log of this cloud (servers, fault proxy, set-up)."""
         return glob.glob(os.path.join(self.dir, 'logs', '*.log'))

@@ -221,28 +221,17 @@ class CatalogShapeTest(base.TestCase):
     (the catalog travels in the token).
     """
 
-    def keystone(self, method, path, **kwargs):
-        identity = base.read_rc(self.cloud.dir, 'admin')['OS_AUTH_URL']
-        return self.cloud.session('admin').request(
-            identity.rstrip('/') + path, method, **kwargs)
-
     def region_with_image_url(self, suffix):
         """A new region whose public image endpoint is RegionOne's Glance
         URL + ``suffix``; return (region, url)."""
-        (service,) = self.keystone(
+        (service,) = self.cloud.keystone(
             'GET', '/services?type=image').json()['services']
-        (one,) = self.keystone(
+        (one,) = self.cloud.keystone(
             'GET', '/endpoints?service_id=%s&interface=public&region_id=%s'
             % (service['id'], base.REGION_ONE)).json()['endpoints']
-        region = 'gd-catalog-%s' % base.random_id()[:8]
-        self.keystone('POST', '/regions', json={'region': {'id': region}})
-        self.addCleanup(self.keystone, 'DELETE', '/regions/%s' % region)
         url = one['url'].rstrip('/') + suffix
-        endpoint = self.keystone('POST', '/endpoints', json={'endpoint': {
-            'service_id': service['id'], 'interface': 'public',
-            'region_id': region, 'url': url}}).json()['endpoint']
-        self.addCleanup(self.keystone, 'DELETE',
-                        '/endpoints/%s' % endpoint['id'])
+        region = self.cloud.add_image_region(url, 'gd-catalog',
+                                             self.addCleanup)
         # A new demo token, whose catalog has the region: the demo session
         # of every test from now on (the token checks of base.TestCase
         # then look for this one).

@@ -4,15 +4,25 @@ against in-memory fake Glance regions, no network."""
 import io
 import itertools
 import threading
+import time
 from unittest import mock
 
+import fixtures
 from glanceclient import exc as glance_exc
+from keystoneauth1 import access
 from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import fixture as ks_fixture
+from keystoneauth1.identity import access as access_plugin
+from keystoneauth1 import session as ks_session
 import testtools
 
 from glance_download.copying import copier
 from glance_download.copying import logic
+from glance_download.copying import regions as copying_regions
 from glance_download.osc import progress
+from tests.unit import fakes
+from tests.unit import tls
+from tests.unit import unanswered
 
 PROJECT = 'p1'
 MiB = logic.MiB
@@ -146,6 +156,9 @@ class FakeRegions:
 
     def importer(self, region):
         self.importers.append(region)
+        return self.glance(region)
+
+    def checker(self, region):
         return self.glance(region)
 
 
@@ -676,3 +689,108 @@ class TransientTest(Base):
         self.assertIn('lost track of the import for 60 s (HTTP 503',
                       result.message)
         self.assertIn('run the command again', result.message)
+
+
+class CatalogRegions(FakeRegions):
+    """FakeRegions' regions in memory; any other through ``real``, a
+    GlanceRegions over a keystoneauth session with a catalog."""
+
+    def __init__(self, real, **regions):
+        super().__init__(**regions)
+        self.real = real
+
+    def glance(self, region):
+        if region in self.regions:
+            return super().glance(region)
+        return self.real.glance(region)
+
+    def checker(self, region):
+        if region in self.regions:
+            return super().checker(region)
+        return self.real.checker(region)
+
+
+class UnreachableRegionTest(Base):
+    """A --to-region whose Glance cannot be asked fails alone, in words and
+    without its URL, while the copy to RegionTwo (in memory) goes on. That
+    region goes through the real GlanceRegions, glanceclient and
+    keystoneauth to a real socket on 127.0.0.1."""
+
+    def setUp(self):
+        super().setUp()
+        # A check that waits for ever fails the test, not the whole run.
+        self.useFixture(fixtures.Timeout(60, gentle=True))
+
+    def copy_to(self, url, session_timeout=None, check_timeout=0.5):
+        """Copy the source to RegionTwo and to RegionDown, whose image
+        endpoint is ``url``: (RegionDown's reason, seconds the run took)."""
+        token = ks_fixture.V3Token()
+        token.add_service('image').add_standard_endpoints(
+            public=url, region='RegionDown')
+        session = ks_session.Session(
+            auth=access_plugin.AccessInfoPlugin(
+                access.create(body=token, auth_token='a-token')),
+            timeout=session_timeout)
+        real = copying_regions.GlanceRegions(session)
+        real.check_timeout = check_timeout
+        self.regions = CatalogRegions(real, RegionOne=self.r1,
+                                      RegionTwo=self.r2)
+        started = time.monotonic()
+        _engine, (two, down) = self.run_copy(
+            regions=['RegionTwo', 'RegionDown'])
+        seconds = time.monotonic() - started
+        self.assertEqual(logic.COPIED, two.status, two.message)
+        self.assertEqual((logic.FAILED, None), (down.status, down.target_id),
+                         down.message)
+        self.assertNotIn('127.0.0.1', down.message)
+        self.assertIn(down.message, self.err.getvalue())
+        return down.message, seconds
+
+    def test_connection_refused(self):
+        message, _seconds = self.copy_to(unanswered.refusing(self))
+        self.assertEqual('region RegionDown: Glance did not answer '
+                         '(connection refused)', message)
+
+    def test_no_answer_is_given_up_after_the_check_timeout(self):
+        message, seconds = self.copy_to(unanswered.silent(self))
+        self.assertEqual('region RegionDown: Glance did not answer '
+                         '(timed out)', message)
+        self.assertLess(seconds, 5)
+
+    def test_the_sessions_own_timeout_is_kept(self):
+        # A user's api_timeout (OSC's session timeout) rules the check too.
+        message, seconds = self.copy_to(unanswered.silent(self),
+                                        session_timeout=0.5,
+                                        check_timeout=60)
+        self.assertEqual('region RegionDown: Glance did not answer '
+                         '(timed out)', message)
+        self.assertLess(seconds, 5)
+
+    def test_connection_closed_without_an_answer(self):
+        message, _seconds = self.copy_to(unanswered.closing(self))
+        self.assertEqual('region RegionDown: Glance did not answer '
+                         '(connection closed without an answer)', message)
+
+    def test_server_error(self):
+        server = self.useFixture(fakes.FakeGlanceServer())
+        server.route('/v2/info/import', b'{}', 'application/json')
+        server.script(fakes.Status(502))
+        message, _seconds = self.copy_to(server.url)
+        self.assertEqual('region RegionDown: GET /v2/info/import failed: '
+                         'HTTP 502: error 502', message)
+
+    def test_untrusted_certificate(self):
+        server = self.useFixture(fakes.FakeGlanceServer())
+        fakes.serve_tls(server, self.useFixture(tls.Certificates()))
+        message, _seconds = self.copy_to(server.url)
+        self.assertEqual(
+            'region RegionDown: Glance did not answer (TLS error: '
+            'certificate verify failed: unable to get local issuer '
+            'certificate)', message)
+
+    def test_tls_to_a_plain_http_server(self):
+        server = self.useFixture(fakes.FakeGlanceServer())
+        message, _seconds = self.copy_to(
+            server.url.replace('http:', 'https:'))
+        self.assertEqual('region RegionDown: Glance did not answer (TLS '
+                         'error: wrong version number)', message)
