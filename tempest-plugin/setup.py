@@ -1,3 +1,5 @@
 import setuptools
 
-setuptools.setup()
+setuptools.setup(
+    setup_requires=['pbr>=6.0.0'],
+    pbr=True)

@@ -46,7 +46,7 @@ class LargeImportTestMixin:
 
 class ProgressTest(LargeImportTestMixin, base.GlanceDownloadTest):
 
-    @decorators.idempotent_id('6f8b0d2e-4a5c-4e7f-9b9d-1c2e3f4a5b08')
+    @decorators.idempotent_id('0664514a-8a64-492b-91df-8865d4f29976')
     def test_progress_in_task_message(self):
         source, data, target = self.start_large_import()
         task, messages = self.watch_import(target['id'])
@@ -72,7 +72,7 @@ class DeleteDuringImportTest(LargeImportTestMixin, base.GlanceDownloadTest):
     switches = [('admin_tests',
                  'Following the task of a deleted image needs admin')]
 
-    @decorators.idempotent_id('7a9c1e3f-5b6d-4f8a-8c0e-2d3f4a5b6c09')
+    @decorators.idempotent_id('2bc41924-247d-4293-afb4-b7ed569616c9')
     def test_delete_target_during_import(self):
         source, data, target = self.start_large_import()
         task, messages = self.watch_import(

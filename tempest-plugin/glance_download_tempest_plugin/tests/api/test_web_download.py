@@ -32,7 +32,7 @@ class WebDownloadTest(base.GlanceDownloadTest):
                 h.update(chunk)
         return h.hexdigest()
 
-    @decorators.idempotent_id('8b0d2f4a-6c7e-4a9b-9d1f-3e4a5b6c7d10')
+    @decorators.idempotent_id('52058a25-84b9-41f0-95ff-54687dc0a88b')
     def test_web_download(self):
         url = CONF.glance_download.web_download_url
         target = self.create_target(
