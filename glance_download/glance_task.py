@@ -8,9 +8,9 @@ an hour of silence. The same periodic look at the task and the image lets a
 deleted image, or a task no longer ``processing``, stop the download.
 """
 
-import logging
 import time
 
+from oslo_log import log as logging
 from oslo_utils import units
 
 from glance_download import errors

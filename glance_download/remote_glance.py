@@ -8,10 +8,10 @@ the data must look like, and ``/file`` is the stream (``source``).
 
 import functools
 import hashlib
-import logging
 
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import token_endpoint
+from oslo_log import log as logging
 
 from glance_download import catalog
 from glance_download import errors

@@ -10,12 +10,12 @@ approved address the connection is then pinned to.
 """
 
 import http.client as http_client
-import logging
 import re
 import ssl
 from urllib import parse
 
 from keystoneauth1 import exceptions as ks_exceptions
+from oslo_log import log as logging
 from urllib3 import exceptions as urllib3_exceptions
 
 from glance_download import errors

@@ -20,10 +20,11 @@ serving other requests while a chunk is hashed, and the overlap remains.
 """
 
 import hashlib
-import logging
 import queue
 import threading
 import time
+
+from oslo_log import log as logging
 
 from glance_download import errors
 from glance_download import host

@@ -7,9 +7,8 @@ instead, so ours never raise: a problem found while building the flow is
 handed to the download task, which fails with the reason when it runs.
 """
 
-import logging
-
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from glance_download import opts
 from glance_download import selection

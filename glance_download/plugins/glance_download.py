@@ -6,9 +6,8 @@ flow is ``GlanceDownload`` (stage the verified data) then
 ``SetImageMetadata`` (formats and properties, under our rules).
 """
 
-import logging
-
 from oslo_config import cfg
+from oslo_log import log as logging
 from taskflow.patterns import linear_flow as lf
 
 from glance_download import catalog
@@ -16,8 +15,8 @@ from glance_download import errors
 from glance_download import glance_task
 from glance_download import host
 from glance_download import opts
-from glance_download import records
 from glance_download import plugins
+from glance_download import records
 from glance_download import remote_glance
 from glance_download import tracing
 from glance_download.tasks import download

@@ -6,9 +6,9 @@ and the revert that puts the image back as it was live here once.
 """
 
 import abc
-import logging
 
 from oslo_config import cfg
+from oslo_log import log as logging
 from taskflow import task
 from taskflow.types import failure
 

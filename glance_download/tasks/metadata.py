@@ -12,8 +12,7 @@ they stay when an earlier step (Glance's own metadata step, under a broad
 properties, and any set on it by others during the import, stay.
 """
 
-import logging
-
+from oslo_log import log as logging
 from taskflow import task
 
 from glance_download import errors
