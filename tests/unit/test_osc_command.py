@@ -18,6 +18,7 @@ from glance_download.osc import copy as copy_cmd
 from glance_download.copying import logic
 from glance_download.osc import plugin
 from glance_download.osc import progress
+from tests import terminal
 from tests.unit import test_osc_copier as fakes
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -244,3 +245,38 @@ class ReporterTest(testtools.TestCase):
         self.assertIn('cirros -> R2', out.getvalue())
         self.assertIn('copied: sha512 equal', out.getvalue())
         self.assertEqual(3, reporter.progress.tasks[0].completed)
+
+
+class LiveOnATerminalTest(testtools.TestCase):
+    """The live display as a user's terminal gets it: on a real
+    pseudo-terminal, where rich draws (a StringIO or a pipe gets lines)."""
+
+    def setUp(self):
+        super().setUp()
+        # rich's own switches, as a plain terminal session has them; it
+        # reads the width from the process's stdin, stdout or stderr (not
+        # the terminal here), or else from COLUMNS.
+        for name, value in (('TERM', 'xterm'), ('COLUMNS', '200'),
+                            ('LINES', None), ('FORCE_COLOR', None),
+                            ('TTY_COMPATIBLE', None),
+                            ('TTY_INTERACTIVE', None)):
+            self.useFixture(fixtures.EnvironmentVariable(name, value))
+
+    def test_names_and_messages_are_plain_text(self):
+        # Brackets are rich markup: "[/uefi]" closes a tag never opened
+        # (MarkupError), "[import_filtering_opts]" opens a style (gone).
+        screen = terminal.Terminal()
+        with os.fdopen(screen.slave, 'w') as stream:
+            reporter = progress.make_reporter(stream)
+            self.assertIsInstance(reporter, progress.LiveReporter)
+            with reporter:
+                reporter.add('k', 'win2019 [/uefi] -> RegionTwo', 3)
+                reporter.update('k', 'Downloaded 1 of 3 MiB [bold]', 1, 3)
+                reporter.finish('k', 'failed', 'refused by the '
+                                '[import_filtering_opts] of RegionTwo')
+                reporter.note('[red]kept[/red] as written')
+        text = screen.text()
+        self.assertIn('win2019 [/uefi] -> RegionTwo', text)
+        self.assertIn('failed: refused by the [import_filtering_opts] of '
+                      'RegionTwo', text)
+        self.assertIn('[red]kept[/red] as written', text)
