@@ -3,6 +3,7 @@ output, the progress reporters, and the client-only imports."""
 
 import argparse
 import configparser
+import datetime
 import io
 import os
 import subprocess
@@ -116,6 +117,9 @@ class CommandTest(fakes.Base):
         self.useFixture(fixtures.MockPatchObject(
             progress, 'make_reporter',
             lambda: progress.LineReporter(self.err)))
+        # The command's copier reads this machine's clock.
+        for fake in (self.r1, self.r2, self.r3):
+            fake.now = logic.utcnow
 
     def take(self, *argv):
         args = self.parser.parse_args(list(argv))
@@ -127,15 +131,16 @@ class CommandTest(fakes.Base):
         args = self.parser.parse_args(['x', '--to-region', 'R2'])
         self.assertEqual(
             (['x'], ['R2'], None, False, [], [], 'private', 'public', 4,
-             True, False, None),
+             True, False, None, 3600),
             (args.images, args.to_regions, args.from_region, args.public,
              args.tags, args.properties, args.visibility,
              args.remote_service_interface, args.parallel, args.wait,
-             args.dry_run, args.timeout))
+             args.dry_run, args.timeout, args.dead_after))
 
     def test_bad_options(self):
         for argv in (['x'], ['x', '--to-region', 'R', '--parallel', '0'],
                      ['x', '--to-region', 'R', '--timeout', '-1'],
+                     ['x', '--to-region', 'R', '--dead-after', '0'],
                      ['x', '--to-region', 'R', '--visibility', 'all']):
             with mock.patch('sys.stderr', io.StringIO()):
                 self.assertRaises(SystemExit, self.parser.parse_args, argv)
@@ -162,6 +167,36 @@ class CommandTest(fakes.Base):
                          [(r['Region'], r['Status'], r['Verified'])
                           for r in rows])
         self.assertEqual(1, self.cmd.exit_code)
+
+    def test_to_region_spellings_of_one_region_are_one_job(self):
+        # Copy ids lower-case the region: two spellings would be two jobs
+        # racing on one copy.
+        rows = self.take('cirros', '--to-region', 'RegionTwo',
+                         '--to-region', 'regiontwo', '--to-region',
+                         'REGIONTWO')
+        self.assertEqual([('RegionTwo', 'copied')],
+                         [(r['Region'], r['Status']) for r in rows])
+        self.assertEqual(1, len(self.r2.imports))
+
+    def test_dead_after(self):
+        # An import whose task was last written 40 s ago: under way by
+        # default, dead with --dead-after 30.
+        written = (logic.utcnow() - datetime.timedelta(seconds=40)).strftime(
+            '%Y-%m-%dT%H:%M:%S.%f')
+        copy, task = self.importing_copy(written=written)
+        [row] = self.take('cirros', '--to-region', 'RegionTwo', '--dry-run')
+        self.assertEqual('would-follow', row['Status'])
+        [row] = self.take('cirros', '--to-region', 'RegionTwo',
+                          '--dead-after', '30')
+        self.assertEqual(('failed', copy['id']),
+                         (row['Status'], row['Target ID']))
+        self.assertIn('the import into %s is dead: its task %s (processing)'
+                      % (copy['id'], task['id']), row['Message'])
+        self.assertEqual(1, self.cmd.exit_code)
+        [row] = self.take('cirros', '--to-region', 'RegionTwo',
+                          '--dead-after', '30', '--replace')
+        self.assertEqual(('copied', True), (row['Status'], row['Verified']))
+        self.assertEqual([copy['id']], self.r2.deleted)
 
     def test_bad_source_reported_per_region_others_copied(self):
         rows = self.take('nope', 'cirros', '--to-region', 'RegionTwo')
