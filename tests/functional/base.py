@@ -248,8 +248,10 @@ def cloud_up(cloud_dir=CLOUD_DIR):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, timeout=600)
     if proc.returncode:
+        # Its error, then the end of the failed server's log.
+        error = proc.stdout[proc.stdout.find('cloud: ERROR'):]
         raise AssertionError('tools/cloud up failed (exit %d):\n%s'
-                             % (proc.returncode, proc.stdout[-3000:]))
+                             % (proc.returncode, error[:4000]))
 
 
 class Cloud:
