@@ -163,12 +163,12 @@ class CopyImage(command.Lister):
             help='Call an import dead when its task has not changed for '
                  'this long (twice as long while pending). Default: %d, '
                  'Glance\'s import lock expiry, after which Glance itself '
-                 'gives up the import. A running import writes its task '
-                 'every few seconds while data arrives, so a lower value '
-                 'finds the imports of a restarted glance-api sooner; keep '
-                 'it above the longest step of your Glance that writes '
-                 'nothing (converting a large image, for one). Compared '
-                 'with this machine\'s clock.\n'
+                 'lets another import take the image. A running import '
+                 'writes its task every few seconds while data arrives, so '
+                 'a lower value finds the imports of a restarted glance-api '
+                 'sooner; keep it above the longest step of your Glance '
+                 'that writes nothing (converting a large image, for '
+                 'one). Compared with this machine\'s clock.\n'
                  'Example: --dead-after 600' % logic.DEAD_AFTER)
         parser.add_argument(
             '--parallel', metavar='<n>', type=_positive_int, default=4,
