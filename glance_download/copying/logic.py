@@ -8,6 +8,7 @@ far an import task's message says it got, and the output rows.
 """
 
 import dataclasses
+import datetime
 import re
 import uuid
 
@@ -22,6 +23,11 @@ ORIGIN_REGION = 'glance_download_source_region'
 ORIGIN_ID = 'glance_download_source_id'
 ORIGIN_HASH = 'glance_download_source_hash'
 ORIGIN_PROPERTIES = (ORIGIN_REGION, ORIGIN_ID, ORIGIN_HASH)
+# Set (to the time, ISO 8601 UTC) by a run that follows the import into a
+# copy it did not create, and removed by it when that import has ended: a
+# Ctrl-C of the run that created the copy then keeps the copy instead of
+# deleting it under the other run (see copier.Copier._discard).
+JOINED = 'glance_download_joined'
 
 METHOD = 'glance-download'
 
@@ -46,18 +52,51 @@ COLUMNS = ('Image', 'Source ID', 'Region', 'Target ID', 'Status', 'Seconds',
 #          import): import into it again;
 # REPLACE  a killed left-over (no use to anyone): delete it, create;
 # FOLLOW   an import into a copy is under way: follow it;
-# LEAVE    a copy someone else is acting on: touch nothing, report it.
+# LEAVE    a copy someone else is acting on: touch nothing, report it;
+# DEAD     a copy whose import is dead (see dead_task()): touch nothing,
+#          report it failed (with ``replace``: REPLACE).
 CREATE = 'create'
 RETRY = 'retry'
 REPLACE = 'replace'
 FOLLOW = 'follow'
 LEAVE = 'leave'
+DEAD = 'dead'
 PRESENT = 'present'     # an active copy with the source's data
 CONFLICT = 'conflict'   # an active copy whose data differs: touch nothing
 
 
+# When an import is dead: its task has not changed for this many seconds
+# (a pending task: twice as long). This is Glance's own import lock expiry
+# (glance/api/v2/images.py _enforce_import_lock: 60 minutes, doubled for
+# a pending task), after which Glance itself lets another import take the
+# image. While an import runs, our server plugin writes its task every
+# progress_interval (5 s by default) and Glance at each chunk it copies to
+# its store; a task that stays unchanged for an hour belongs to a
+# glance-api that stopped during the import (restarted, killed), and
+# Glance never imports with glance-download into an image that is not
+# queued: such a copy can only be deleted and copied again.
+DEAD_AFTER = 3600
+# The task states whose lock Glance lets expire (its bustable_states).
+LOCK_STATES = ('pending', 'processing', 'success', 'failure')
+DEAD_ADVICE = ('run again with --replace (in the dashboard: Replace) to '
+               'delete this copy and copy again')
+
+
 class SelectionError(ValueError):
     pass
+
+
+def unique_regions(names):
+    """``names`` without repeats, compared case-insensitively as copy_id()
+    compares them, in first-seen order and first spelling: two spellings
+    of one region would be two jobs racing on one copy."""
+    seen = set()
+    unique = []
+    for name in names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            unique.append(name)
+    return unique
 
 
 # -- selection ---------------------------------------------------------------
@@ -211,6 +250,7 @@ class Decision:
     action: str
     image: dict = None
     message: str = ''
+    dead_task: dict = None      # the dead import of ``image`` (DEAD, REPLACE)
 
 
 _NEWEST = (lambda image: image.get('created_at') or '')
@@ -241,7 +281,86 @@ def _left_alone(copy):
                     % (what, copy['id'], advice))
 
 
-def decide(source, source_region, candidates, replace=False):
+# -- dead imports ------------------------------------------------------------
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def parse_time(text):
+    """A Glance timestamp as an aware UTC datetime, or None. Glance writes
+    UTC, with or without microseconds, and with or without a "Z" (its
+    image-tasks call: without; its tasks API: with)."""
+    if not text:
+        return None
+    try:
+        when = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return when.replace(tzinfo=datetime.timezone.utc)
+    return when.astimezone(datetime.timezone.utc)
+
+
+def lock_holder(image, tasks):
+    """The import task that holds ``image``'s import lock: the one Glance
+    names in os_glance_import_task, else the newest pending or processing
+    one, or None."""
+    lock = image.get('os_glance_import_task')
+    for task in tasks:
+        if lock and task['id'] == lock:
+            return task
+    running = [t for t in tasks
+               if t.get('status') in ('pending', 'processing')]
+    return max(running, key=_NEWEST) if running else None
+
+
+def dead_task(image, tasks, now, dead_after=DEAD_AFTER):
+    """The task holding ``image``'s import lock (one of its import
+    ``tasks``) when it is dead at ``now``: not changed for ``dead_after``
+    seconds, twice that when pending (Glance's rule); else None."""
+    task = lock_holder(image, tasks)
+    if task is None or task.get('status') not in LOCK_STATES:
+        return None
+    changed = parse_time(task.get('updated_at'))
+    if changed is None:
+        return None
+    limit = dead_after * (2 if task['status'] == 'pending' else 1)
+    return task if (now - changed).total_seconds() >= limit else None
+
+
+def dead_reason(image, task):
+    """Why the import into ``image`` is dead (``task``: dead_task()'s)."""
+    changed = parse_time(task.get('updated_at'))
+    guess = ('Glance never started it: did its import call fail?'
+             if task['status'] == 'pending' else
+             'a glance-api restarted during the import?')
+    return ('the import into %s is dead: its task %s (%s) has not changed '
+            'since %s UTC (%s)' % (image['id'], task['id'], task['status'],
+                                   changed.strftime('%Y-%m-%d %H:%M:%S'),
+                                   guess))
+
+
+def _unless_dead(decision, replace, tasks_of, now, dead_after):
+    """``decision`` (FOLLOW or RETRY), unless the import holding its copy
+    is dead: then DEAD, or REPLACE with ``replace``."""
+    copy = decision.image
+    if tasks_of is None or (copy.get('status') == 'queued' and
+                            not copy.get('os_glance_import_task')):
+        return decision
+    task = dead_task(copy, tasks_of(copy['id']), now or utcnow(),
+                     dead_after)
+    if task is None:
+        return decision
+    if replace:
+        return Decision(REPLACE, copy, 'replacing the copy %s: %s'
+                        % (copy['id'], dead_reason(copy, task)), task)
+    return Decision(DEAD, copy,
+                    '%s; %s' % (dead_reason(copy, task), DEAD_ADVICE), task)
+
+
+def decide(source, source_region, candidates, replace=False, tasks_of=None,
+           now=None, dead_after=DEAD_AFTER):
     """What to do in one target region, given ``candidates``: the images
     there that may be copies of ``source`` (only real copies count).
 
@@ -256,6 +375,12 @@ def decide(source, source_region, candidates, replace=False):
     With ``replace``, an active copy whose data differs is replaced too
     (deleted, copied again) instead of being a conflict. Never two copies
     from one decision.
+
+    With ``tasks_of`` (image id -> its import tasks), a copy whose import
+    is dead at ``now`` (dead_task()) is neither followed nor imported into
+    again: Glance refuses a new import while its lock holds, or into an
+    image that is not queued. It is DEAD, reported with what to do; with
+    ``replace`` it is replaced.
     """
     copies = sorted((c for c in candidates
                      if is_copy_of(c, source, source_region)),
@@ -276,15 +401,18 @@ def decide(source, source_region, candidates, replace=False):
                         'to copy again' % (active[0]['id'], how))
     for copy in copies:
         if copy.get('status') == 'importing':
-            return Decision(FOLLOW, copy, 'an import into %s is under way'
-                            % copy['id'])
+            return _unless_dead(
+                Decision(FOLLOW, copy, 'an import into %s is under way'
+                         % copy['id']), replace, tasks_of, now, dead_after)
     for copy in copies:
         if copy.get('status') not in ('queued', 'killed'):
             return _left_alone(copy)
     for copy in copies:
         if copy.get('status') == 'queued':
-            return Decision(RETRY, copy, 'importing again into the '
-                            'left-over queued copy %s' % copy['id'])
+            return _unless_dead(
+                Decision(RETRY, copy, 'importing again into the left-over '
+                         'queued copy %s' % copy['id']),
+                replace, tasks_of, now, dead_after)
     if copies:
         return Decision(REPLACE, copies[0],
                         'replacing the left-over copy %s (%s)'
@@ -294,7 +422,8 @@ def decide(source, source_region, candidates, replace=False):
 
 DRY_RUN_STATUS = {CREATE: WOULD_COPY, RETRY: WOULD_RETRY,
                   REPLACE: WOULD_REPLACE, FOLLOW: WOULD_FOLLOW,
-                  PRESENT: EXISTS, CONFLICT: FAILED, LEAVE: LEFT_ALONE}
+                  PRESENT: EXISTS, CONFLICT: FAILED, LEAVE: LEFT_ALONE,
+                  DEAD: FAILED}
 
 
 # -- progress ----------------------------------------------------------------

@@ -51,7 +51,7 @@ def summarise(region, source, decision, tasks):
         _same, how = logic.verify(source, copy)
         return RegionState(region, COPIED, 'copied, verified (%s)' % how,
                            target_id, total, total)
-    if decision.action == logic.CONFLICT:
+    if decision.action in (logic.CONFLICT, logic.DEAD):
         return RegionState(region, FAILED, decision.message, target_id)
     if decision.action == logic.LEAVE:
         return RegionState(region, LEFT_ALONE, decision.message, target_id)
@@ -86,12 +86,22 @@ def summarise(region, source, decision, tasks):
                        (progress[2] if progress else total) or total)
 
 
-def observe(glance, source, source_region, project_id, region):
+def observe(glance, source, source_region, project_id, region,
+            dead_after=logic.DEAD_AFTER):
     """The state of ``source``'s copy in ``region`` (``glance`` is that
-    region's client)."""
+    region's client); a copy whose import is dead (logic.dead_task) has
+    failed, with the reason."""
+    read = {}
+
+    def tasks_of(image_id):
+        if image_id not in read:
+            read[image_id] = copier.import_tasks(glance, image_id)
+        return read[image_id]
+
     decision = logic.decide(source, source_region,
-                            copier.candidates(glance, source, project_id))
+                            copier.candidates(glance, source, project_id),
+                            tasks_of=tasks_of, dead_after=dead_after)
     tasks = []
     if decision.action in (logic.FOLLOW, logic.RETRY):
-        tasks = copier.import_tasks(glance, decision.image['id'])
+        tasks = tasks_of(decision.image['id'])
     return summarise(region, source, decision, tasks)

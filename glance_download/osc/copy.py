@@ -38,6 +38,15 @@ deactivated, being uploaded into (uploading, saving) or pending delete is
 not touched, and nothing is copied next to it: its row says "left-alone"
 and why.
 
+An import is dead when its task has not changed for --dead-after seconds
+(default 3600, Glance's own import lock expiry; twice that for a task still
+pending): a glance-api restarted or killed during the import leaves its
+task "processing" and the copy "importing" for good, and Glance never
+imports into such a copy again. A copy whose import is dead is not
+followed: its row says failed, why, and that --replace deletes it and
+copies again. An import that dies while it is being followed ends the
+same way.
+
 Progress goes to stderr: a live line per copy in a terminal, timestamped
 lines otherwise. The result is one row per (image, region): Status is
 copied, exists, started (--no-wait), failed, left-alone, cancelled, or
@@ -45,8 +54,10 @@ would-copy, would-retry, would-replace, would-follow (--dry-run). The exit
 status is 1 when any copy failed or was left alone, 130 after Ctrl-C.
 Ctrl-C stops following the imports and deletes the target images this run
 created that are still queued or importing (the server-side plugin then
-stops their downloads); each status is read again right before its delete,
-so a copy that has become active is kept.
+stops their downloads); each image is read again right before its delete,
+so a copy that has become active is kept, and so is one that another run
+has joined: a run that follows a copy it did not create marks it with the
+property glance_download_joined (the time, UTC) until the import ends.
 """
 
 EPILOG = """\
@@ -96,7 +107,8 @@ class CopyImage(command.Lister):
             '--to-region', metavar='<region>', dest='to_regions',
             action='append', required=True,
             help='Region to copy to (repeat for several; they are copied '
-                 'to concurrently).\n'
+                 'to concurrently; names differing only in case are one '
+                 'region).\n'
                  'Example: --to-region RegionTwo --to-region RegionThree')
         parser.add_argument(
             '--from-region', metavar='<region>',
@@ -140,10 +152,24 @@ class CopyImage(command.Lister):
         parser.add_argument(
             '--replace', action='store_true',
             help='Replace an active copy (of this project) whose data '
-                 'differs from the source\'s: delete it and copy again. '
+                 'differs from the source\'s, or a copy whose import is '
+                 'dead (see --dead-after): delete it and copy again. '
                  'Without it such a copy is left and its row says failed.\n'
                  'Example: openstack image copy cirros-0.6 --to-region '
                  'RegionTwo --replace')
+        parser.add_argument(
+            '--dead-after', metavar='<seconds>', type=_seconds,
+            default=logic.DEAD_AFTER,
+            help='Call an import dead when its task has not changed for '
+                 'this long (twice as long while pending). Default: %d, '
+                 'Glance\'s import lock expiry, after which Glance itself '
+                 'lets another import take the image. A running import '
+                 'writes its task every few seconds while data arrives, so '
+                 'a lower value finds the imports of a restarted glance-api '
+                 'sooner; keep it above the longest step of your Glance '
+                 'that writes nothing (converting a large image, for '
+                 'one). Compared with this machine\'s clock.\n'
+                 'Example: --dead-after 600' % logic.DEAD_AFTER)
         parser.add_argument(
             '--parallel', metavar='<n>', type=_positive_int, default=4,
             help='At most this many copies at once (default: 4).\n'
@@ -185,10 +211,7 @@ class CopyImage(command.Lister):
             raise exceptions.CommandError(
                 'Nothing to copy: give image names or IDs, or select with '
                 '--public, --tag or --property.')
-        regions = []
-        for region in parsed_args.to_regions:
-            if region not in regions:
-                regions.append(region)
+        regions = logic.unique_regions(parsed_args.to_regions)
 
         session = manager.session
         engine = copier.Copier(
@@ -198,7 +221,7 @@ class CopyImage(command.Lister):
             interface=parsed_args.remote_service_interface,
             wait=parsed_args.wait, dry_run=parsed_args.dry_run,
             parallel=parsed_args.parallel, timeout=parsed_args.timeout,
-            replace=parsed_args.replace)
+            replace=parsed_args.replace, dead_after=parsed_args.dead_after)
         try:
             sources, problems = engine.select(parsed_args.images, filters)
         except (ks_exc.ClientException, glance_exc.HTTPException) as exc:

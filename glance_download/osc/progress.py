@@ -78,12 +78,15 @@ class LiveReporter:
         from rich import progress as rich_progress
 
         self.console = rich_console.Console(file=stream)
+        # Image names and task messages are plain text, never rich markup:
+        # "win2019 [/uefi]" would raise MarkupError, and a message's
+        # "[import_filtering_opts]" would vanish as a style tag.
         self.progress = rich_progress.Progress(
-            rich_progress.TextColumn('{task.description}'),
+            rich_progress.TextColumn('{task.description}', markup=False),
             rich_progress.BarColumn(),
             rich_progress.TextColumn(
                 '{task.completed:>6.0f}/{task.total:.0f} MiB'),
-            rich_progress.TextColumn('{task.fields[text]}'),
+            rich_progress.TextColumn('{task.fields[text]}', markup=False),
             console=self.console, transient=False)
         self._ids = {}
         self._lock = threading.Lock()

@@ -19,7 +19,9 @@ import hashlib
 import io
 import os
 import re
+import signal
 import sqlite3
+import subprocess
 import sys
 import time
 import unittest
@@ -176,15 +178,19 @@ class GlanceServer:
         finally:
             db.close()
 
+    def master_pid(self):
+        """The PID of this glance-api's uWSGI or standalone master."""
+        try:
+            with open(self.pidfile) as f:
+                return int(f.read().strip())
+        except (OSError, TypeError, ValueError):
+            raise CloudUnavailable('%s: no pidfile (%s)'
+                                   % (self.region, self.pidfile))
+
     def worker_pids(self):
         """PIDs of this glance-api's workers (the children of its uWSGI or
         standalone master): the processes that run the imports."""
-        try:
-            with open(self.pidfile) as f:
-                master = f.read().strip()
-        except (OSError, TypeError):
-            raise CloudUnavailable('%s: no pidfile (%s)'
-                                   % (self.region, self.pidfile))
+        master = str(self.master_pid())
         pids = []
         for stat in glob.glob('/proc/[0-9]*/stat'):
             try:
@@ -197,11 +203,55 @@ class GlanceServer:
                 pids.append(int(stat.split('/')[2]))
         return sorted(pids)
 
+    def kill(self, timeout=15):
+        """SIGKILL this glance-api, master and workers, as a crash or a
+        node's power loss stops it: the imports its workers run stop where
+        they are, and nothing of Glance's clean-up runs. cloud_up() starts
+        it again."""
+        pids = [self.master_pid()] + self.worker_pids()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        while any(_alive(pid) for pid in pids):
+            if time.monotonic() > deadline:
+                raise AssertionError('%s (PIDs %s) still runs %d s after '
+                                     'SIGKILL' % (self.region, pids,
+                                                  timeout))
+            time.sleep(POLL)
+
     def log_lines(self, *needles):
         """Lines of this server's log that contain every one of ``needles``."""
         with open(self.log, errors='replace') as log:
             return [line.rstrip('\n') for line in log
                     if all(n in line for n in needles)]
+
+
+def _alive(pid):
+    """Whether ``pid`` runs (a zombie waiting for its parent does not)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rpartition(')')[2].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def cloud_up(cloud_dir=CLOUD_DIR):
+    """``tools/cloud up`` for the cloud of ``cloud_dir`` (its ports: the
+    GD_* of this process's environment): starts again what is not running,
+    a glance-api a test killed for one."""
+    env = dict(os.environ, GD_CLOUD_DIR=cloud_dir)
+    proc = subprocess.run([os.path.join(REPO, 'tools', 'cloud'), 'up'],
+                          env=env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=600)
+    if proc.returncode:
+        # Its error, then the end of the failed server's log.
+        error = proc.stdout[proc.stdout.find('cloud: ERROR'):]
+        raise AssertionError('tools/cloud up failed (exit %d):\n%s'
+                             % (proc.returncode, error[:4000]))
 
 
 class Cloud:

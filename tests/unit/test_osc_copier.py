@@ -1,6 +1,7 @@
 """openstack image copy: the per-region jobs (glance_download.copying.copier)
 against in-memory fake Glance regions, no network."""
 
+import datetime
 import io
 import itertools
 import threading
@@ -26,6 +27,8 @@ from tests.unit import unanswered
 
 PROJECT = 'p1'
 MiB = logic.MiB
+# The fake regions' clock (tasks' updated_at) and the copier's utcnow.
+NOW = datetime.datetime(2026, 1, 2, 0, 10, tzinfo=datetime.timezone.utc)
 _ids = itertools.count(1)
 
 
@@ -38,7 +41,10 @@ class FakeImages:
 
     An import runs when the image is read: the first get() shows the task
     downloading, the next one the outcome (``self.outcome``: 'success',
-    'failure' or 'corrupt').
+    'failure' or 'corrupt'; 'never': the task stays as it is). Each write
+    of a task stamps its updated_at with ``self.now()``; an image holding
+    an import lock (os_glance_import_task) refuses another import with 409,
+    as Glance does until the lock expires.
     """
 
     def __init__(self, region, methods=('glance-download',)):
@@ -51,6 +57,8 @@ class FakeImages:
         self.outcome = 'success'
         self.sources = {}           # id -> source image, for the outcome
         self.stepped = None         # called on each import step
+        self.updates = []           # (image id, set properties, removed)
+        self.now = lambda: NOW
 
     def add(self, **fields):
         image = {'id': new_id(), 'status': 'queued', 'owner': PROJECT,
@@ -76,12 +84,12 @@ class FakeImages:
         if self.outcome == 'never':
             return
         if not task['message']:
-            task['message'] = 'Downloaded 1 of 3 MiB from RegionOne'
+            self.write(task, message='Downloaded 1 of 3 MiB from RegionOne')
             image['status'] = 'importing'
             return
         source = self.sources[image[logic.ORIGIN_ID]]
         if self.outcome == 'failure':
-            task.update(status='failure', message='Remote image gone')
+            self.write(task, status='failure', message='Remote image gone')
             image['status'] = 'queued'
             image.pop('os_glance_import_task', None)
             return
@@ -91,8 +99,13 @@ class FakeImages:
                      checksum=source['checksum'])
         if self.outcome == 'corrupt':
             image['os_hash_value'] = 'bad'
-        task.update(status='success', message='Copied 3 MiB')
+        self.write(task, status='success', message='Copied 3 MiB')
         image.pop('os_glance_import_task', None)
+
+    def write(self, task, **fields):
+        """Change ``task`` as Glance's task repo saves it."""
+        task.update(fields, updated_at=self.now().strftime(
+            '%Y-%m-%dT%H:%M:%S.%f'))
 
     def list(self, filters=None):
         filters = dict(filters or {})
@@ -116,16 +129,29 @@ class FakeImages:
         del self.images[image_id]
         self.deleted.append(image_id)
 
+    def update(self, image_id, remove_props=None, **properties):
+        if image_id not in self.images:
+            raise glance_exc.HTTPNotFound('no image %s' % image_id)
+        image = self.images[image_id]
+        image.update(properties)
+        for name in remove_props or ():
+            image.pop(name, None)
+        self.updates.append((image_id, properties, remove_props))
+        return dict(image)
+
     def image_import(self, image_id, method, remote_region=None,
                      remote_image_id=None, remote_service_interface=None):
         image = self.images[image_id]
         if image['status'] != 'queued':
             raise glance_exc.HTTPConflict('image is %s' % image['status'])
+        if image.get('os_glance_import_task'):
+            raise glance_exc.HTTPConflict('Image has active task')
         self.imports.append((image_id, method, remote_region,
                              remote_image_id, remote_service_interface))
         task = {'id': new_id(), 'status': 'processing', 'message': '',
                 'created_at': '2026-01-02T00:00:%02d'
                 % len(self.tasks[image_id])}
+        self.write(task)
         self.tasks[image_id].append(task)
         image['os_glance_import_task'] = task['id']
 
@@ -186,8 +212,22 @@ class Base(testtools.TestCase):
             fake.sources[source['id']] = source
         return source
 
+    def importing_copy(self, written=None, status='importing'):
+        """A copy of the source in RegionTwo with an import under way, as
+        another run left it: (copy, its task), the task last written at
+        ``written`` (naive UTC text, as Glance shows it)."""
+        copy = self.r2.add(**logic.origin_properties(self.source,
+                                                     'RegionOne'))
+        self.r2.image_import(copy['id'], 'glance-download')
+        copy['status'] = status
+        task = self.r2.tasks[copy['id']][-1]
+        if written:
+            task['updated_at'] = written
+        return copy, task
+
     def copier(self, **kwargs):
         kwargs.setdefault('poll', 0)
+        kwargs.setdefault('utcnow', lambda: NOW)
         return copier.Copier(self.regions, 'RegionOne', PROJECT,
                              progress.LineReporter(self.err), **kwargs)
 
@@ -552,6 +592,178 @@ class CopierTest(Base):
         lst.assert_not_called()
 
 
+# Two hours before NOW, as Glance's image-tasks call writes it.
+STALE = '2026-01-01T22:10:00.000000'
+
+
+class DeadImportTest(Base):
+    """A copy whose import died with its glance-api (restarted during the
+    import): reported with what to do, replaced with --replace, never
+    followed without end. Each run has a --timeout on a fake clock, so
+    that a run that follows such an import ends too."""
+
+    def run_copy(self, **kwargs):
+        clock = itertools.count(0, 10)
+        kwargs.setdefault('timeout', 600)
+        return super().run_copy(clock=lambda: next(clock), **kwargs)
+
+    def test_dead_import_is_reported_not_followed(self):
+        self.r2.outcome = 'never'
+        dead, task = self.importing_copy(written=STALE)
+        for dry_run in (False, True):
+            _engine, [result] = self.run_copy(dry_run=dry_run)
+            self.assertEqual((logic.FAILED, dead['id']),
+                             (result.status, result.target_id))
+            self.assertEqual(
+                'the import into %s is dead: its task %s (processing) has '
+                'not changed since 2026-01-01 22:10:00 UTC (a glance-api '
+                'restarted during the import?); run again with --replace '
+                '(in the dashboard: Replace) to delete this copy and copy '
+                'again' % (dead['id'], task['id']), result.message)
+            self.assertIsNone(result.seconds)       # not followed
+            self.assertEqual([dead['id']], list(self.r2.images))
+            self.assertEqual([], self.r2.deleted)
+            self.assertEqual(1, len(self.r2.imports))
+
+    def test_dead_import_is_replaced_with_replace(self):
+        dead, task = self.importing_copy(written=STALE)
+        _engine, [dry] = self.run_copy(replace=True, dry_run=True)
+        self.assertEqual(logic.WOULD_REPLACE, dry.status)
+        self.assertEqual([], self.r2.deleted)
+        _engine, [result] = self.run_copy(replace=True)
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertTrue(result.verified)
+        self.assertEqual([dead['id']], self.r2.deleted)
+        self.assertEqual([result.target_id], list(self.r2.images))
+        self.assertIn('replaced the importing copy %s (its import was dead: '
+                      'task %s)' % (dead['id'], task['id']), result.message)
+
+    def test_queued_copy_with_a_stale_pending_lock(self):
+        # The import call answered 5xx after Glance had locked the copy for
+        # a task it never started: Glance answers 409 to any new import
+        # until the lock expires, two hours later.
+        locked, task = self.importing_copy(written='2026-01-01T22:09:59',
+                                           status='queued')
+        task['status'] = 'pending'
+        _engine, [result] = self.run_copy()
+        self.assertEqual((logic.FAILED, locked['id']),
+                         (result.status, result.target_id))
+        self.assertIn('its task %s (pending) has not changed since '
+                      '2026-01-01 22:09:59 UTC (Glance never started it: '
+                      'did its import call fail?); run again with --replace'
+                      % task['id'], result.message)
+        self.assertEqual(1, len(self.r2.imports))
+        _engine, [result] = self.run_copy(replace=True)
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual([locked['id']], self.r2.deleted)
+
+    def test_import_dying_while_followed_ends_the_follow(self):
+        # The glance-api running the import stops: its task is never
+        # written again, and the clock goes on (20 minutes a poll).
+        now = iter(NOW + datetime.timedelta(minutes=20 * i)
+                   for i in itertools.count())
+        self.r2.outcome = 'never'
+        _engine, [result] = self.run_copy(utcnow=lambda: next(now),
+                                          timeout=10 ** 6)
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('the import into %s is dead: its task '
+                      % result.target_id, result.message)
+        self.assertIn('has not changed since 2026-01-02 00:10:00 UTC (a '
+                      'glance-api restarted during the import?); run again '
+                      'with --replace', result.message)
+        self.assertNotIn('goes on in Glance', result.message)
+        self.assertEqual([result.target_id], list(self.r2.images))
+
+    def test_live_import_is_followed(self):
+        # Written a minute before NOW: under way, followed to its end.
+        _copy, task = self.importing_copy(written='2026-01-02T00:09:00')
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('followed an import started earlier', result.message)
+
+
+class JoinTest(Base):
+    """A run that follows a copy it did not create marks it (JOINED), so
+    that the creating run's Ctrl-C keeps it, and removes the mark once the
+    import has ended."""
+
+    def marks(self, image_id):
+        return [(properties, removed)
+                for updated, properties, removed in self.r2.updates
+                if updated == image_id]
+
+    def test_joining_run_marks_then_unmarks(self):
+        copy, _task = self.importing_copy()
+        seen = []
+        self.r2.stepped = lambda image, task: seen.append(
+            image.get(logic.JOINED))
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual(copy['id'], result.target_id)
+        self.assertEqual([({logic.JOINED: '2026-01-02T00:10:00Z'}, None),
+                          ({}, [logic.JOINED])], self.marks(copy['id']))
+        self.assertEqual(['2026-01-02T00:10:00Z'], seen[:1])
+        self.assertNotIn(logic.JOINED, self.r2.images[copy['id']])
+
+    def test_mark_removed_when_the_joined_import_fails(self):
+        copy, _task = self.importing_copy()
+        self.r2.outcome = 'failure'
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertEqual(2, len(self.marks(copy['id'])))
+        self.assertNotIn(logic.JOINED, self.r2.images[copy['id']])
+
+    def test_run_that_created_the_copy_does_not_mark_it(self):
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual([], self.r2.updates)
+
+    def test_run_meeting_409_on_a_copy_it_did_not_create_marks_it(self):
+        # A queued left-over whose import another run has just started:
+        # this run's import call meets 409 and follows that import.
+        left = self.r2.add(**logic.origin_properties(self.source,
+                                                     'RegionOne'))
+        real_import = self.r2.image_import
+
+        def other_run_first(image_id, **kwargs):
+            self.r2.image_import = real_import
+            real_import(image_id, **kwargs)
+            return real_import(image_id, **kwargs)
+
+        self.r2.image_import = other_run_first
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('followed an import that was already running',
+                      result.message)
+        self.assertEqual(2, len(self.marks(left['id'])))
+
+    def test_mark_left_when_its_removal_is_refused(self):
+        copy, _task = self.importing_copy()
+        update = self.r2.update
+
+        def refuse_removal(image_id, remove_props=None, **properties):
+            if remove_props:
+                raise glance_exc.HTTPForbidden('property is protected')
+            return update(image_id, **properties)
+
+        self.r2.update = refuse_removal
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('Could not remove glance_download_joined from image %s '
+                      'in RegionTwo: HTTP 403' % copy['id'],
+                      self.err.getvalue())
+
+    def test_mark_refused_does_not_fail_the_copy(self):
+        def refuse(image_id, **kwargs):
+            raise glance_exc.HTTPForbidden('property is protected')
+        copy, _task = self.importing_copy()
+        self.r2.update = refuse
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('Could not mark image %s in RegionTwo as joined (HTTP '
+                      '403' % copy['id'], self.err.getvalue())
+
+
 class InterruptTest(Base):
     """Ctrl-C: the run stops and deletes what it created and is not
     active, and nothing else."""
@@ -586,6 +798,55 @@ class InterruptTest(Base):
         self.assertEqual([earlier['id']], list(self.r2.images))
         self.assertIn('Cleaned up: deleted image %s in RegionTwo '
                       '(importing)' % result.target_id, self.err.getvalue())
+
+    def test_ctrl_c_keeps_a_copy_another_run_joined(self):
+        # This run creates the copy and starts its import; another run
+        # joins it and follows that import. Ctrl-C here must not delete
+        # the copy under the other run, which sees the import to its end.
+        creator, joiner = self.copier(), self.copier(poll=0.01)
+        self.r2.outcome = 'never'
+        self.r2.stepped = lambda image, task: task.update(
+            message='Downloaded 1 of 3 MiB from RegionOne') or \
+            image.update(status='importing')
+        other = {}
+
+        def run_joiner():
+            other['results'] = joiner.run([self.source], ['RegionTwo'])
+
+        real_wait = copier.futures.wait
+
+        def ctrl_c_once_joined(fs, timeout=None):
+            if threading.current_thread() is threading.main_thread():
+                importing = [i for i in self.r2.images.values()
+                             if i['status'] == 'importing']
+                if importing and 'thread' not in other:
+                    other['thread'] = threading.Thread(target=run_joiner)
+                    other['thread'].start()
+                    other['since'] = time.monotonic()
+                if 'thread' in other and 'ctrl-c' not in other and (
+                        any(i.get(logic.JOINED) for i in importing) or
+                        time.monotonic() - other['since'] > 2):
+                    other['ctrl-c'] = True
+                    raise KeyboardInterrupt()
+            return real_wait(fs, timeout=timeout)
+
+        with mock.patch.object(copier.futures, 'wait', ctrl_c_once_joined):
+            [result] = creator.run([self.source], ['RegionTwo'])
+        self.r2.outcome = 'success'         # the import goes on, and ends
+        other['thread'].join(10)
+        self.assertEqual(logic.CANCELLED, result.status)
+        self.assertEqual('interrupted; kept the target image this run '
+                         'created: another run joined this copy (at '
+                         '2026-01-02T00:10:00Z) and follows its import',
+                         result.message)
+        self.assertIn('Kept image %s in RegionTwo: another run joined this '
+                      'copy' % result.target_id, self.err.getvalue())
+        self.assertEqual([], creator.cleaned)
+        self.assertEqual([], self.r2.deleted)
+        [joined] = other['results']
+        self.assertEqual((logic.COPIED, result.target_id),
+                         (joined.status, joined.target_id), joined.message)
+        self.assertNotIn(logic.JOINED, self.r2.images[result.target_id])
 
     def test_clean_up_keeps_active_and_retried_images(self):
         engine = self.copier()
