@@ -39,17 +39,17 @@ DISCARDABLE = ('queued', 'importing', 'killed')
 # that copy and joins it, unless the other run deleted it meanwhile.
 RACES = 3
 
-# Errors of one poll that say nothing about the import itself.
-TRANSIENT = (glance_exc.HTTPInternalServerError, glance_exc.HTTPBadGateway,
-             glance_exc.HTTPServiceUnavailable, glance_exc.CommunicationError,
-             ks_exc.ConnectionError)
-
 # Errors of a call that never got an answer from Glance: keystoneauth's
 # (refused, timed out, TLS), and glanceclient's own for the first two
 # (its SessionClient turns ConnectFailure into CommunicationError and
 # ConnectTimeout into InvalidEndpoint; SSLCertificateError and the rest of
 # its BaseException family come from its older HTTPClient).
 UNREACHABLE = (ks_exc.ConnectionError, glance_exc.BaseException)
+# Every error an API call of a region may end with.
+API_ERRORS = (glance_exc.HTTPException, ks_exc.ClientException) + UNREACHABLE
+# Errors of one poll that say nothing about the import itself.
+TRANSIENT = (glance_exc.HTTPInternalServerError, glance_exc.HTTPBadGateway,
+             glance_exc.HTTPServiceUnavailable) + UNREACHABLE
 
 
 def describe_error(exc):
@@ -204,8 +204,7 @@ class Copier:
                 problems.append((name, None, 'source: %s in %s'
                                  % (exc, self.source_region)))
                 continue
-            except (glance_exc.HTTPException,
-                    ks_exc.ClientException) as exc:
+            except API_ERRORS as exc:
                 problems.append((name, None, 'source: %s'
                                  % describe_error(exc)))
                 continue
@@ -606,7 +605,7 @@ class Copier:
                 logic.JOINED: self.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')})
         except glance_exc.HTTPNotFound:
             return False        # the follow reports it deleted
-        except (glance_exc.HTTPException, ks_exc.ClientException) as exc:
+        except API_ERRORS as exc:
             self.reporter.note(
                 'Could not mark image %s in %s as joined (%s): a Ctrl-C of '
                 'the run that created it would delete it'
@@ -621,7 +620,7 @@ class Copier:
             glance.images.update(target_id, remove_props=[logic.JOINED])
         except glance_exc.HTTPNotFound:
             pass
-        except (glance_exc.HTTPException, ks_exc.ClientException) as exc:
+        except API_ERRORS as exc:
             self.reporter.note('Could not remove %s from image %s in %s: %s'
                                % (logic.JOINED, target_id, region,
                                   describe_error(exc)))

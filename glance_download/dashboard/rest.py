@@ -12,7 +12,6 @@ from concurrent import futures
 from django.conf import settings
 from django.views import generic
 from glanceclient import exc as glance_exc
-from keystoneauth1 import exceptions as ks_exc
 from openstack_dashboard.api.rest import urls
 from openstack_dashboard.api.rest import utils as rest_utils
 
@@ -22,8 +21,6 @@ from glance_download.copying import state
 from glance_download.dashboard import session
 
 VISIBILITIES = ('private', 'shared', 'community', 'public')
-API_ERRORS = (glance_exc.HTTPException,
-              ks_exc.ClientException) + copier.UNREACHABLE
 # Regions checked at the same time: a catalog with regions that do not
 # answer costs the check's timeout (GlanceRegions.check_timeout) once per
 # this many of them, not once per region.
@@ -87,12 +84,7 @@ def start_request(data):
     replace = data.get('replace', False)
     if not isinstance(replace, bool):
         raise rest_utils.AjaxError(400, '"replace" must be true or false')
-    wanted, seen = [], set()
-    for region in regions:
-        if region.lower() not in seen:
-            seen.add(region.lower())
-            wanted.append(region)
-    return wanted, visibility, replace
+    return logic.unique_regions(regions), visibility, replace
 
 
 def source_image(engine, image_id):
@@ -102,7 +94,7 @@ def source_image(engine, image_id):
     except glance_exc.HTTPNotFound:
         raise rest_utils.AjaxError(
             404, 'no image %s in %s' % (image_id, engine.source_region))
-    except API_ERRORS as exc:
+    except copier.API_ERRORS as exc:
         raise rest_utils.AjaxError(502, 'region %s: %s' % (
             engine.source_region, copier.describe_error(exc)))
 
@@ -158,7 +150,7 @@ class Copies(generic.View):
             return state.observe(engine.regions.glance(region), source,
                                  engine.source_region, engine.project_id,
                                  region)
-        except API_ERRORS as exc:
+        except copier.API_ERRORS as exc:
             return state.RegionState(
                 region, state.FAILED, 'cannot read the copy: %s'
                 % copier.describe_error(exc))

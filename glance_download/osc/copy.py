@@ -5,8 +5,6 @@ import argparse
 import logging
 
 from cliff import _argparse as cliff_argparse
-from glanceclient import exc as glance_exc
-from keystoneauth1 import exceptions as ks_exc
 from osc_lib.command import command
 from osc_lib import exceptions
 
@@ -224,7 +222,7 @@ class CopyImage(command.Lister):
             replace=parsed_args.replace, dead_after=parsed_args.dead_after)
         try:
             sources, problems = engine.select(parsed_args.images, filters)
-        except (ks_exc.ClientException, glance_exc.HTTPException) as exc:
+        except copier.API_ERRORS as exc:
             raise exceptions.CommandError(
                 'Source region %s: %s' % (source_region,
                                           copier.describe_error(exc)))

@@ -1007,6 +1007,25 @@ class UnreachableRegionTest(Base):
         self.assertIn(down.message, self.err.getvalue())
         return down.message, seconds
 
+    def test_source_region_that_does_not_answer(self):
+        # Each source named, and a bulk selection: in words, without URL.
+        token = ks_fixture.V3Token()
+        token.add_service('image').add_standard_endpoints(
+            public=unanswered.refusing(self), region='RegionDown')
+        self.regions = copying_regions.GlanceRegions(ks_session.Session(
+            auth=access_plugin.AccessInfoPlugin(
+                access.create(body=token, auth_token='a-token'))))
+        engine = copier.Copier(self.regions, 'RegionDown', PROJECT,
+                               progress.LineReporter(self.err))
+        sources, problems = engine.select(['cirros'], None)
+        self.assertEqual(([], [('cirros', None, 'source: Glance did not '
+                                'answer (connection refused)')]),
+                         (sources, problems))
+        exc = self.assertRaises(copier.API_ERRORS, engine.select, [],
+                                {'visibility': 'public'})
+        self.assertEqual('Glance did not answer (connection refused)',
+                         copier.describe_error(exc))
+
     def test_connection_refused(self):
         message, _seconds = self.copy_to(unanswered.refusing(self))
         self.assertEqual('region RegionDown: Glance did not answer '
