@@ -12,6 +12,8 @@ import datetime
 import re
 import uuid
 
+from glance_download import records
+
 MiB = 1024 * 1024
 
 # The properties ``openstack image copy`` sets on every image it creates,
@@ -78,6 +80,13 @@ CONFLICT = 'conflict'   # an active copy whose data differs: touch nothing
 DEAD_AFTER = 3600
 # The task states whose lock Glance lets expire (its bustable_states).
 LOCK_STATES = ('pending', 'processing', 'success', 'failure')
+# An import that has ended (failure, success) releases the image's lock in
+# the seconds its flow takes to revert or finish; one that still holds it a
+# minute on was left so by a revert that failed (Glance's own reverts
+# conflict when a step after the download fails on releases before the
+# plugin restored the status, or under Glance's in-tree plugin), and no
+# import can use the copy until Glance lets the lock expire in an hour.
+ENDED_GRACE = 60
 DEAD_ADVICE = ('run again with --replace (in the dashboard: Replace) to '
                'delete this copy and copy again')
 
@@ -219,7 +228,29 @@ def target_fields(source, source_region, visibility):
 
 def verify(source, target):
     """``(same, how)``: is ``target``'s data ``source``'s? ``how`` says
-    what was compared or what differs."""
+    what was compared or what differs.
+
+    A target region whose import plugins change the data (image_conversion
+    turns qcow2 into raw) makes a copy whose size and hash are not the
+    source's: it is the source's data when our server plugin recorded that
+    the download it made it from was verified against the source's hash
+    (records.VERIFIED_HASH, a property no user can write).
+    """
+    same, how = _same_data(source, target)
+    if same:
+        return same, how
+    recorded = target.get(records.VERIFIED_HASH)
+    if recorded and recorded in _hashes(source):
+        change = ('converted to %s' % target.get('disk_format')
+                  if target.get('disk_format') != source.get('disk_format')
+                  else 'changed')
+        return True, ('%s of the download equal, then %s by the target '
+                      'region\'s import plugins' % (
+                          recorded.partition(':')[0], change))
+    return same, how
+
+
+def _same_data(source, target):
     if target.get('size') != source.get('size'):
         return False, 'size %s differs from the source\'s %s' % (
             target.get('size'), source.get('size'))
@@ -237,6 +268,16 @@ def verify(source, target):
             return True, 'md5 equal'
         return False, 'md5 checksum differs from the source\'s'
     return False, 'no hash to compare'
+
+
+def _hashes(image):
+    """Every "<algo>:<hex digest>" an image's record gives its data."""
+    hashes = set()
+    if image.get('os_hash_algo') and image.get('os_hash_value'):
+        hashes.add('%s:%s' % (image['os_hash_algo'], image['os_hash_value']))
+    if image.get('checksum'):
+        hashes.add('md5:%s' % image['checksum'])
+    return hashes
 
 
 def is_copy_of(image, source, source_region):
@@ -325,13 +366,23 @@ def dead_task(image, tasks, now, dead_after=DEAD_AFTER):
     changed = parse_time(task.get('updated_at'))
     if changed is None:
         return None
-    limit = dead_after * (2 if task['status'] == 'pending' else 1)
+    if task['status'] in ('success', 'failure'):
+        limit = ENDED_GRACE
+    else:
+        limit = dead_after * (2 if task['status'] == 'pending' else 1)
     return task if (now - changed).total_seconds() >= limit else None
 
 
 def dead_reason(image, task):
     """Why the import into ``image`` is dead (``task``: dead_task()'s)."""
     changed = parse_time(task.get('updated_at'))
+    if task['status'] in ('success', 'failure'):
+        return ('the import into %s ended (%s: %s) at %s UTC, but Glance '
+                'left the copy locked by its task %s (a revert of Glance\'s '
+                'that failed)' % (image['id'], task['status'],
+                                  task.get('message') or 'no reason given',
+                                  changed.strftime('%Y-%m-%d %H:%M:%S'),
+                                  task['id']))
     guess = ('Glance never started it: did its import call fail?'
              if task['status'] == 'pending' else
              'a glance-api restarted during the import?')

@@ -19,6 +19,7 @@ import testtools
 
 from glance_download.copying import copier
 from glance_download.copying import logic
+from glance_download import records
 from glance_download.copying import regions as copying_regions
 from glance_download.osc import progress
 from tests.unit import fakes
@@ -41,7 +42,9 @@ class FakeImages:
 
     An import runs when the image is read: the first get() shows the task
     downloading, the next one the outcome (``self.outcome``: 'success',
-    'failure' or 'corrupt'; 'never': the task stays as it is). Each write
+    'failure' or 'corrupt'; 'converted': success, the data made raw by an
+    import plugin; 'stuck': failure, and a revert of Glance's that failed
+    left the lock; 'never': the task stays as it is). Each write
     of a task stamps its updated_at with ``self.now()``; an image holding
     an import lock (os_glance_import_task) refuses another import with 409,
     as Glance does until the lock expires.
@@ -88,10 +91,11 @@ class FakeImages:
             image['status'] = 'importing'
             return
         source = self.sources[image[logic.ORIGIN_ID]]
-        if self.outcome == 'failure':
+        if self.outcome in ('failure', 'stuck'):
             self.write(task, status='failure', message='Remote image gone')
             image['status'] = 'queued'
-            image.pop('os_glance_import_task', None)
+            if self.outcome == 'failure':
+                image.pop('os_glance_import_task', None)
             return
         image.update(status='active', size=source['size'],
                      os_hash_algo=source['os_hash_algo'],
@@ -99,6 +103,11 @@ class FakeImages:
                      checksum=source['checksum'])
         if self.outcome == 'corrupt':
             image['os_hash_value'] = 'bad'
+        if self.outcome == 'converted':
+            image.update(size=source['size'] + 1, os_hash_value='raw',
+                         checksum='raw', disk_format='raw', **{
+                             records.VERIFIED_HASH: logic.source_hash(
+                                 source)})
         self.write(task, status='success', message='Copied 3 MiB')
         image.pop('os_glance_import_task', None)
 
@@ -594,6 +603,45 @@ class CopierTest(Base):
 
 # Two hours before NOW, as Glance's image-tasks call writes it.
 STALE = '2026-01-01T22:10:00.000000'
+
+
+class AfterTheDownloadTest(Base):
+    """What the target region's Glance does after our download: convert
+    the data, or fail and (a revert of its own failing) keep the lock."""
+
+    def test_converted_copy_is_copied_and_verified(self):
+        self.r2.outcome = 'converted'
+        _engine, [result] = self.run_copy()
+        self.assertEqual((logic.COPIED, True), (result.status,
+                                                result.verified),
+                         result.message)
+        self.assertEqual("sha512 of the download equal, then converted to "
+                         "raw by the target region's import plugins",
+                         result.message)
+        # Run again, with --replace: already there, never deleted.
+        _engine, [again] = self.run_copy(replace=True)
+        self.assertEqual((logic.EXISTS, result.target_id),
+                         (again.status, again.target_id))
+        self.assertEqual([], self.r2.deleted)
+
+    def test_failed_import_that_kept_its_lock_ends_the_follow(self):
+        # Glance's clock goes on 20 s a poll: a minute after the failure,
+        # the follow ends with the reason instead of following for ever.
+        now = iter(NOW + datetime.timedelta(seconds=20 * i)
+                   for i in itertools.count())
+        self.r2.now = lambda: next(now)
+        self.r2.outcome = 'stuck'
+        _engine, [result] = self.run_copy(utcnow=lambda: next(now))
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('ended (failure: Remote image gone)', result.message)
+        self.assertIn('Glance left the copy locked by its task',
+                      result.message)
+        self.assertIn('run again with --replace', result.message)
+        self.r2.outcome = 'success'
+        _engine, [again] = self.run_copy(replace=True,
+                                         utcnow=lambda: next(now))
+        self.assertEqual(logic.COPIED, again.status, again.message)
+        self.assertEqual([result.target_id], self.r2.deleted)
 
 
 class DeadImportTest(Base):

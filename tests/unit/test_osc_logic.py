@@ -6,6 +6,7 @@ import datetime
 import testtools
 
 from glance_download.copying import logic
+from glance_download import records
 
 SRC = 'b1a5e4c2-6a55-4c3e-9b7e-5d1c7c0e0001'
 NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc)
@@ -146,6 +147,42 @@ class VerifyTest(testtools.TestCase):
     def test_nothing_to_compare(self):
         self.assertEqual((False, 'no hash to compare'), logic.verify(
             source(), copy(os_hash_value=None, checksum=None)))
+
+    def converted(self, recorded='sha512:' + 'aa' * 64):
+        """A copy that RegionTwo's image_conversion made raw: its own size
+        and hash; the hash its download was verified against, recorded by
+        the server plugin."""
+        return copy(size=4 * logic.MiB, os_hash_value='ee' * 64,
+                    checksum='f' * 32, disk_format='raw',
+                    **{records.VERIFIED_HASH: recorded})
+
+    def test_converted_copy_verified_by_its_record(self):
+        self.assertEqual(
+            (True, "sha512 of the download equal, then converted to raw by "
+                   "the target region's import plugins"),
+            logic.verify(source(), self.converted()))
+        # The md5 checksum, where the target region could not compute
+        # the source's algorithm.
+        self.assertTrue(logic.verify(source(), self.converted(
+            'md5:' + 'c' * 32))[0])
+        # Changed without a change of format (a decompression plugin).
+        self.assertEqual(
+            (True, "sha512 of the download equal, then changed by the "
+                   "target region's import plugins"),
+            logic.verify(source(disk_format='raw'), self.converted()))
+
+    def test_record_of_other_data_proves_nothing(self):
+        self.assertEqual(
+            (False, "size 4194304 differs from the source's 3145728"),
+            logic.verify(source(), self.converted('sha512:' + 'bb' * 64)))
+        self.assertFalse(logic.verify(source(), copy(
+            size=4 * logic.MiB))[0])
+
+    def test_replace_keeps_a_converted_copy(self):
+        decision = logic.decide(source(), 'RegionOne', [self.converted()],
+                                replace=True)
+        self.assertEqual(logic.PRESENT, decision.action)
+        self.assertIn('converted to raw', decision.message)
 
 
 class DecideTest(testtools.TestCase):
@@ -305,6 +342,28 @@ class DeadImportTest(testtools.TestCase):
             'dashboard: Replace) to delete this copy and copy again',
             decision.message)
         self.assertEqual(logic.FAILED, logic.DRY_RUN_STATUS[logic.DEAD])
+
+    def test_ended_import_that_kept_its_lock_is_dead_after_a_minute(self):
+        # A step after the download failed and a revert of Glance's failed
+        # too: the task says failure, the lock stays. Glance would keep
+        # the copy for an hour; it is dead for this command after a minute.
+        for status, image_status in (('failure', 'queued'),
+                                     ('failure', 'importing'),
+                                     ('success', 'importing')):
+            locked = copy('t1', status=image_status,
+                          os_glance_import_task='k1')
+            decision, _ = self.decide(locked, [task(
+                'k1', status, 59, message='Image format mismatch')])
+            self.assertNotEqual(logic.DEAD, decision.action, status)
+            decision, _ = self.decide(locked, [task(
+                'k1', status, 60, message='Image format mismatch')])
+            self.assertEqual(logic.DEAD, decision.action, status)
+        self.assertEqual(
+            "the import into t1 ended (success: Image format mismatch) at "
+            "2026-03-01 11:59:00 UTC, but Glance left the copy locked by its "
+            "task k1 (a revert of Glance's that failed); run again with "
+            "--replace (in the dashboard: Replace) to delete this copy and "
+            "copy again", decision.message)
 
     def test_dead_import_replaced_with_replace(self):
         importing = copy('t1', status='importing',
