@@ -147,7 +147,8 @@ class Copier:
                  visibility='private', interface='public', wait=True,
                  dry_run=False, parallel=4, timeout=None, poll=1.0,
                  clock=time.monotonic, patience=60, replace=False,
-                 dead_after=logic.DEAD_AFTER, utcnow=logic.utcnow):
+                 dead_after=logic.DEAD_AFTER, utcnow=logic.utcnow,
+                 stores=logic.Stores()):
         self.regions = regions
         self.source_region = source_region
         self.project_id = project_id
@@ -158,6 +159,7 @@ class Copier:
         self.dry_run = dry_run
         self.replace = replace
         self.dead_after = dead_after
+        self.stores = stores
         self.utcnow = utcnow
         self.parallel = max(1, parallel)
         self.timeout = timeout
@@ -468,7 +470,8 @@ class Copier:
                 target_id, method=logic.METHOD,
                 remote_region=self.source_region,
                 remote_image_id=source['id'],
-                remote_service_interface=self.interface)
+                remote_service_interface=self.interface,
+                **self.stores.import_args())
             known = {t['id'] for t in before}
         except glance_exc.HTTPConflict:
             # Another import holds the image: the one a first call started
@@ -495,14 +498,28 @@ class Copier:
         return self._follow(glance, source, region, key, target_id, known,
                             note, started)
 
+    def _in_stores(self, result, image):
+        """``result`` of a verified copy, failed when it is not in every
+        store that was chosen (an import with allow_failure goes active in
+        the others), with where it is, store by store."""
+        missing, report = self.stores.missing(image)
+        if report:
+            result.message = '; '.join(filter(None, (result.message,
+                                                     report)))
+        if missing:
+            result.status = logic.FAILED
+            result.message += '; %s' % self.stores.advice(image['id'],
+                                                          missing)
+        return result
+
     def _settle(self, glance, source, region, key, decision, joined):
         """A job whose decision needs no new copy: already there, a
         conflict, left alone, a dry run, or an import to follow."""
         target_id = decision.image['id'] if decision.image else None
         if decision.action == logic.PRESENT:
-            return self._result(source, region, target_id=target_id,
-                                status=logic.EXISTS, verified=True,
-                                message=decision.message)
+            return self._in_stores(self._result(
+                source, region, target_id=target_id, status=logic.EXISTS,
+                verified=True, message=decision.message), decision.image)
         if decision.action == logic.CONFLICT:
             return self._result(source, region, target_id=target_id,
                                 status=logic.FAILED, verified=False,
@@ -712,10 +729,11 @@ class Copier:
                     source, region, target_id, logic.FAILED,
                     'copied, but %s; the copy is left active, delete '
                     'it' % message, verified=False, seconds=elapsed)
-            return self._done(
+            return self._in_stores(self._done(
                 source, region, target_id, logic.COPIED, message,
                 verified=True, seconds=elapsed,
-                mib_per_s=logic.throughput(source.get('size'), elapsed))
+                mib_per_s=logic.throughput(source.get('size'), elapsed)),
+                image)
         if image.get('status') not in ('queued', 'importing', 'uploading'):
             return self._done(source, region, target_id, logic.FAILED,
                               'the target image is %s'

@@ -477,6 +477,57 @@ DRY_RUN_STATUS = {CREATE: WOULD_COPY, RETRY: WOULD_RETRY,
                   DEAD: FAILED}
 
 
+# -- stores ------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Stores:
+    """The stores of a target region a copy goes to, asked for as Glance's
+    import call asks (``stores``, ``all_stores``,
+    ``all_stores_must_succeed``); nothing chosen: the region's default.
+
+    With ``allow_failure`` (Glance's all_stores_must_succeed = false) the
+    copy goes active once it is in one store, and the stores that failed
+    are listed in its os_glance_failed_import; without, one store failing
+    fails the import.
+    """
+    names: tuple = ()
+    every: bool = False
+    allow_failure: bool = True
+
+    def import_args(self):
+        """The glanceclient ``images.image_import`` arguments."""
+        if self.every:
+            return {'all_stores': True, 'allow_failure': self.allow_failure}
+        if self.names:
+            return {'stores': list(self.names),
+                    'allow_failure': self.allow_failure}
+        return {}
+
+    def missing(self, image):
+        """``(missing, report)``: the chosen stores ``image`` is not in,
+        and where it is, store by store ('' when none was chosen)."""
+        if not (self.names or self.every):
+            return [], ''
+        have = _listed(image.get('stores'))
+        failed = _listed(image.get('os_glance_failed_import'))
+        wanted = list(self.names) or sorted(have | failed)
+        missing = [name for name in wanted if name not in have]
+        return missing, 'stores: %s' % ', '.join(
+            '%s %s' % (name, 'failed' if name in failed else
+                       'missing' if name in missing else 'ok')
+            for name in wanted)
+
+    def advice(self, image_id, missing):
+        return ('copy it there with: openstack image import --method '
+                'copy-image %s %s' % (' '.join('--store %s' % name
+                                               for name in missing),
+                                      image_id))
+
+
+def _listed(text):
+    return {name for name in (text or '').split(',') if name}
+
+
 # -- progress ----------------------------------------------------------------
 
 _DOWNLOADED = re.compile(r'Downloaded (\d+) of (\d+) MiB')

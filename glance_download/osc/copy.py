@@ -168,6 +168,36 @@ class CopyImage(command.Lister):
                  'that writes nothing (converting a large image, for '
                  'one). Compared with this machine\'s clock.\n'
                  'Example: --dead-after 600' % logic.DEAD_AFTER)
+        stores = parser.add_argument_group(
+            'stores',
+            'Which stores of each target region the copies go to (Glance\'s\n'
+            'multiple stores, enabled_backends; default: the region\'s\n'
+            'default store). A copy that is not in every chosen store\n'
+            'fails, and its row says which stores have it.')
+        stores.add_argument(
+            '--store', metavar='<store>', dest='stores', action='append',
+            default=[],
+            help='Copy into this store (repeat for several).\n'
+                 'Example: --store fast --store ceph')
+        stores.add_argument(
+            '--all-stores', action='store_true',
+            help='Copy into every store of each target region.\n'
+                 'Example: --all-stores --to-region RegionTwo')
+        failure = stores.add_mutually_exclusive_group()
+        failure.add_argument(
+            '--allow-failure', dest='allow_failure', action='store_true',
+            default=True,
+            help='With --store or --all-stores: the copy goes active in '
+                 'the stores that took it, and its row lists those that '
+                 'failed (default; Glance\'s all_stores_must_succeed = '
+                 'false).\n'
+                 'Example: --all-stores --allow-failure')
+        failure.add_argument(
+            '--disallow-failure', dest='allow_failure',
+            action='store_false',
+            help='With --store or --all-stores: one store failing fails '
+                 'the whole import (all_stores_must_succeed = true).\n'
+                 'Example: --store fast --store ceph --disallow-failure')
         parser.add_argument(
             '--parallel', metavar='<n>', type=_positive_int, default=4,
             help='At most this many copies at once (default: 4).\n'
@@ -205,6 +235,9 @@ class CopyImage(command.Lister):
                 logic.parse_properties(parsed_args.properties))
         except logic.SelectionError as exc:
             raise exceptions.CommandError(str(exc))
+        if parsed_args.stores and parsed_args.all_stores:
+            raise exceptions.CommandError(
+                'Give --store or --all-stores, not both.')
         if not parsed_args.images and filters is None:
             raise exceptions.CommandError(
                 'Nothing to copy: give image names or IDs, or select with '
@@ -219,7 +252,10 @@ class CopyImage(command.Lister):
             interface=parsed_args.remote_service_interface,
             wait=parsed_args.wait, dry_run=parsed_args.dry_run,
             parallel=parsed_args.parallel, timeout=parsed_args.timeout,
-            replace=parsed_args.replace, dead_after=parsed_args.dead_after)
+            replace=parsed_args.replace, dead_after=parsed_args.dead_after,
+            stores=logic.Stores(tuple(parsed_args.stores),
+                                parsed_args.all_stores,
+                                parsed_args.allow_failure))
         try:
             sources, problems = engine.select(parsed_args.images, filters)
         except copier.API_ERRORS as exc:

@@ -138,6 +138,16 @@ class CommandTest(fakes.Base):
              args.remote_service_interface, args.parallel, args.wait,
              args.dry_run, args.timeout, args.dead_after))
 
+    def test_stores(self):
+        args = self.parser.parse_args(['x', '--to-region', 'R2'])
+        self.assertEqual(([], False, True), (args.stores, args.all_stores,
+                                             args.allow_failure))
+        args = self.parser.parse_args(['x', '--to-region', 'R2', '--store',
+                                       'a', '--store', 'b',
+                                       '--disallow-failure'])
+        self.assertEqual((['a', 'b'], False, False),
+                         (args.stores, args.all_stores, args.allow_failure))
+
     def test_bad_options(self):
         for argv in (['x'], ['x', '--to-region', 'R', '--parallel', '0'],
                      ['x', '--to-region', 'R', '--timeout', '-1'],
@@ -226,6 +236,19 @@ class CommandTest(fakes.Base):
         error = self.assertRaises(osc_exceptions.CommandError, self.take,
                                   '--to-region', 'RegionTwo')
         self.assertIn('Nothing to copy', str(error))
+
+    def test_stores_reach_the_import_call(self):
+        [row] = self.take('cirros', '--to-region', 'RegionTwo', '--store',
+                          'ceph', '--store', 'fast', '--disallow-failure')
+        self.assertEqual('copied', row['Status'], row['Message'])
+        self.assertIn('stores: ceph ok, fast ok', row['Message'])
+        self.assertEqual((['ceph', 'fast'], False), self.r2.wanted[
+            row['Target ID']])
+        error = self.assertRaises(osc_exceptions.CommandError, self.take,
+                                  'cirros', '--to-region', 'RegionTwo',
+                                  '--store', 'ceph', '--all-stores')
+        self.assertEqual('Give --store or --all-stores, not both.',
+                         str(error))
 
     def test_bad_property(self):
         error = self.assertRaises(osc_exceptions.CommandError, self.take,

@@ -61,6 +61,9 @@ class FakeImages:
         self.sources = {}           # id -> source image, for the outcome
         self.stepped = None         # called on each import step
         self.updates = []           # (image id, set properties, removed)
+        self.backends = ['fast', 'ceph']    # the first is the default
+        self.failing = set()        # stores that fail every import
+        self.wanted = {}            # image id -> (stores, allow_failure)
         self.now = lambda: NOW
 
     def add(self, **fields):
@@ -91,6 +94,17 @@ class FakeImages:
             image['status'] = 'importing'
             return
         source = self.sources[image[logic.ORIGIN_ID]]
+        wanted, allow_failure = self.wanted.get(image['id'],
+                                                (self.backends[:1], True))
+        failed = [name for name in wanted if name in self.failing]
+        if failed and not allow_failure:
+            self.write(task, status='failure',
+                       message='store %s failed' % failed[0])
+            image['status'] = 'queued'
+            image.pop('os_glance_import_task', None)
+            return
+        image.update(stores=','.join(n for n in wanted if n not in failed),
+                     os_glance_failed_import=','.join(failed))
         if self.outcome in ('failure', 'stuck'):
             self.write(task, status='failure', message='Remote image gone')
             image['status'] = 'queued'
@@ -149,7 +163,8 @@ class FakeImages:
         return dict(image)
 
     def image_import(self, image_id, method, remote_region=None,
-                     remote_image_id=None, remote_service_interface=None):
+                     remote_image_id=None, remote_service_interface=None,
+                     stores=None, allow_failure=True, all_stores=None):
         image = self.images[image_id]
         if image['status'] != 'queued':
             raise glance_exc.HTTPConflict('image is %s' % image['status'])
@@ -157,6 +172,8 @@ class FakeImages:
             raise glance_exc.HTTPConflict('Image has active task')
         self.imports.append((image_id, method, remote_region,
                              remote_image_id, remote_service_interface))
+        self.wanted[image_id] = (list(self.backends) if all_stores else
+                                 stores or self.backends[:1], allow_failure)
         task = {'id': new_id(), 'status': 'processing', 'message': '',
                 'created_at': '2026-01-02T00:00:%02d'
                 % len(self.tasks[image_id])}
@@ -603,6 +620,53 @@ class CopierTest(Base):
 
 # Two hours before NOW, as Glance's image-tasks call writes it.
 STALE = '2026-01-01T22:10:00.000000'
+
+
+class StoresTest(Base):
+    """--store, --all-stores: Glance's stores / all_stores /
+    all_stores_must_succeed, and where the copy ended, store by store."""
+
+    def test_default_store(self):
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertNotIn('stores:', result.message)
+        self.assertEqual('fast', self.r2.images[result.target_id]['stores'])
+
+    def test_every_chosen_store(self):
+        for stores in (logic.Stores(('ceph', 'fast')),
+                       logic.Stores(every=True)):
+            self.r2.images.clear()
+            _engine, [result] = self.run_copy(stores=stores)
+            self.assertEqual(logic.COPIED, result.status, result.message)
+            self.assertTrue(result.message.endswith(
+                'stores: ceph ok, fast ok'), result.message)
+
+    def test_store_that_failed_is_named(self):
+        self.r2.failing = {'ceph'}
+        _engine, [result] = self.run_copy(stores=logic.Stores(every=True))
+        self.assertEqual((logic.FAILED, True),
+                         (result.status, result.verified), result.message)
+        self.assertIn('sha512 equal; stores: ceph failed, fast ok; copy it '
+                      'there with: openstack image import --method '
+                      'copy-image --store ceph %s' % result.target_id,
+                      result.message)
+        self.assertEqual('active', self.r2.images[result.target_id][
+            'status'])
+        # Run again: the copy is there, still not in ceph.
+        _engine, [again] = self.run_copy(stores=logic.Stores(('ceph',)))
+        self.assertEqual(logic.FAILED, again.status)
+        self.assertIn('already there (sha512 equal); stores: ceph failed; '
+                      'copy it there', again.message)
+
+    def test_disallow_failure_fails_the_import(self):
+        self.r2.failing = {'ceph'}
+        _engine, [result] = self.run_copy(stores=logic.Stores(
+            ('fast', 'ceph'), allow_failure=False))
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('import failed: store ceph failed', result.message)
+        self.assertEqual(('fast', 'ceph'),
+                         tuple(self.r2.wanted[result.target_id][0]))
+        self.assertFalse(self.r2.wanted[result.target_id][1])
 
 
 class AfterTheDownloadTest(Base):
