@@ -360,17 +360,23 @@ class OscCopyTest(base.TestCase):
                               "RegionOne" % name, row['Message'])
         self.assertEqual(1, len(self.copies(source['id'])))
 
+    def interrupt(self, proc, stderr):
+        """Ctrl-C the command ``proc`` (its stderr read so far in
+        ``stderr``): its one row, once it exited 130."""
+        proc.send_signal(signal.SIGINT)
+        stdout, rest = proc.communicate(timeout=COMMAND_TIMEOUT)
+        stderr.append(rest)
+        self.assertEqual(130, proc.returncode, ''.join(stderr))
+        [row] = json.loads(stdout)
+        return row
+
     def test_ctrl_c_deletes_the_copies_it_started(self):
         source = self.make_source(size=128 * base.MiB)
         proc = self.popen([OPENSTACK, 'image', 'copy', source['id'],
                            '--to-region', base.REGION_TWO, '-f', 'json'])
         stderr = []
         created = self.read_until(proc, r'created image (\S+)', stderr)
-        proc.send_signal(signal.SIGINT)
-        stdout, rest = proc.communicate(timeout=COMMAND_TIMEOUT)
-        stderr.append(rest)
-        self.assertEqual(130, proc.returncode, ''.join(stderr))
-        [row] = json.loads(stdout)
+        row = self.interrupt(proc, stderr)
         self.assertEqual(('cancelled', created),
                          (row['Status'], row['Target ID']))
         self.assertIn('deleted the target image this run created',
@@ -407,11 +413,7 @@ class OscCopyTest(base.TestCase):
             self.assertLess(time.monotonic(), deadline,
                             'the joining run did not mark %s' % created)
             time.sleep(base.POLL)
-        creator.send_signal(signal.SIGINT)
-        stdout, rest = creator.communicate(timeout=COMMAND_TIMEOUT)
-        stderr.append(rest)
-        self.assertEqual(130, creator.returncode, ''.join(stderr))
-        [row] = json.loads(stdout)
+        row = self.interrupt(creator, stderr)
         self.assertEqual(('cancelled', created),
                          (row['Status'], row['Target ID']))
         self.assertIn('kept the target image this run created: another run '
