@@ -109,8 +109,9 @@ def main(argv=None):
                                   _describe(entry_point)))
     if not ok:
         print('Glance would not run the glance_download plugin for every '
-              'method. Install it as README.rst describes (its own '
-              'directory plus a .pth file in Glance\'s site-packages).',
+              'method. Install it as the installation guide describes '
+              '(doc/source/install/glance.rst: its own directory plus a '
+              '.pth file in Glance\'s site-packages).',
               file=sys.stderr)
     for warning in _prefix_warnings(args.config_dir):
         print(warning, file=sys.stderr)

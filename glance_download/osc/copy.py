@@ -24,11 +24,13 @@ unless --visibility says otherwise), ask that region's Glance to import the
 source's data from the source region, follow the import, and compare the
 copy's os_hash_value and size with the source's.
 
-Every copy records where it came from in three properties:
+Every copy records where it came from in three properties::
+
   glance_download_source_region  the source region
   glance_download_source_id      the source image ID
   glance_download_source_hash    <os_hash_algo>:<os_hash_value> of the source
-so that running the same command again copies nothing twice: an active,
+
+So running the same command again copies nothing twice: an active,
 verified copy is reported as "exists" ("already there"), an import under
 way is followed, a queued copy left by a failed or interrupted run is
 imported into again, a killed one is deleted and replaced. A copy that is
@@ -59,7 +61,8 @@ property glance_download_joined (the time, UTC) until the import ends.
 """
 
 EPILOG = """\
-Examples:
+Examples::
+
   openstack image copy cirros-0.6 --to-region RegionTwo
   openstack image copy --from-region RegionOne --public \\
       --to-region RegionTwo --to-region RegionThree --dry-run
@@ -67,10 +70,16 @@ Examples:
 
 
 class _HelpFormatter(cliff_argparse.SmartHelpFormatter):
-    """Keeps the line breaks of the description and the examples."""
+    """Keeps the line breaks of the description and the examples.
+
+    Both are reStructuredText, which the documentation renders (cliff's
+    autoprogram-cliff); a terminal shows a literal block's ``::`` as the
+    colon it reads as.
+    """
 
     def _fill_text(self, text, width, indent):
-        return ''.join(indent + line for line in text.splitlines(True))
+        return ''.join(indent + line.replace('::\n', ':\n')
+                       for line in text.splitlines(True))
 
 
 def _positive_int(value):

@@ -11,6 +11,7 @@ import sys
 import time
 from unittest import mock
 
+from docutils import core as docutils_core
 import fixtures
 from osc_lib import exceptions as osc_exceptions
 import testtools
@@ -168,6 +169,22 @@ class CommandTest(fakes.Base):
         self.assertIn('glance_download_source_hash', help_text)
         self.assertIn('openstack image copy --tag golden --to-region '
                       'RegionTwo -f json', help_text)
+
+    def test_help_is_restructuredtext(self):
+        # The documentation renders the description and the epilog with
+        # cliff's autoprogram-cliff, warnings as errors (tox -e docs).
+        for text in (copy_cmd.DESCRIPTION, copy_cmd.EPILOG):
+            warnings = io.StringIO()
+            docutils_core.publish_doctree(text, settings_overrides={
+                'warning_stream': warnings, 'report_level': 2})
+            self.assertEqual('', warnings.getvalue(), text)
+
+    def test_help_reads_plainly_in_a_terminal(self):
+        # reStructuredText's literal-block marker shows as a colon.
+        help_text = self.parser.format_help()
+        self.assertIn('three properties:\n', help_text)
+        self.assertIn('Examples:\n', help_text)
+        self.assertNotIn('::', help_text)
 
     def test_copy_and_rows(self):
         rows = self.take('cirros', '--to-region', 'RegionTwo',

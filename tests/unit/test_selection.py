@@ -95,7 +95,8 @@ class CheckCommandTest(base.TestCase):
                           '.%s:get_flow (' % method, line)
             self.assertIn('site-packages/glance/async_/flows/'
                           '_internal_plugins/%s.py)' % method, line)
-        self.assertIn('Install it as README.rst describes',
+        self.assertIn('Install it as the installation guide describes '
+                      '(doc/source/install/glance.rst',
                       self.stderr.getvalue())
 
     def test_ours(self):
