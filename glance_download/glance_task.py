@@ -11,16 +11,17 @@ deleted image, or a task no longer ``processing``, stop the download.
 import time
 
 from oslo_log import log as logging
-from oslo_utils import units
 
 from glance_download import errors
 from glance_download import host
+from glance_download import records
 
 LOG = logging.getLogger(__name__)
 
 
 class Progress:
-    """A ``progress(done, total)`` callback for :class:`Transfer`."""
+    """A ``progress(done, total, restarted)`` callback for
+    :class:`Transfer`."""
 
     def __init__(self, task_repo, task_id, image_repo, image_id, label,
                  interval):
@@ -32,7 +33,7 @@ class Progress:
         self.interval = interval
         self._last = time.monotonic()
 
-    def __call__(self, done, total):
+    def __call__(self, done, total, restarted=False):
         now = time.monotonic()
         # The last chunk always reports: a download shorter than the
         # interval would otherwise show nothing, and "N of N MiB" stays
@@ -41,12 +42,8 @@ class Progress:
         if now - self._last < self.interval and not finished:
             return
         self._last = now
-        if total:
-            message = 'Downloaded %d of %d MiB from %s' % (
-                done // units.Mi, total // units.Mi, self.label)
-        else:
-            message = 'Downloaded %d MiB from %s' % (
-                done // units.Mi, self.label)
+        message = records.progress_message(done, total, self.label,
+                                           restarted)
         try:
             task = self._still_wanted()
             task.message = message

@@ -114,8 +114,10 @@ class Transfer:
 
     :param source: :class:`glance_download.source.HttpSource`
     :param sink: :class:`glance_download.staging.StagingFile`, opened
-    :param progress: callable(done_bytes, total_bytes) called per chunk;
-        it may raise ImportCancelled to stop the transfer
+    :param progress: callable(done_bytes, total_bytes, restarted) called
+        per chunk (restarted: the source could not resume, the data was
+        started again from byte 0); it may raise ImportCancelled to stop
+        the transfer
     """
 
     def __init__(self, source, sink, expected, chunk_size, retry,
@@ -125,7 +127,7 @@ class Transfer:
         self.expected = expected
         self.chunk_size = chunk_size
         self.retry = retry
-        self.progress = progress or (lambda done, total: None)
+        self.progress = progress or (lambda done, total, restarted: None)
         self.done = 0
         self.restarts = 0
         self._hasher = self._new_hasher()
@@ -231,7 +233,7 @@ class Transfer:
         if self._hasher is not None:
             self._hasher.update(chunk)
         self.done = size
-        self.progress(size, self.expected.size)
+        self.progress(size, self.expected.size, bool(self.restarts))
 
     def _verify(self):
         if self._hasher is None:

@@ -9,7 +9,6 @@ far an import task's message says it got, and the output rows.
 
 import dataclasses
 import datetime
-import re
 import uuid
 
 from glance_download import records
@@ -530,28 +529,14 @@ def _listed(text):
 
 # -- progress ----------------------------------------------------------------
 
-_DOWNLOADED = re.compile(r'Downloaded (\d+) of (\d+) MiB')
-_DOWNLOADED_SOME = re.compile(r'Downloaded (\d+) MiB')
-_COPIED = re.compile(r'Copied (\d+) MiB')
-
-
 def task_progress(message, size_mib):
     """``(phase, done_mib, total_mib)`` from an import task's message, or
-    None. Our server plugin writes "Downloaded N of M MiB from <region>"
-    while the data arrives; Glance then writes "Copied N MiB" while it
-    copies the staged data into its store."""
-    if not message:
+    None (records.parse_progress; ``size_mib`` where it says no total)."""
+    progress = records.parse_progress(message)
+    if progress is None:
         return None
-    match = _DOWNLOADED.search(message)
-    if match:
-        return 'download', int(match.group(1)), int(match.group(2))
-    match = _DOWNLOADED_SOME.search(message)
-    if match:
-        return 'download', int(match.group(1)), size_mib
-    match = _COPIED.search(message)
-    if match:
-        return 'store', int(match.group(1)), size_mib
-    return None
+    phase, done, total = progress
+    return phase, done, total or size_mib
 
 
 def size_mib(image):

@@ -12,6 +12,7 @@ import dataclasses
 
 from glance_download.copying import copier
 from glance_download.copying import logic
+from glance_download import records
 
 # States, one per (source image, region).
 NONE = 'none'           # no copy of the source there
@@ -79,7 +80,7 @@ def summarise(region, source, decision, tasks):
         task['status'] if task else 'starting')
     progress = logic.task_progress(message, total)
     done = progress[1] if progress else 0
-    if progress and progress[0] == 'store':
+    if progress and progress[0] == records.STORE:
         # The download is over; Glance copies the staged data to its store.
         done = total
     return RegionState(region, IMPORTING, message, target_id, done,

@@ -54,6 +54,15 @@ class ProgressTest(base.TestCase):
                          self.host.task.message)
         self.assertIn('Downloaded 2 MiB from RegionOne', self.logs.output)
 
+    def test_restart_from_the_first_byte_is_said(self):
+        # A source that cannot resume (Glance on RBD, Swift, S3 answers 400
+        # to Range): the download started over, and the message says why
+        # the numbers went back.
+        self.progress(0)(units.Mi, 4 * units.Mi, True)
+        self.assertEqual('Downloaded 1 of 4 MiB from RegionOne; started '
+                         'again from the first byte (the source cannot '
+                         'resume)', self.host.task.message)
+
     def test_cancelled_when_image_deleted(self):
         self.host.image_repo.delete(self.host.image_id)
         exc = self.assertRaises(errors.ImportCancelled,

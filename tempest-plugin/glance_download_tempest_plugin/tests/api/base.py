@@ -8,7 +8,6 @@ describes it.
 """
 
 import hashlib
-import re
 import time
 
 from tempest.common import waiters
@@ -43,7 +42,6 @@ WATCH_INTERVAL = 0.25
 # Prefixes a target Glance may copy by (the plugin's defaults, and broad
 # ones): the copy tests give the source a property under each.
 PROBE_PREFIXES = gd_config.DEFAULT_PREFIXES + ['os_', 'img_']
-PROGRESS = re.compile(r'Downloaded (\d+)(?: of (\d+))? MiB')
 
 
 def properties(image):

@@ -11,6 +11,7 @@ import time
 from tempest import config
 from tempest.lib import decorators
 
+from glance_download_tempest_plugin import progress
 from glance_download_tempest_plugin.tests.api import base
 
 CONF = config.CONF
@@ -26,14 +27,8 @@ class LargeImportTestMixin:
         self.started = time.monotonic()
         return source, data, target
 
-    def progress(self, message):
-        """(downloaded MiB, total MiB or None) of a progress message."""
-        match = base.PROGRESS.search(message or '')
-        if match:
-            return int(match.group(1)), match.group(2) and int(match.group(2))
-
     def assert_progress_seen(self, task, messages):
-        if not any(self.progress(m) for m in messages):
+        if not any(progress.downloaded(m) for m in messages):
             self.fail(
                 'The import task ended (%s) %.1f s after the request without '
                 'a "Downloaded ... MiB" message (messages: %s): make '
@@ -56,7 +51,7 @@ class ProgressTest(LargeImportTestMixin, base.GlanceDownloadTest):
         self.assertEqual('active', image['status'])
         self.assertEqual(data.sha512, image['os_hash_value'])
         total_mib = source['size'] // base.MiB
-        done = [p for p in map(self.progress, messages) if p]
+        done = [p for p in map(progress.downloaded, messages) if p]
         self.assertEqual(sorted(done), done, 'progress went backwards')
         for downloaded, total in done:
             self.assertLessEqual(downloaded, total_mib)
@@ -76,7 +71,7 @@ class DeleteDuringImportTest(LargeImportTestMixin, base.GlanceDownloadTest):
     def test_delete_target_during_import(self):
         source, data, target = self.start_large_import()
         task, messages = self.watch_import(
-            target['id'], until=lambda t: self.progress(t['message']))
+            target['id'], until=lambda t: progress.downloaded(t['message']))
         self.assertEqual('processing', task['status'],
                          'the import ended before it could be interrupted')
         self.assert_progress_seen(task, messages)
