@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Talking back to Glance while data flows: progress and cancellation.
 
 Glance's own store copy reports "Copied N MiB" only during its own phase;
@@ -8,19 +20,20 @@ an hour of silence. The same periodic look at the task and the image lets a
 deleted image, or a task no longer ``processing``, stop the download.
 """
 
-import logging
 import time
 
-from oslo_utils import units
+from oslo_log import log as logging
 
 from glance_download import errors
 from glance_download import host
+from glance_download import records
 
 LOG = logging.getLogger(__name__)
 
 
 class Progress:
-    """A ``progress(done, total)`` callback for :class:`Transfer`."""
+    """A ``progress(done, total, restarted)`` callback for
+    :class:`Transfer`."""
 
     def __init__(self, task_repo, task_id, image_repo, image_id, label,
                  interval):
@@ -32,7 +45,7 @@ class Progress:
         self.interval = interval
         self._last = time.monotonic()
 
-    def __call__(self, done, total):
+    def __call__(self, done, total, restarted=False):
         now = time.monotonic()
         # The last chunk always reports: a download shorter than the
         # interval would otherwise show nothing, and "N of N MiB" stays
@@ -41,12 +54,8 @@ class Progress:
         if now - self._last < self.interval and not finished:
             return
         self._last = now
-        if total:
-            message = 'Downloaded %d of %d MiB from %s' % (
-                done // units.Mi, total // units.Mi, self.label)
-        else:
-            message = 'Downloaded %d MiB from %s' % (
-                done // units.Mi, self.label)
+        message = records.progress_message(done, total, self.label,
+                                           restarted)
         try:
             task = self._still_wanted()
             task.message = message

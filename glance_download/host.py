@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Everything glance_download takes from the Glance it runs in.
 
 The plugins run inside glance-api, on whatever Glance release the operator
@@ -111,6 +123,21 @@ def _eventlet_patched_threads():
     eventlet = sys.modules.get('eventlet')
     return eventlet is not None and eventlet.patcher.is_monkey_patched(
         'thread')
+
+
+def set_reserved_property(action, name, value):
+    """Set the ``os_glance_*`` property ``name`` of the image ``action``
+    (an ``_ImportActions``) wraps to ``value``, which holds no comma.
+
+    Only Glance's server code can write that namespace: its API refuses
+    it to every user, so such a property is a record users can trust.
+    Glance gives plugins no setter for it (``set_image_extra_properties``
+    drops those names); ``merge_store_list``, the same on 28-33, writes
+    the name it is given, as a sorted comma-separated set: the value
+    alone once the old one is popped.
+    """
+    action.pop_extra_property(name)
+    action.merge_store_list(name, [value])
 
 
 def glance_download_opts():

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """One image in another region's Glance, reached as the caller.
 
 The data path of glance-download starts here: the caller's catalog gives
@@ -8,10 +20,10 @@ the data must look like, and ``/file`` is the stream (``source``).
 
 import functools
 import hashlib
-import logging
 
 from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1 import token_endpoint
+from oslo_log import log as logging
 
 from glance_download import catalog
 from glance_download import errors

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """An HTTP(S) resource read as a byte stream that can be resumed.
 
 Requests go through a keystoneauth1 session (so TLS settings, user agent,
@@ -10,12 +22,12 @@ approved address the connection is then pinned to.
 """
 
 import http.client as http_client
-import logging
 import re
 import ssl
 from urllib import parse
 
 from keystoneauth1 import exceptions as ks_exceptions
+from oslo_log import log as logging
 from urllib3 import exceptions as urllib3_exceptions
 
 from glance_download import errors

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The copy loop: source stream -> staging file, in bounded pieces.
 
 Each byte is touched once: read (as much as the connection has, at most
@@ -20,10 +32,11 @@ serving other requests while a chunk is hashed, and the overlap remains.
 """
 
 import hashlib
-import logging
 import queue
 import threading
 import time
+
+from oslo_log import log as logging
 
 from glance_download import errors
 from glance_download import host
@@ -113,8 +126,10 @@ class Transfer:
 
     :param source: :class:`glance_download.source.HttpSource`
     :param sink: :class:`glance_download.staging.StagingFile`, opened
-    :param progress: callable(done_bytes, total_bytes) called per chunk;
-        it may raise ImportCancelled to stop the transfer
+    :param progress: callable(done_bytes, total_bytes, restarted) called
+        per chunk (restarted: the source could not resume, the data was
+        started again from byte 0); it may raise ImportCancelled to stop
+        the transfer
     """
 
     def __init__(self, source, sink, expected, chunk_size, retry,
@@ -124,7 +139,7 @@ class Transfer:
         self.expected = expected
         self.chunk_size = chunk_size
         self.retry = retry
-        self.progress = progress or (lambda done, total: None)
+        self.progress = progress or (lambda done, total, restarted: None)
         self.done = 0
         self.restarts = 0
         self._hasher = self._new_hasher()
@@ -230,7 +245,7 @@ class Transfer:
         if self._hasher is not None:
             self._hasher.update(chunk)
         self.done = size
-        self.progress(size, self.expected.size)
+        self.progress(size, self.expected.size, bool(self.restarts))
 
     def _verify(self):
         if self._hasher is None:

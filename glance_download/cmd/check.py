@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """glance-download-check: tell an operator which plugin Glance will run.
 
 Run it with the Python interpreter of Glance's environment, from a
@@ -109,8 +121,9 @@ def main(argv=None):
                                   _describe(entry_point)))
     if not ok:
         print('Glance would not run the glance_download plugin for every '
-              'method. Install it as README.rst describes (its own '
-              'directory plus a .pth file in Glance\'s site-packages).',
+              'method. Install it as the installation guide describes '
+              '(doc/source/install/glance.rst: its own directory plus a '
+              '.pth file in Glance\'s site-packages).',
               file=sys.stderr)
     for warning in _prefix_warnings(args.config_dir):
         print(warning, file=sys.stderr)

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Copy source images to target regions, concurrently, through Glance's API.
 
 One job per (source image, target region), run on a bounded thread pool:
@@ -6,7 +18,9 @@ run left there, create the target (or reuse / replace a left-over), start
 the glance-download import, follow its task, verify the result against the
 source. Ctrl-C (KeyboardInterrupt in the main thread) stops every job at its
 next step; the images this run created that are still queued or importing
-are deleted (see DISCARDABLE), also one whose create call was in flight.
+are deleted (see DISCARDABLE), also one whose create call was in flight,
+unless another run has joined them (logic.JOINED). An import that is dead
+(logic.dead_task: a glance-api stopped during it) is never followed.
 
 All Glance calls go through glanceclient clients from
 :class:`glance_download.copying.regions.GlanceRegions` (one keystoneauth
@@ -15,6 +29,8 @@ session: the caller's, with the caller's token).
 
 import collections
 from concurrent import futures
+import http.client
+import ssl
 import threading
 import time
 
@@ -35,23 +51,70 @@ DISCARDABLE = ('queued', 'importing', 'killed')
 # that copy and joins it, unless the other run deleted it meanwhile.
 RACES = 3
 
+# Errors of a call that never got an answer from Glance: keystoneauth's
+# (refused, timed out, TLS), and glanceclient's own for the first two
+# (its SessionClient turns ConnectFailure into CommunicationError and
+# ConnectTimeout into InvalidEndpoint; SSLCertificateError and the rest of
+# its BaseException family come from its older HTTPClient).
+UNREACHABLE = (ks_exc.ConnectionError, glance_exc.BaseException)
+# Every error an API call of a region may end with.
+API_ERRORS = (glance_exc.HTTPException, ks_exc.ClientException) + UNREACHABLE
 # Errors of one poll that say nothing about the import itself.
 TRANSIENT = (glance_exc.HTTPInternalServerError, glance_exc.HTTPBadGateway,
-             glance_exc.HTTPServiceUnavailable, glance_exc.CommunicationError,
-             ks_exc.ConnectionError)
+             glance_exc.HTTPServiceUnavailable) + UNREACHABLE
 
 
 def describe_error(exc):
     """A one-line reason for an API error."""
     if isinstance(exc, ks_exc.EndpointNotFound):
         return 'no image endpoint in the catalog (%s)' % exc
-    if isinstance(exc, (ks_exc.ConnectFailure, ks_exc.ConnectTimeout)):
-        return 'Glance is not reachable: %s' % exc
+    if isinstance(exc, UNREACHABLE):
+        return 'Glance did not answer (%s)' % _connection_problem(exc)
     if isinstance(exc, glance_exc.HTTPException):
         details = (getattr(exc, 'details', None) or str(exc)).strip()
         return 'HTTP %s: %s' % (getattr(exc, 'code', '?'),
                                 ' '.join(details.split()))
     return '%s: %s' % (type(exc).__name__, exc)
+
+
+def _causes(exc):
+    """``exc`` and what led to it, outermost first: the exceptions it was
+    raised from or while handling, and requests' and urllib3's wrapped
+    ones (``args[0]``, ``reason``)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        wrapped = [e for e in (exc.__cause__, exc.__context__,
+                               getattr(exc, 'reason', None),
+                               exc.args[0] if exc.args else None)
+                   if isinstance(e, BaseException)]
+        exc = wrapped[0] if wrapped else None
+
+
+def _connection_problem(exc):
+    """Why a call got no answer, in words, from the innermost cause that
+    says it: never the text of the outer errors, which holds the endpoint's
+    URL (and whatever that URL carries)."""
+    problem = None
+    for cause in _causes(exc):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            problem = 'TLS error: certificate verify failed: %s' % (
+                cause.verify_message or cause.reason)
+        elif isinstance(cause, ssl.SSLError):
+            problem = 'TLS error: %s' % (
+                cause.reason or 'handshake failed').lower().replace('_', ' ')
+        elif isinstance(cause, TimeoutError):
+            problem = 'timed out'
+        elif isinstance(cause, http.client.RemoteDisconnected):
+            problem = 'connection closed without an answer'
+        elif isinstance(cause, OSError) and cause.strerror:
+            problem = cause.strerror[:1].lower() + cause.strerror[1:]
+    if problem:
+        return problem
+    if isinstance(exc, (ks_exc.ConnectTimeout, glance_exc.InvalidEndpoint)):
+        return 'timed out'
+    return 'connection failed'
 
 
 def candidates(glance, source, project_id):
@@ -95,7 +158,9 @@ class Copier:
     def __init__(self, regions, source_region, project_id, reporter,
                  visibility='private', interface='public', wait=True,
                  dry_run=False, parallel=4, timeout=None, poll=1.0,
-                 clock=time.monotonic, patience=60, replace=False):
+                 clock=time.monotonic, patience=60, replace=False,
+                 dead_after=logic.DEAD_AFTER, utcnow=logic.utcnow,
+                 stores=logic.Stores()):
         self.regions = regions
         self.source_region = source_region
         self.project_id = project_id
@@ -105,6 +170,9 @@ class Copier:
         self.wait = wait
         self.dry_run = dry_run
         self.replace = replace
+        self.dead_after = dead_after
+        self.stores = stores
+        self.utcnow = utcnow
         self.parallel = max(1, parallel)
         self.timeout = timeout
         self.poll = poll
@@ -150,8 +218,7 @@ class Copier:
                 problems.append((name, None, 'source: %s in %s'
                                  % (exc, self.source_region)))
                 continue
-            except (glance_exc.HTTPException,
-                    ks_exc.ClientException) as exc:
+            except API_ERRORS as exc:
                 problems.append((name, None, 'source: %s'
                                  % describe_error(exc)))
                 continue
@@ -252,15 +319,27 @@ class Copier:
 
     def _discard(self, region, image_id, result):
         """Delete an image this run created if its status, read right
-        before, is one of DISCARDABLE. Glance has no conditional delete:
-        the one round trip between the read and the delete is the
-        narrowest the API allows."""
+        before, is one of DISCARDABLE and no other run has joined it
+        (logic.JOINED). Glance has no conditional delete: the one round
+        trip between the read and the delete is the narrowest the API
+        allows."""
         glance = self.regions.glance(region)
         try:
-            status = glance.images.get(image_id)['status']
+            image = glance.images.get(image_id)
+            status = image['status']
             if status not in DISCARDABLE:
                 self.reporter.note('Kept image %s in %s: it is %s'
                                    % (image_id, region, status))
+                return
+            if image.get(logic.JOINED):
+                # That run follows the import: deleting the copy would
+                # fail it ("deleted during the import").
+                self.reporter.note('Kept image %s in %s: another run '
+                                   'joined this copy' % (image_id, region))
+                result.message = ('interrupted; kept the target image this '
+                                  'run created: another run joined this '
+                                  'copy (at %s) and follows its import'
+                                  % image[logic.JOINED])
                 return
             glance.images.delete(image_id)
         except glance_exc.HTTPNotFound:
@@ -304,12 +383,16 @@ class Copier:
     def _check_region(self, region):
         if region.lower() == self.source_region.lower():
             return 'the target region is the source region'
-        glance = self.regions.glance(region)
+        # The client that gives up after regions.check_timeout: a region
+        # that does not answer fails its jobs alone, the others go on.
+        glance = self.regions.checker(region)
         try:
             info = glance.images.get_import_info()
         except ks_exc.EndpointNotFound:
             return ('region %s has no image endpoint (interface %s) in the '
                     'catalog' % (region, self.regions.interface))
+        except UNREACHABLE as exc:
+            return 'region %s: %s' % (region, describe_error(exc))
         except (glance_exc.HTTPException, ks_exc.ClientException) as exc:
             return 'region %s: GET /v2/info/import failed: %s' % (
                 region, describe_error(exc))
@@ -341,7 +424,9 @@ class Copier:
             decision = logic.decide(
                 source, self.source_region,
                 candidates(glance, source, self.project_id),
-                replace=self.replace)
+                replace=self.replace,
+                tasks_of=lambda image_id: import_tasks(glance, image_id),
+                now=self.utcnow(), dead_after=self.dead_after)
             target_id = decision.image['id'] if decision.image else None
             if decision.action not in (logic.CREATE, logic.REPLACE,
                                        logic.RETRY) or self.dry_run:
@@ -359,6 +444,9 @@ class Copier:
                     pass    # a concurrent run replaced it first
                 note = 'replaced the %s copy %s' % (
                     decision.image.get('status'), target_id)
+                if decision.dead_task:
+                    note += ' (its import was dead: task %s)' % (
+                        decision.dead_task['id'])
             if self.stop.is_set():
                 return self._result(source, region, status=logic.CANCELLED,
                                     message='not started (interrupted)')
@@ -394,7 +482,8 @@ class Copier:
                 target_id, method=logic.METHOD,
                 remote_region=self.source_region,
                 remote_image_id=source['id'],
-                remote_service_interface=self.interface)
+                remote_service_interface=self.interface,
+                **self.stores.import_args())
             known = {t['id'] for t in before}
         except glance_exc.HTTPConflict:
             # Another import holds the image: the one a first call started
@@ -421,14 +510,28 @@ class Copier:
         return self._follow(glance, source, region, key, target_id, known,
                             note, started)
 
+    def _in_stores(self, result, image):
+        """``result`` of a verified copy, failed when it is not in every
+        store that was chosen (an import with allow_failure goes active in
+        the others), with where it is, store by store."""
+        missing, report = self.stores.missing(image)
+        if report:
+            result.message = '; '.join(filter(None, (result.message,
+                                                     report)))
+        if missing:
+            result.status = logic.FAILED
+            result.message += '; %s' % self.stores.advice(image['id'],
+                                                          missing)
+        return result
+
     def _settle(self, glance, source, region, key, decision, joined):
         """A job whose decision needs no new copy: already there, a
         conflict, left alone, a dry run, or an import to follow."""
         target_id = decision.image['id'] if decision.image else None
         if decision.action == logic.PRESENT:
-            return self._result(source, region, target_id=target_id,
-                                status=logic.EXISTS, verified=True,
-                                message=decision.message)
+            return self._in_stores(self._result(
+                source, region, target_id=target_id, status=logic.EXISTS,
+                verified=True, message=decision.message), decision.image)
         if decision.action == logic.CONFLICT:
             return self._result(source, region, target_id=target_id,
                                 status=logic.FAILED, verified=False,
@@ -436,6 +539,10 @@ class Copier:
         if decision.action == logic.LEAVE:
             return self._result(source, region, target_id=target_id,
                                 status=logic.LEFT_ALONE,
+                                message=decision.message)
+        if decision.action == logic.DEAD:
+            return self._result(source, region, target_id=target_id,
+                                status=logic.FAILED,
                                 message=decision.message)
         if self.dry_run:
             message = decision.message or (
@@ -516,10 +623,41 @@ class Copier:
         return {t['id'] for t in tasks
                 if t['status'] in ('success', 'failure')}
 
+    def _join(self, glance, region, target_id):
+        """Mark a copy this run follows but did not create (logic.JOINED),
+        so that a Ctrl-C of the run that created it keeps it; True when
+        this run marked it."""
+        if self._registered(region, target_id):
+            return False
+        try:
+            glance.images.update(target_id, **{
+                logic.JOINED: self.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')})
+        except glance_exc.HTTPNotFound:
+            return False        # the follow reports it deleted
+        except API_ERRORS as exc:
+            self.reporter.note(
+                'Could not mark image %s in %s as joined (%s): a Ctrl-C of '
+                'the run that created it would delete it'
+                % (target_id, region, describe_error(exc)))
+            return False
+        return True
+
+    def _unjoin(self, glance, region, target_id):
+        """Remove logic.JOINED once the import this run joined has ended:
+        the copy is no longer anyone's to keep from a Ctrl-C."""
+        try:
+            glance.images.update(target_id, remove_props=[logic.JOINED])
+        except glance_exc.HTTPNotFound:
+            pass
+        except API_ERRORS as exc:
+            self.reporter.note('Could not remove %s from image %s in %s: %s'
+                               % (logic.JOINED, target_id, region,
+                                  describe_error(exc)))
+
     def _follow(self, glance, source, region, key, target_id, known, note,
                 started=None):
-        """Poll the target and its new import task until the import ended;
-        verify an active target against the source."""
+        """Poll the target and its new import task until the import ended
+        (or is dead); verify an active target against the source."""
         # Not osc_lib.utils.wait_for_status (deprecated; time.sleep): it
         # reads only the image's status, while a failed import sends the
         # image back to queued (neither success nor error) and says why on
@@ -527,6 +665,7 @@ class Copier:
         # stop for Ctrl-C, ends on the first failed poll, and verifies
         # nothing.
         started = self.clock() if started is None else started
+        joined = self._join(glance, region, target_id)
         size = logic.size_mib(source)
         troubled_since = None
         while True:
@@ -536,8 +675,7 @@ class Copier:
                                   '(interrupted)')
             try:
                 image = dict(glance.images.get(target_id))
-                tasks = [t for t in import_tasks(glance, target_id)
-                         if t['id'] not in known]
+                tasks = import_tasks(glance, target_id)
                 troubled_since = None
             except glance_exc.HTTPNotFound:
                 return self._done(source, region, target_id, logic.FAILED,
@@ -557,8 +695,9 @@ class Copier:
                                      % describe_error(exc))
                 self.stop.wait(max(self.poll, 1.0))
                 continue
-            task = max(tasks, key=lambda t: t.get('created_at') or '') \
-                if tasks else None
+            new = [t for t in tasks if t['id'] not in known]
+            task = max(new, key=lambda t: t.get('created_at') or '') \
+                if new else None
             if task:
                 progress = logic.task_progress(task.get('message'), size)
                 text = task.get('message') or 'import %s' % task['status']
@@ -568,32 +707,12 @@ class Copier:
                 else:
                     self.reporter.update(key, text)
             elapsed = self.clock() - started
-            if image.get('status') == 'active':
-                same, how = logic.verify(source, image)
-                message = '; '.join(filter(None, (how, note)))
-                if not same:
-                    return self._done(
-                        source, region, target_id, logic.FAILED,
-                        'copied, but %s; the copy is left active, delete '
-                        'it' % message, verified=False, seconds=elapsed)
-                return self._done(
-                    source, region, target_id, logic.COPIED, message,
-                    verified=True, seconds=elapsed,
-                    mib_per_s=logic.throughput(source.get('size'), elapsed))
-            if image.get('status') not in ('queued', 'importing',
-                                           'uploading'):
-                return self._done(source, region, target_id, logic.FAILED,
-                                  'the target image is %s'
-                                  % image.get('status'), seconds=elapsed)
-            if (task and task['status'] == 'failure' and
-                    image.get('status') == 'queued' and
-                    image.get('os_glance_import_task') != task['id']):
-                return self._done(
-                    source, region, target_id, logic.FAILED,
-                    'import failed: %s; the queued copy is left for a '
-                    'retry (run the command again) or delete it'
-                    % (task.get('message') or 'no reason given'),
-                    seconds=elapsed)
+            ended = self._ended(source, region, target_id, image, task,
+                                tasks, elapsed, note)
+            if ended is not None:
+                if joined and image.get(logic.JOINED):
+                    self._unjoin(glance, region, target_id)
+                return ended
             if self.timeout and elapsed > self.timeout:
                 if task is None or task['status'] == 'pending':
                     advice = ('the import never started: Glance may have '
@@ -608,3 +727,42 @@ class Copier:
                     % (elapsed, task['status'] if task else 'not created',
                        advice), seconds=elapsed)
             self.stop.wait(self.poll)
+
+    def _ended(self, source, region, target_id, image, task, tasks, elapsed,
+               note):
+        """The result of an import that has ended, as one poll read it
+        (``image``, its newest new ``task``, all its import ``tasks``):
+        verified, failed, or dead; None while it goes on."""
+        if image.get('status') == 'active':
+            same, how = logic.verify(source, image)
+            message = '; '.join(filter(None, (how, note)))
+            if not same:
+                return self._done(
+                    source, region, target_id, logic.FAILED,
+                    'copied, but %s; the copy is left active, delete '
+                    'it' % message, verified=False, seconds=elapsed)
+            return self._in_stores(self._done(
+                source, region, target_id, logic.COPIED, message,
+                verified=True, seconds=elapsed,
+                mib_per_s=logic.throughput(source.get('size'), elapsed)),
+                image)
+        if image.get('status') not in ('queued', 'importing', 'uploading'):
+            return self._done(source, region, target_id, logic.FAILED,
+                              'the target image is %s'
+                              % image.get('status'), seconds=elapsed)
+        if (task and task['status'] == 'failure' and
+                image.get('status') == 'queued' and
+                image.get('os_glance_import_task') != task['id']):
+            return self._done(
+                source, region, target_id, logic.FAILED,
+                'import failed: %s; the queued copy is left for a '
+                'retry (run the command again) or delete it'
+                % (task.get('message') or 'no reason given'),
+                seconds=elapsed)
+        dead = logic.dead_task(image, tasks, self.utcnow(), self.dead_after)
+        if dead is not None:
+            return self._done(source, region, target_id, logic.FAILED,
+                              '%s; %s' % (logic.dead_reason(image, dead),
+                                          logic.DEAD_ADVICE),
+                              seconds=elapsed)
+        return None

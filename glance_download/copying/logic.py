@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The decisions of ``openstack image copy``, without any network.
 
 Everything here works on plain image records (the dicts Glance's v2 API
@@ -8,8 +20,10 @@ far an import task's message says it got, and the output rows.
 """
 
 import dataclasses
-import re
+import datetime
 import uuid
+
+from glance_download import records
 
 MiB = 1024 * 1024
 
@@ -22,6 +36,11 @@ ORIGIN_REGION = 'glance_download_source_region'
 ORIGIN_ID = 'glance_download_source_id'
 ORIGIN_HASH = 'glance_download_source_hash'
 ORIGIN_PROPERTIES = (ORIGIN_REGION, ORIGIN_ID, ORIGIN_HASH)
+# Set (to the time, ISO 8601 UTC) by a run that follows the import into a
+# copy it did not create, and removed by it when that import has ended: a
+# Ctrl-C of the run that created the copy then keeps the copy instead of
+# deleting it under the other run (see copier.Copier._discard).
+JOINED = 'glance_download_joined'
 
 METHOD = 'glance-download'
 
@@ -46,18 +65,58 @@ COLUMNS = ('Image', 'Source ID', 'Region', 'Target ID', 'Status', 'Seconds',
 #          import): import into it again;
 # REPLACE  a killed left-over (no use to anyone): delete it, create;
 # FOLLOW   an import into a copy is under way: follow it;
-# LEAVE    a copy someone else is acting on: touch nothing, report it.
+# LEAVE    a copy someone else is acting on: touch nothing, report it;
+# DEAD     a copy whose import is dead (see dead_task()): touch nothing,
+#          report it failed (with ``replace``: REPLACE).
 CREATE = 'create'
 RETRY = 'retry'
 REPLACE = 'replace'
 FOLLOW = 'follow'
 LEAVE = 'leave'
+DEAD = 'dead'
 PRESENT = 'present'     # an active copy with the source's data
 CONFLICT = 'conflict'   # an active copy whose data differs: touch nothing
 
 
+# When an import is dead: its task has not changed for this many seconds
+# (a pending task: twice as long). This is Glance's own import lock expiry
+# (glance/api/v2/images.py _enforce_import_lock: 60 minutes, doubled for
+# a pending task), after which Glance itself lets another import take the
+# image. While an import runs, our server plugin writes its task every
+# progress_interval (5 s by default) and Glance at each chunk it copies to
+# its store; a task that stays unchanged for an hour belongs to a
+# glance-api that stopped during the import (restarted, killed), and
+# Glance never imports with glance-download into an image that is not
+# queued: such a copy can only be deleted and copied again.
+DEAD_AFTER = 3600
+# The task states whose lock Glance lets expire (its bustable_states).
+LOCK_STATES = ('pending', 'processing', 'success', 'failure')
+# An import that has ended (failure, success) releases the image's lock in
+# the seconds its flow takes to revert or finish; one that still holds it a
+# minute on was left so by a revert that failed (Glance's own reverts
+# conflict when a step after the download fails on releases before the
+# plugin restored the status, or under Glance's in-tree plugin), and no
+# import can use the copy until Glance lets the lock expire in an hour.
+ENDED_GRACE = 60
+DEAD_ADVICE = ('run again with --replace (in the dashboard: Replace) to '
+               'delete this copy and copy again')
+
+
 class SelectionError(ValueError):
     pass
+
+
+def unique_regions(names):
+    """``names`` without repeats, compared case-insensitively as copy_id()
+    compares them, in first-seen order and first spelling: two spellings
+    of one region would be two jobs racing on one copy."""
+    seen = set()
+    unique = []
+    for name in names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            unique.append(name)
+    return unique
 
 
 # -- selection ---------------------------------------------------------------
@@ -180,7 +239,29 @@ def target_fields(source, source_region, visibility):
 
 def verify(source, target):
     """``(same, how)``: is ``target``'s data ``source``'s? ``how`` says
-    what was compared or what differs."""
+    what was compared or what differs.
+
+    A target region whose import plugins change the data (image_conversion
+    turns qcow2 into raw) makes a copy whose size and hash are not the
+    source's: it is the source's data when our server plugin recorded that
+    the download it made it from was verified against the source's hash
+    (records.VERIFIED_HASH, a property no user can write).
+    """
+    same, how = _same_data(source, target)
+    if same:
+        return same, how
+    recorded = target.get(records.VERIFIED_HASH)
+    if recorded and recorded in _hashes(source):
+        change = ('converted to %s' % target.get('disk_format')
+                  if target.get('disk_format') != source.get('disk_format')
+                  else 'changed')
+        return True, ('%s of the download equal, then %s by the target '
+                      'region\'s import plugins' % (
+                          recorded.partition(':')[0], change))
+    return same, how
+
+
+def _same_data(source, target):
     if target.get('size') != source.get('size'):
         return False, 'size %s differs from the source\'s %s' % (
             target.get('size'), source.get('size'))
@@ -200,6 +281,16 @@ def verify(source, target):
     return False, 'no hash to compare'
 
 
+def _hashes(image):
+    """Every "<algo>:<hex digest>" an image's record gives its data."""
+    hashes = set()
+    if image.get('os_hash_algo') and image.get('os_hash_value'):
+        hashes.add('%s:%s' % (image['os_hash_algo'], image['os_hash_value']))
+    if image.get('checksum'):
+        hashes.add('md5:%s' % image['checksum'])
+    return hashes
+
+
 def is_copy_of(image, source, source_region):
     return (image.get(ORIGIN_ID) == source['id'] and
             (image.get(ORIGIN_REGION) or '').lower() ==
@@ -211,6 +302,7 @@ class Decision:
     action: str
     image: dict = None
     message: str = ''
+    dead_task: dict = None      # the dead import of ``image`` (DEAD, REPLACE)
 
 
 _NEWEST = (lambda image: image.get('created_at') or '')
@@ -241,7 +333,96 @@ def _left_alone(copy):
                     % (what, copy['id'], advice))
 
 
-def decide(source, source_region, candidates, replace=False):
+# -- dead imports ------------------------------------------------------------
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def parse_time(text):
+    """A Glance timestamp as an aware UTC datetime, or None. Glance writes
+    UTC, with or without microseconds, and with or without a "Z" (its
+    image-tasks call: without; its tasks API: with)."""
+    if not text:
+        return None
+    try:
+        when = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return when.replace(tzinfo=datetime.timezone.utc)
+    return when.astimezone(datetime.timezone.utc)
+
+
+def lock_holder(image, tasks):
+    """The import task that holds ``image``'s import lock: the one Glance
+    names in os_glance_import_task, else the newest pending or processing
+    one, or None."""
+    lock = image.get('os_glance_import_task')
+    for task in tasks:
+        if lock and task['id'] == lock:
+            return task
+    running = [t for t in tasks
+               if t.get('status') in ('pending', 'processing')]
+    return max(running, key=_NEWEST) if running else None
+
+
+def dead_task(image, tasks, now, dead_after=DEAD_AFTER):
+    """The task holding ``image``'s import lock (one of its import
+    ``tasks``) when it is dead at ``now``: not changed for ``dead_after``
+    seconds, twice that when pending (Glance's rule); else None."""
+    task = lock_holder(image, tasks)
+    if task is None or task.get('status') not in LOCK_STATES:
+        return None
+    changed = parse_time(task.get('updated_at'))
+    if changed is None:
+        return None
+    if task['status'] in ('success', 'failure'):
+        limit = ENDED_GRACE
+    else:
+        limit = dead_after * (2 if task['status'] == 'pending' else 1)
+    return task if (now - changed).total_seconds() >= limit else None
+
+
+def dead_reason(image, task):
+    """Why the import into ``image`` is dead (``task``: dead_task()'s)."""
+    changed = parse_time(task.get('updated_at'))
+    if task['status'] in ('success', 'failure'):
+        return ('the import into %s ended (%s: %s) at %s UTC, but Glance '
+                'left the copy locked by its task %s (a revert of Glance\'s '
+                'that failed)' % (image['id'], task['status'],
+                                  task.get('message') or 'no reason given',
+                                  changed.strftime('%Y-%m-%d %H:%M:%S'),
+                                  task['id']))
+    guess = ('Glance never started it: did its import call fail?'
+             if task['status'] == 'pending' else
+             'a glance-api restarted during the import?')
+    return ('the import into %s is dead: its task %s (%s) has not changed '
+            'since %s UTC (%s)' % (image['id'], task['id'], task['status'],
+                                   changed.strftime('%Y-%m-%d %H:%M:%S'),
+                                   guess))
+
+
+def _unless_dead(decision, replace, tasks_of, now, dead_after):
+    """``decision`` (FOLLOW or RETRY), unless the import holding its copy
+    is dead: then DEAD, or REPLACE with ``replace``."""
+    copy = decision.image
+    if tasks_of is None or (copy.get('status') == 'queued' and
+                            not copy.get('os_glance_import_task')):
+        return decision
+    task = dead_task(copy, tasks_of(copy['id']), now or utcnow(),
+                     dead_after)
+    if task is None:
+        return decision
+    if replace:
+        return Decision(REPLACE, copy, 'replacing the copy %s: %s'
+                        % (copy['id'], dead_reason(copy, task)), task)
+    return Decision(DEAD, copy,
+                    '%s; %s' % (dead_reason(copy, task), DEAD_ADVICE), task)
+
+
+def decide(source, source_region, candidates, replace=False, tasks_of=None,
+           now=None, dead_after=DEAD_AFTER):
     """What to do in one target region, given ``candidates``: the images
     there that may be copies of ``source`` (only real copies count).
 
@@ -256,6 +437,12 @@ def decide(source, source_region, candidates, replace=False):
     With ``replace``, an active copy whose data differs is replaced too
     (deleted, copied again) instead of being a conflict. Never two copies
     from one decision.
+
+    With ``tasks_of`` (image id -> its import tasks), a copy whose import
+    is dead at ``now`` (dead_task()) is neither followed nor imported into
+    again: Glance refuses a new import while its lock holds, or into an
+    image that is not queued. It is DEAD, reported with what to do; with
+    ``replace`` it is replaced.
     """
     copies = sorted((c for c in candidates
                      if is_copy_of(c, source, source_region)),
@@ -276,15 +463,18 @@ def decide(source, source_region, candidates, replace=False):
                         'to copy again' % (active[0]['id'], how))
     for copy in copies:
         if copy.get('status') == 'importing':
-            return Decision(FOLLOW, copy, 'an import into %s is under way'
-                            % copy['id'])
+            return _unless_dead(
+                Decision(FOLLOW, copy, 'an import into %s is under way'
+                         % copy['id']), replace, tasks_of, now, dead_after)
     for copy in copies:
         if copy.get('status') not in ('queued', 'killed'):
             return _left_alone(copy)
     for copy in copies:
         if copy.get('status') == 'queued':
-            return Decision(RETRY, copy, 'importing again into the '
-                            'left-over queued copy %s' % copy['id'])
+            return _unless_dead(
+                Decision(RETRY, copy, 'importing again into the left-over '
+                         'queued copy %s' % copy['id']),
+                replace, tasks_of, now, dead_after)
     if copies:
         return Decision(REPLACE, copies[0],
                         'replacing the left-over copy %s (%s)'
@@ -294,33 +484,71 @@ def decide(source, source_region, candidates, replace=False):
 
 DRY_RUN_STATUS = {CREATE: WOULD_COPY, RETRY: WOULD_RETRY,
                   REPLACE: WOULD_REPLACE, FOLLOW: WOULD_FOLLOW,
-                  PRESENT: EXISTS, CONFLICT: FAILED, LEAVE: LEFT_ALONE}
+                  PRESENT: EXISTS, CONFLICT: FAILED, LEAVE: LEFT_ALONE,
+                  DEAD: FAILED}
+
+
+# -- stores ------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Stores:
+    """The stores of a target region a copy goes to, asked for as Glance's
+    import call asks (``stores``, ``all_stores``,
+    ``all_stores_must_succeed``); nothing chosen: the region's default.
+
+    With ``allow_failure`` (Glance's all_stores_must_succeed = false) the
+    copy goes active once it is in one store, and the stores that failed
+    are listed in its os_glance_failed_import; without, one store failing
+    fails the import.
+    """
+    names: tuple = ()
+    every: bool = False
+    allow_failure: bool = True
+
+    def import_args(self):
+        """The glanceclient ``images.image_import`` arguments."""
+        if self.every:
+            return {'all_stores': True, 'allow_failure': self.allow_failure}
+        if self.names:
+            return {'stores': list(self.names),
+                    'allow_failure': self.allow_failure}
+        return {}
+
+    def missing(self, image):
+        """``(missing, report)``: the chosen stores ``image`` is not in,
+        and where it is, store by store ('' when none was chosen)."""
+        if not (self.names or self.every):
+            return [], ''
+        have = _listed(image.get('stores'))
+        failed = _listed(image.get('os_glance_failed_import'))
+        wanted = list(self.names) or sorted(have | failed)
+        missing = [name for name in wanted if name not in have]
+        return missing, 'stores: %s' % ', '.join(
+            '%s %s' % (name, 'failed' if name in failed else
+                       'missing' if name in missing else 'ok')
+            for name in wanted)
+
+    def advice(self, image_id, missing):
+        return ('copy it there with: openstack image import --method '
+                'copy-image %s %s' % (' '.join('--store %s' % name
+                                               for name in missing),
+                                      image_id))
+
+
+def _listed(text):
+    return {name for name in (text or '').split(',') if name}
 
 
 # -- progress ----------------------------------------------------------------
 
-_DOWNLOADED = re.compile(r'Downloaded (\d+) of (\d+) MiB')
-_DOWNLOADED_SOME = re.compile(r'Downloaded (\d+) MiB')
-_COPIED = re.compile(r'Copied (\d+) MiB')
-
-
 def task_progress(message, size_mib):
     """``(phase, done_mib, total_mib)`` from an import task's message, or
-    None. Our server plugin writes "Downloaded N of M MiB from <region>"
-    while the data arrives; Glance then writes "Copied N MiB" while it
-    copies the staged data into its store."""
-    if not message:
+    None (records.parse_progress; ``size_mib`` where it says no total)."""
+    progress = records.parse_progress(message)
+    if progress is None:
         return None
-    match = _DOWNLOADED.search(message)
-    if match:
-        return 'download', int(match.group(1)), int(match.group(2))
-    match = _DOWNLOADED_SOME.search(message)
-    if match:
-        return 'download', int(match.group(1)), size_mib
-    match = _COPIED.search(message)
-    if match:
-        return 'store', int(match.group(1)), size_mib
-    return None
+    phase, done, total = progress
+    return phase, done, total or size_mib
 
 
 def size_mib(image):

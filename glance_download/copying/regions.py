@@ -1,8 +1,22 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """glanceclient clients per region over one keystoneauth session.
 
 The session is the caller's: OSC's client manager's, or the dashboard's
 built from the user's Horizon token. Nothing here knows which.
 """
+
+import copy
 
 
 class GlanceRegions:
@@ -21,6 +35,13 @@ class GlanceRegions:
     import_retry_delay = None       # None: keystoneauth's backoff
     import_retry_codes = (500, 502, 503, 504)
 
+    # Seconds the region check (the first call to a target region) waits
+    # for an answer, unless the session has a timeout of its own (OSC's
+    # api_timeout): a Glance that accepts connections and never answers
+    # must fail that region alone, not hold the run or the dashboard's
+    # page for ever (keystoneauth sessions wait without limit by default).
+    check_timeout = 10
+
     def __init__(self, session, interface=None):
         self.session = session
         self.interface = interface or 'public'
@@ -33,15 +54,27 @@ class GlanceRegions:
         """The client for the import call alone, whose 5xx answers
         keystoneauth retries (see import_retries)."""
         return self._client(
-            region, status_code_retries=self.import_retries,
+            region, 'import', status_code_retries=self.import_retries,
             retriable_status_codes=list(self.import_retry_codes),
             status_code_retry_delay=self.import_retry_delay)
 
-    def _client(self, region, **retries):
-        key = (region, bool(retries))
+    def checker(self, region):
+        """The client for the region check alone, which gives up after
+        check_timeout seconds (see there)."""
+        return self._client(region, 'check', session=self._timed_session())
+
+    def _timed_session(self):
+        # A shallow copy: the same auth, token and connection pool.
+        timed = copy.copy(self.session)
+        if timed.timeout is None:
+            timed.timeout = float(self.check_timeout)
+        return timed
+
+    def _client(self, region, purpose=None, session=None, **options):
+        key = (region, purpose)
         if key not in self._clients:
             from glanceclient import client as glance_client
             self._clients[key] = glance_client.Client(
-                '2', session=self.session, region_name=region,
-                interface=self.interface, **retries)
+                '2', session=session or self.session, region_name=region,
+                interface=self.interface, **options)
         return self._clients[key]

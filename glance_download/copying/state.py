@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Where a copy of an image stands in one region, read back from Glance.
 
 A front-end that starts imports and returns (the dashboard: one web
@@ -12,6 +24,7 @@ import dataclasses
 
 from glance_download.copying import copier
 from glance_download.copying import logic
+from glance_download import records
 
 # States, one per (source image, region).
 NONE = 'none'           # no copy of the source there
@@ -51,7 +64,7 @@ def summarise(region, source, decision, tasks):
         _same, how = logic.verify(source, copy)
         return RegionState(region, COPIED, 'copied, verified (%s)' % how,
                            target_id, total, total)
-    if decision.action == logic.CONFLICT:
+    if decision.action in (logic.CONFLICT, logic.DEAD):
         return RegionState(region, FAILED, decision.message, target_id)
     if decision.action == logic.LEAVE:
         return RegionState(region, LEFT_ALONE, decision.message, target_id)
@@ -79,19 +92,29 @@ def summarise(region, source, decision, tasks):
         task['status'] if task else 'starting')
     progress = logic.task_progress(message, total)
     done = progress[1] if progress else 0
-    if progress and progress[0] == 'store':
+    if progress and progress[0] == records.STORE:
         # The download is over; Glance copies the staged data to its store.
         done = total
     return RegionState(region, IMPORTING, message, target_id, done,
                        (progress[2] if progress else total) or total)
 
 
-def observe(glance, source, source_region, project_id, region):
+def observe(glance, source, source_region, project_id, region,
+            dead_after=logic.DEAD_AFTER):
     """The state of ``source``'s copy in ``region`` (``glance`` is that
-    region's client)."""
+    region's client); a copy whose import is dead (logic.dead_task) has
+    failed, with the reason."""
+    read = {}
+
+    def tasks_of(image_id):
+        if image_id not in read:
+            read[image_id] = copier.import_tasks(glance, image_id)
+        return read[image_id]
+
     decision = logic.decide(source, source_region,
-                            copier.candidates(glance, source, project_id))
+                            copier.candidates(glance, source, project_id),
+                            tasks_of=tasks_of, dead_after=dead_after)
     tasks = []
     if decision.action in (logic.FOLLOW, logic.RETRY):
-        tasks = copier.import_tasks(glance, decision.image['id'])
+        tasks = tasks_of(decision.image['id'])
     return summarise(region, source, decision, tasks)

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The plugin's REST API under Horizon's /api/ (openstack_dashboard.api.rest
 pattern): which regions a copy can go to, start copies, and their state.
 
@@ -7,10 +19,11 @@ is read from the target regions' images and import tasks every time, never
 kept here, so a user may leave the page and come back.
 """
 
+from concurrent import futures
+
 from django.conf import settings
 from django.views import generic
 from glanceclient import exc as glance_exc
-from keystoneauth1 import exceptions as ks_exc
 from openstack_dashboard.api.rest import urls
 from openstack_dashboard.api.rest import utils as rest_utils
 
@@ -20,7 +33,12 @@ from glance_download.copying import state
 from glance_download.dashboard import session
 
 VISIBILITIES = ('private', 'shared', 'community', 'public')
-API_ERRORS = (glance_exc.HTTPException, ks_exc.ClientException)
+# Regions checked at the same time: a catalog with regions that do not
+# answer costs the check's timeout (GlanceRegions.check_timeout) once per
+# this many of them, not once per region.
+CHECKS_AT_ONCE = 8
+START_BODY = ('{"regions": ["RegionTwo"], "visibility": "private", '
+              '"replace": false}')
 
 
 def remote_interface():
@@ -36,13 +54,49 @@ def make_copier(request, **options):
         interface=remote_interface(), wait=False, **options)
 
 
+def check_regions(engine, regions):
+    """``{region: reason}`` for ``regions``, asked at the same time;
+    reason is None when the region offers glance-download."""
+    regions = list(regions)
+    if not regions:
+        return {}
+    with futures.ThreadPoolExecutor(
+            max_workers=min(len(regions), CHECKS_AT_ONCE)) as pool:
+        return dict(zip(regions, pool.map(engine.check_region, regions)))
+
+
 def target_regions(request, engine):
     """``(region, reason)`` for every other region of the user's catalog;
     reason is None when the region offers glance-download."""
     source_region = request.user.services_region
-    return [(region, engine.check_region(region))
-            for region in request.user.available_services_regions
-            if region != source_region]
+    targets = [region for region in request.user.available_services_regions
+               if region != source_region]
+    reasons = check_regions(engine, targets)
+    return [(region, reasons[region]) for region in targets]
+
+
+def start_request(data):
+    """``(regions, visibility, replace)`` of a start's body, the regions
+    without repeats (the first spelling of each, whatever its case: copy
+    ids are case-blind); AjaxError 400 saying what is expected, for a body
+    of another shape."""
+    if not isinstance(data, dict):
+        raise rest_utils.AjaxError(
+            400, 'the body must be a JSON object such as %s' % START_BODY)
+    regions = data.get('regions', [])
+    if not isinstance(regions, list) or not all(
+            isinstance(region, str) for region in regions):
+        raise rest_utils.AjaxError(
+            400, '"regions" must be a list of region names, such as '
+            '["RegionTwo"]')
+    visibility = data.get('visibility', 'private')
+    if visibility not in VISIBILITIES:
+        raise rest_utils.AjaxError(400, 'visibility must be one of %s'
+                                   % ', '.join(VISIBILITIES))
+    replace = data.get('replace', False)
+    if not isinstance(replace, bool):
+        raise rest_utils.AjaxError(400, '"replace" must be true or false')
+    return logic.unique_regions(regions), visibility, replace
 
 
 def source_image(engine, image_id):
@@ -52,7 +106,7 @@ def source_image(engine, image_id):
     except glance_exc.HTTPNotFound:
         raise rest_utils.AjaxError(
             404, 'no image %s in %s' % (image_id, engine.source_region))
-    except API_ERRORS as exc:
+    except copier.API_ERRORS as exc:
         raise rest_utils.AjaxError(502, 'region %s: %s' % (
             engine.source_region, copier.describe_error(exc)))
 
@@ -88,38 +142,41 @@ class Copies(generic.View):
         wanted = request.GET.getlist('region') or [
             region for region, reason in target_regions(request, engine)
             if reason is None]
+        # A region that cannot be asked is failed with the reason, the
+        # others are read: one region down does not hide the rest.
+        reasons = check_regions(engine, wanted)
         items = []
         for region in wanted:
-            try:
-                found = state.observe(engine.regions.glance(region), source,
-                                      engine.source_region,
-                                      engine.project_id, region)
-            except API_ERRORS as exc:
-                found = state.RegionState(
-                    region, state.FAILED, 'cannot read the copy: %s'
-                    % copier.describe_error(exc))
+            if reasons[region]:
+                found = state.RegionState(region, state.FAILED,
+                                          reasons[region])
+            else:
+                found = self.observe(engine, source, region)
             items.append(found.as_dict())
         return {'source_region': engine.source_region, 'image_id': image_id,
                 'items': items}
+
+    @staticmethod
+    def observe(engine, source, region):
+        try:
+            return state.observe(engine.regions.glance(region), source,
+                                 engine.source_region, engine.project_id,
+                                 region)
+        except copier.API_ERRORS as exc:
+            return state.RegionState(
+                region, state.FAILED, 'cannot read the copy: %s'
+                % copier.describe_error(exc))
 
     @rest_utils.ajax(data_required=True)
     def post(self, request, image_id):
         """Start copies: ``{"regions": [...], "visibility": "private",
         "replace": false}``. One result per region: started, exists,
         failed or left-alone, with the reason."""
-        data = request.DATA
-        visibility = data.get('visibility') or 'private'
-        if visibility not in VISIBILITIES:
-            raise rest_utils.AjaxError(400, 'visibility must be one of %s'
-                                       % ', '.join(VISIBILITIES))
-        wanted = []
-        for region in data.get('regions') or ():
-            if region not in wanted:
-                wanted.append(region)
+        wanted, visibility, replace = start_request(request.DATA)
         if not wanted:
             raise rest_utils.AjaxError(400, 'choose at least one region')
         engine = make_copier(request, visibility=visibility,
-                             replace=bool(data.get('replace')))
+                             replace=replace)
         known = {region for region, _reason in target_regions(request,
                                                               engine)}
         unknown = [region for region in wanted if region not in known]

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``openstack image copy``: copy images to other regions with
 glance-download."""
 
@@ -5,8 +17,6 @@ import argparse
 import logging
 
 from cliff import _argparse as cliff_argparse
-from glanceclient import exc as glance_exc
-from keystoneauth1 import exceptions as ks_exc
 from osc_lib.command import command
 from osc_lib import exceptions
 
@@ -26,17 +36,28 @@ unless --visibility says otherwise), ask that region's Glance to import the
 source's data from the source region, follow the import, and compare the
 copy's os_hash_value and size with the source's.
 
-Every copy records where it came from in three properties:
+Every copy records where it came from in three properties::
+
   glance_download_source_region  the source region
   glance_download_source_id      the source image ID
   glance_download_source_hash    <os_hash_algo>:<os_hash_value> of the source
-so that running the same command again copies nothing twice: an active,
+
+So running the same command again copies nothing twice: an active,
 verified copy is reported as "exists" ("already there"), an import under
 way is followed, a queued copy left by a failed or interrupted run is
 imported into again, a killed one is deleted and replaced. A copy that is
 deactivated, being uploaded into (uploading, saving) or pending delete is
 not touched, and nothing is copied next to it: its row says "left-alone"
 and why.
+
+An import is dead when its task has not changed for --dead-after seconds
+(default 3600, Glance's own import lock expiry; twice that for a task still
+pending): a glance-api restarted or killed during the import leaves its
+task "processing" and the copy "importing" for good, and Glance never
+imports into such a copy again. A copy whose import is dead is not
+followed: its row says failed, why, and that --replace deletes it and
+copies again. An import that dies while it is being followed ends the
+same way.
 
 Progress goes to stderr: a live line per copy in a terminal, timestamped
 lines otherwise. The result is one row per (image, region): Status is
@@ -45,12 +66,15 @@ would-copy, would-retry, would-replace, would-follow (--dry-run). The exit
 status is 1 when any copy failed or was left alone, 130 after Ctrl-C.
 Ctrl-C stops following the imports and deletes the target images this run
 created that are still queued or importing (the server-side plugin then
-stops their downloads); each status is read again right before its delete,
-so a copy that has become active is kept.
+stops their downloads); each image is read again right before its delete,
+so a copy that has become active is kept, and so is one that another run
+has joined: a run that follows a copy it did not create marks it with the
+property glance_download_joined (the time, UTC) until the import ends.
 """
 
 EPILOG = """\
-Examples:
+Examples::
+
   openstack image copy cirros-0.6 --to-region RegionTwo
   openstack image copy --from-region RegionOne --public \\
       --to-region RegionTwo --to-region RegionThree --dry-run
@@ -58,10 +82,16 @@ Examples:
 
 
 class _HelpFormatter(cliff_argparse.SmartHelpFormatter):
-    """Keeps the line breaks of the description and the examples."""
+    """Keeps the line breaks of the description and the examples.
+
+    Both are reStructuredText, which the documentation renders (cliff's
+    autoprogram-cliff); a terminal shows a literal block's ``::`` as the
+    colon it reads as.
+    """
 
     def _fill_text(self, text, width, indent):
-        return ''.join(indent + line for line in text.splitlines(True))
+        return ''.join(indent + line.replace('::\n', ':\n')
+                       for line in text.splitlines(True))
 
 
 def _positive_int(value):
@@ -96,7 +126,8 @@ class CopyImage(command.Lister):
             '--to-region', metavar='<region>', dest='to_regions',
             action='append', required=True,
             help='Region to copy to (repeat for several; they are copied '
-                 'to concurrently).\n'
+                 'to concurrently; names differing only in case are one '
+                 'region).\n'
                  'Example: --to-region RegionTwo --to-region RegionThree')
         parser.add_argument(
             '--from-region', metavar='<region>',
@@ -140,10 +171,54 @@ class CopyImage(command.Lister):
         parser.add_argument(
             '--replace', action='store_true',
             help='Replace an active copy (of this project) whose data '
-                 'differs from the source\'s: delete it and copy again. '
+                 'differs from the source\'s, or a copy whose import is '
+                 'dead (see --dead-after): delete it and copy again. '
                  'Without it such a copy is left and its row says failed.\n'
                  'Example: openstack image copy cirros-0.6 --to-region '
                  'RegionTwo --replace')
+        parser.add_argument(
+            '--dead-after', metavar='<seconds>', type=_seconds,
+            default=logic.DEAD_AFTER,
+            help='Call an import dead when its task has not changed for '
+                 'this long (twice as long while pending). Default: %d, '
+                 'Glance\'s import lock expiry, after which Glance itself '
+                 'lets another import take the image. A running import '
+                 'writes its task every few seconds while data arrives, so '
+                 'a lower value finds the imports of a restarted glance-api '
+                 'sooner; keep it above the longest step of your Glance '
+                 'that writes nothing (converting a large image, for '
+                 'one). Compared with this machine\'s clock.\n'
+                 'Example: --dead-after 600' % logic.DEAD_AFTER)
+        stores = parser.add_argument_group(
+            'stores',
+            'Which stores of each target region the copies go to (Glance\'s\n'
+            'multiple stores, enabled_backends; default: the region\'s\n'
+            'default store). A copy that is not in every chosen store\n'
+            'fails, and its row says which stores have it.')
+        stores.add_argument(
+            '--store', metavar='<store>', dest='stores', action='append',
+            default=[],
+            help='Copy into this store (repeat for several).\n'
+                 'Example: --store fast --store ceph')
+        stores.add_argument(
+            '--all-stores', action='store_true',
+            help='Copy into every store of each target region.\n'
+                 'Example: --all-stores --to-region RegionTwo')
+        failure = stores.add_mutually_exclusive_group()
+        failure.add_argument(
+            '--allow-failure', dest='allow_failure', action='store_true',
+            default=True,
+            help='With --store or --all-stores: the copy goes active in '
+                 'the stores that took it, and its row lists those that '
+                 'failed (default; Glance\'s all_stores_must_succeed = '
+                 'false).\n'
+                 'Example: --all-stores --allow-failure')
+        failure.add_argument(
+            '--disallow-failure', dest='allow_failure',
+            action='store_false',
+            help='With --store or --all-stores: one store failing fails '
+                 'the whole import (all_stores_must_succeed = true).\n'
+                 'Example: --store fast --store ceph --disallow-failure')
         parser.add_argument(
             '--parallel', metavar='<n>', type=_positive_int, default=4,
             help='At most this many copies at once (default: 4).\n'
@@ -181,14 +256,14 @@ class CopyImage(command.Lister):
                 logic.parse_properties(parsed_args.properties))
         except logic.SelectionError as exc:
             raise exceptions.CommandError(str(exc))
+        if parsed_args.stores and parsed_args.all_stores:
+            raise exceptions.CommandError(
+                'Give --store or --all-stores, not both.')
         if not parsed_args.images and filters is None:
             raise exceptions.CommandError(
                 'Nothing to copy: give image names or IDs, or select with '
                 '--public, --tag or --property.')
-        regions = []
-        for region in parsed_args.to_regions:
-            if region not in regions:
-                regions.append(region)
+        regions = logic.unique_regions(parsed_args.to_regions)
 
         session = manager.session
         engine = copier.Copier(
@@ -198,10 +273,13 @@ class CopyImage(command.Lister):
             interface=parsed_args.remote_service_interface,
             wait=parsed_args.wait, dry_run=parsed_args.dry_run,
             parallel=parsed_args.parallel, timeout=parsed_args.timeout,
-            replace=parsed_args.replace)
+            replace=parsed_args.replace, dead_after=parsed_args.dead_after,
+            stores=logic.Stores(tuple(parsed_args.stores),
+                                parsed_args.all_stores,
+                                parsed_args.allow_failure))
         try:
             sources, problems = engine.select(parsed_args.images, filters)
-        except (ks_exc.ClientException, glance_exc.HTTPException) as exc:
+        except copier.API_ERRORS as exc:
             raise exceptions.CommandError(
                 'Source region %s: %s' % (source_region,
                                           copier.describe_error(exc)))

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Progress of ``openstack image copy`` on stderr (stdout is the result).
 
 In a terminal: one live line per (image, region) with a bar, drawn with
@@ -78,12 +90,15 @@ class LiveReporter:
         from rich import progress as rich_progress
 
         self.console = rich_console.Console(file=stream)
+        # Image names and task messages are plain text, never rich markup:
+        # "win2019 [/uefi]" would raise MarkupError, and a message's
+        # "[import_filtering_opts]" would vanish as a style tag.
         self.progress = rich_progress.Progress(
-            rich_progress.TextColumn('{task.description}'),
+            rich_progress.TextColumn('{task.description}', markup=False),
             rich_progress.BarColumn(),
             rich_progress.TextColumn(
                 '{task.completed:>6.0f}/{task.total:.0f} MiB'),
-            rich_progress.TextColumn('{task.fields[text]}'),
+            rich_progress.TextColumn('{task.fields[text]}', markup=False),
             console=self.console, transient=False)
         self._ids = {}
         self._lock = threading.Lock()

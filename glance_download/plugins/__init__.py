@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Glance internal import plugins (``glance.image_import.internal_plugins``).
 
 Glance calls ``get_flow(**kwargs)`` of every plugin registered under the
@@ -7,9 +19,8 @@ instead, so ours never raise: a problem found while building the flow is
 handed to the download task, which fails with the reason when it runs.
 """
 
-import logging
-
 from oslo_config import cfg
+from oslo_log import log as logging
 
 from glance_download import opts
 from glance_download import selection

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The glance-download import method: copy an image from another region.
 
 Glance's flow for this method is ``ImageLock -> ImportMetadata (Glance's,
@@ -6,16 +18,17 @@ flow is ``GlanceDownload`` (stage the verified data) then
 ``SetImageMetadata`` (formats and properties, under our rules).
 """
 
-import logging
-
 from oslo_config import cfg
+from oslo_log import log as logging
 from taskflow.patterns import linear_flow as lf
 
 from glance_download import catalog
 from glance_download import errors
 from glance_download import glance_task
+from glance_download import host
 from glance_download import opts
 from glance_download import plugins
+from glance_download import records
 from glance_download import remote_glance
 from glance_download import tracing
 from glance_download.tasks import download
@@ -40,6 +53,20 @@ class GlanceDownload(download.StageImageData):
             raise self.error
         return download.Plan(self.remote.data(), self.expected,
                              origin=self.remote.region)
+
+    def execute(self):
+        uri = super().execute()
+        expected = self.expected
+        if expected.hash_value:
+            with self.action_wrapper as action:
+                host.set_reserved_property(
+                    action, records.VERIFIED_HASH,
+                    '%s:%s' % (expected.hash_algo, expected.hash_value))
+        return uri
+
+    def restore(self, action):
+        super().restore(action)
+        action.pop_extra_property(records.VERIFIED_HASH)
 
 
 def _prepare_remote(context, method, image_repo, image_id):

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """What the dashboard tests share: the local cloud (tests/functional's
 helpers: sessions, the fault proxy, source images), a Django test client
 logged in to Horizon, and the copies a test must clean up."""
@@ -12,6 +24,8 @@ import requests
 
 from glance_download.copying import logic
 from tests.functional import fault_base
+from tests.unit import tls
+from tests.unit import unanswered
 
 REGION_ONE = fault_base.REGION_ONE
 REGION_TWO = fault_base.REGION_TWO
@@ -24,6 +38,15 @@ HORIZON_URL = 'http://127.0.0.1:%s/' % os.environ.get('GD_HORIZON_PORT',
 # One page or API call of Horizon on a busy machine.
 TIMEOUT = 120
 INFO_IMPORT = '/v2/info/import'
+# What the dashboard says of a region whose Glance gives no answer, by the
+# kind of base.TestCase.unanswered_regions.
+NO_ANSWER = {
+    'refusing': 'connection refused',
+    'silent': 'timed out',
+    'closing': 'connection closed without an answer',
+    # The server sends its CA along (tests/unit/tls.HttpsServer).
+    'untrusted': 'TLS error: certificate verify failed: self-signed '
+                 'certificate in certificate chain'}
 
 
 class TestCase(fault_base.TestCase):
@@ -45,6 +68,33 @@ class TestCase(fault_base.TestCase):
         self.proxy.queue_path(INFO_IMPORT, {'mode': 'status', 'status': 503,
                                             'count': 1000})
         self.addCleanup(self.proxy.clear_path, INFO_IMPORT)
+
+    def unanswered_regions(self, *kinds):
+        """Regions of the catalog whose image endpoint gives no answer, one
+        per kind: ``refusing``, ``silent``, ``closing`` (see
+        tests/unit/unanswered.py) or ``untrusted`` (HTTPS with a
+        certificate no trust store knows). Added (as admin) until the test
+        ends, for the logins from now on: Horizon keeps the catalog of the
+        login's token. Returns ``{region: what the dashboard says of it}``.
+        """
+        regions = {}
+        for kind in kinds:
+            url = (self.untrusted_url() if kind == 'untrusted'
+                   else getattr(unanswered, kind)(self))
+            region = self.cloud.add_image_region(url, 'gd-' + kind,
+                                                 self.addCleanup)
+            regions[region] = 'region %s: Glance did not answer (%s)' % (
+                region, NO_ANSWER[kind])
+        return regions
+
+    def untrusted_url(self):
+        certificates = tls.Certificates()
+        certificates.setUp()
+        self.addCleanup(certificates.cleanUp)
+        server = tls.HttpsServer(certificates)
+        server.setUp()
+        self.addCleanup(server.cleanUp)
+        return 'https://127.0.0.1:%d' % server.port
 
     def make_differing_copy(self, source):
         """An active image in RegionTwo that says it is a copy of

@@ -1,7 +1,19 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """"Copy to regions" in a real browser: log in as demo, open Images, copy
 an image to RegionTwo and watch it arrive; an image already there; a copy
-whose data differs, replaced on request; a region that does not offer
-glance-download; an import that fails. Screenshots go to
+whose data differs, replaced on request; regions that do not offer
+glance-download or do not answer; an import that fails. Screenshots go to
 $GD_SCREENSHOT_DIR (default <state dir>/horizon/screenshots);
 doc/dashboard-*.png are three of them."""
 
@@ -161,21 +173,28 @@ class BrowserTest(base.TestCase):
         self.assertEqual('queued', self.the_copy(base.REGION_TWO,
                                                  source['id'])['status'])
 
-    def test_region_not_offered_is_disabled_with_its_reason(self):
+    def test_regions_not_offered_are_disabled_with_their_reasons(self):
+        # RegionFaulty answers GET /v2/info/import with 503; another region
+        # of the catalog refuses connections.
         self.refuse_import_info()
+        [(down, down_reason)] = self.unanswered_regions('refusing').items()
         source, _sha = self.make_source(
             1 * base.MiB, name='gd-dashboard-%s' % functional_base
             .random_id()[:8])
         self.browser.log_in()
         b = self.open_dialog(source['name'], base.REGION_ONE)
-        faulty = b.region_row(base.REGION_FAULTY)
-        box = faulty.find_element(browser.By.CSS_SELECTOR,
-                                  'input[type=checkbox]')
-        self.assertFalse(box.is_enabled())
-        reason = faulty.find_element(browser.By.CSS_SELECTOR, '.gd-reason')
-        self.assertTrue(reason.text.startswith(
+        reasons = {}
+        for region in (base.REGION_FAULTY, down):
+            row = b.region_row(region)
+            box = row.find_element(browser.By.CSS_SELECTOR,
+                                   'input[type=checkbox]')
+            self.assertFalse(box.is_enabled(), region)
+            reasons[region] = row.find_element(browser.By.CSS_SELECTOR,
+                                               '.gd-reason').text
+        self.assertTrue(reasons[base.REGION_FAULTY].startswith(
             'region RegionFaulty: GET /v2/info/import failed: HTTP 503'),
-            reason.text)
+            reasons)
+        self.assertEqual(down_reason, reasons[down])
         two = b.region_row(base.REGION_TWO).find_element(
             browser.By.CSS_SELECTOR, 'input[type=checkbox]')
         self.assertTrue(two.is_enabled())

@@ -1,6 +1,20 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The plugin's REST view (glance_download.dashboard.rest) over HTTP, through
 the running Horizon's own login, session, CSRF and URL routing, against the
 local cloud."""
+
+import time
 
 from glance_download.copying import logic
 from tests.dashboard import base
@@ -74,6 +88,43 @@ class RestTest(base.TestCase):
             self.assertIn(words, answer)
         self.assertEqual([], self.copies(self.r2, source['id']))
 
+    def test_start_body_of_another_shape(self):
+        source, _sha = self.make_source(1 * base.MiB)
+        path = 'images/%s/copies/' % source['id']
+        regions_expected = ('"regions" must be a list of region names, '
+                            'such as ["RegionTwo"]')
+        object_expected = (
+            'the body must be a JSON object such as {"regions": '
+            '["RegionTwo"], "visibility": "private", "replace": false}')
+        for body, expected in (
+                ({'regions': base.REGION_TWO}, regions_expected),
+                ({'regions': 2}, regions_expected),
+                ({'regions': [[base.REGION_TWO]]}, regions_expected),
+                ({'regions': [base.REGION_TWO, 2]}, regions_expected),
+                ({'regions': {base.REGION_TWO: True}}, regions_expected),
+                ({'regions': [base.REGION_TWO], 'visibility': 5},
+                 'visibility must be one of private, shared, community, '
+                 'public'),
+                ({'regions': [base.REGION_TWO], 'replace': 'yes'},
+                 '"replace" must be true or false'),
+                ([base.REGION_TWO], object_expected),
+                (5, object_expected)):
+            status, answer = self.horizon.post(path, body)
+            self.assertEqual((400, expected), (status, answer), body)
+        self.assertEqual([], self.copies(self.r2, source['id']))
+
+    def test_regions_repeated_in_another_case_are_one(self):
+        source, _sha = self.make_source(1 * base.MiB)
+        status, body = self.horizon.post(
+            'images/%s/copies/' % source['id'],
+            {'regions': [base.REGION_TWO, base.REGION_TWO.lower(),
+                         base.REGION_TWO]})
+        self.assertEqual(200, status, body)
+        self.assertEqual([(base.REGION_TWO, logic.STARTED)],
+                         [(i['region'], i['status']) for i in body['items']])
+        self.horizon.wait_for(source['id'], base.REGION_TWO, ('copied',))
+        self.the_copy(base.REGION_TWO, source['id'])
+
     def test_unknown_image(self):
         status, body = self.horizon.get(
             'images/%s/copies/' % fault_id(), region=base.REGION_TWO)
@@ -133,6 +184,69 @@ class RestTest(base.TestCase):
         self.assertIn('403', seen[-1]['message'])
         self.assertEqual('queued', self.the_copy(base.REGION_TWO,
                                                  source['id'])['status'])
+
+
+class UnansweredRegionTest(base.TestCase):
+    """Regions of the catalog whose Glance gives no answer, beside
+    RegionTwo and RegionFaulty: each is listed as not offered, with the
+    reason; the others are offered, and copies to them go on."""
+
+    maxDiff = None
+
+    def test_listed_not_offered_with_the_reason(self):
+        down = self.unanswered_regions('refusing', 'silent', 'silent',
+                                       'untrusted', 'closing')
+        horizon = base.Horizon()
+        started = time.monotonic()
+        status, body = horizon.get('regions/')
+        seconds = time.monotonic() - started
+        self.assertEqual(200, status, body)
+        expected = {region: (False, reason)
+                    for region, reason in down.items()}
+        expected.update({base.REGION_TWO: (True, None),
+                         base.REGION_FAULTY: (True, None)})
+        self.assertEqual(expected, {r['name']: (r['offers'], r['reason'])
+                                    for r in body['items']})
+        # Asked at the same time: the two silent ones cost one check
+        # timeout (GlanceRegions.check_timeout, 10 s), not two.
+        self.assertLess(seconds, 18)
+
+    def test_copies_go_on_beside_them(self):
+        down = self.unanswered_regions('refusing', 'silent', 'untrusted')
+        horizon = base.Horizon()
+        source, sha512 = self.make_source(1 * base.MiB)
+        path = 'images/%s/copies/' % source['id']
+        everywhere = [base.REGION_TWO] + sorted(down)
+        failed = [(region, logic.FAILED, down[region])
+                  for region in sorted(down)]
+
+        status, body = horizon.get(path, region=everywhere)
+        self.assertEqual(200, status, body)
+        self.assertEqual([(base.REGION_TWO, 'none', 'no copy here')] + failed,
+                         [(i['region'], i['state'], i['message'])
+                          for i in body['items']])
+
+        status, body = horizon.post(path, {'regions': everywhere})
+        self.assertEqual(200, status, body)
+        self.assertEqual(
+            [(base.REGION_TWO, logic.STARTED)] + [f[:2] for f in failed],
+            [(i['region'], i['status']) for i in body['items']])
+        self.assertEqual([(f[2], None) for f in failed],
+                         [(i['message'], i['target_id'])
+                          for i in body['items'][1:]])
+        seen = horizon.wait_for(source['id'], base.REGION_TWO,
+                                ('copied', 'failed'))
+        self.assertEqual('copied', seen[-1]['state'], seen)
+        self.assertEqual(sha512, self.the_copy(
+            base.REGION_TWO, source['id'])['os_hash_value'])
+
+    def test_source_region_that_does_not_answer(self):
+        [(region, reason)] = self.unanswered_regions('refusing').items()
+        horizon = base.Horizon()
+        horizon.switch_region(region)
+        status, body = horizon.get('images/%s/copies/' % fault_id(),
+                                   region=base.REGION_TWO)
+        self.assertEqual((502, reason), (status, body))
 
 
 def fault_id():

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """What every functional test needs: the local cloud, clients, waiting.
 
 The tests talk to the two-region cloud of ``tools/cloud`` through its real
@@ -19,7 +31,9 @@ import hashlib
 import io
 import os
 import re
+import signal
 import sqlite3
+import subprocess
 import sys
 import time
 import unittest
@@ -176,15 +190,19 @@ class GlanceServer:
         finally:
             db.close()
 
+    def master_pid(self):
+        """The PID of this glance-api's uWSGI or standalone master."""
+        try:
+            with open(self.pidfile) as f:
+                return int(f.read().strip())
+        except (OSError, TypeError, ValueError):
+            raise CloudUnavailable('%s: no pidfile (%s)'
+                                   % (self.region, self.pidfile))
+
     def worker_pids(self):
         """PIDs of this glance-api's workers (the children of its uWSGI or
         standalone master): the processes that run the imports."""
-        try:
-            with open(self.pidfile) as f:
-                master = f.read().strip()
-        except (OSError, TypeError):
-            raise CloudUnavailable('%s: no pidfile (%s)'
-                                   % (self.region, self.pidfile))
+        master = str(self.master_pid())
         pids = []
         for stat in glob.glob('/proc/[0-9]*/stat'):
             try:
@@ -197,11 +215,55 @@ class GlanceServer:
                 pids.append(int(stat.split('/')[2]))
         return sorted(pids)
 
+    def kill(self, timeout=15):
+        """SIGKILL this glance-api, master and workers, as a crash or a
+        node's power loss stops it: the imports its workers run stop where
+        they are, and nothing of Glance's clean-up runs. cloud_up() starts
+        it again."""
+        pids = [self.master_pid()] + self.worker_pids()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        while any(_alive(pid) for pid in pids):
+            if time.monotonic() > deadline:
+                raise AssertionError('%s (PIDs %s) still runs %d s after '
+                                     'SIGKILL' % (self.region, pids,
+                                                  timeout))
+            time.sleep(POLL)
+
     def log_lines(self, *needles):
         """Lines of this server's log that contain every one of ``needles``."""
         with open(self.log, errors='replace') as log:
             return [line.rstrip('\n') for line in log
                     if all(n in line for n in needles)]
+
+
+def _alive(pid):
+    """Whether ``pid`` runs (a zombie waiting for its parent does not)."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rpartition(')')[2].split()[0] != 'Z'
+    except OSError:
+        return False
+
+
+def cloud_up(cloud_dir=CLOUD_DIR):
+    """``tools/cloud up`` for the cloud of ``cloud_dir`` (its ports: the
+    GD_* of this process's environment): starts again what is not running,
+    a glance-api a test killed for one."""
+    env = dict(os.environ, GD_CLOUD_DIR=cloud_dir)
+    proc = subprocess.run([os.path.join(REPO, 'tools', 'cloud'), 'up'],
+                          env=env, stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, timeout=600)
+    if proc.returncode:
+        # Its error, then the end of the failed server's log.
+        error = proc.stdout[proc.stdout.find('cloud: ERROR'):]
+        raise AssertionError('tools/cloud up failed (exit %d):\n%s'
+                             % (proc.returncode, error[:4000]))
 
 
 class Cloud:
@@ -260,6 +322,28 @@ class Cloud:
     def glance(self, user, region):
         return glance_client.Client('2', session=self.session(user),
                                     region_name=region, interface='public')
+
+    def keystone(self, method, path, **kwargs):
+        """A call to Keystone's API as admin."""
+        identity = read_rc(self.dir, 'admin')['OS_AUTH_URL']
+        return self.session('admin').request(
+            identity.rstrip('/') + path, method, **kwargs)
+
+    def add_image_region(self, url, prefix, add_cleanup):
+        """A new region ``<prefix>-<random>`` whose public image endpoint
+        is ``url``, in the catalog of every token issued from now on;
+        ``add_cleanup`` (a test's addCleanup) is given its removal.
+        Returns the region's name."""
+        (service,) = self.keystone(
+            'GET', '/services?type=image').json()['services']
+        region = '%s-%s' % (prefix, random_id()[:8])
+        self.keystone('POST', '/regions', json={'region': {'id': region}})
+        add_cleanup(self.keystone, 'DELETE', '/regions/%s' % region)
+        endpoint = self.keystone('POST', '/endpoints', json={'endpoint': {
+            'service_id': service['id'], 'interface': 'public',
+            'region_id': region, 'url': url}}).json()['endpoint']
+        add_cleanup(self.keystone, 'DELETE', '/endpoints/%s' % endpoint['id'])
+        return region
 
     def logs(self):
         """Paths of every log of this cloud (servers, fault proxy, set-up)."""

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Helpers for the fault and token-expiry tests: the fault proxy
 (tools/faultproxy, the image endpoint of RegionFaulty) of a tools/cloud
 and the assertions both test modules share.
@@ -12,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import time
 import unittest
 import urllib.error
@@ -374,14 +387,22 @@ class TestCase(unittest.TestCase):
         self.assertIsNone(requests[0]['range'], requests)
         if not self.cloud.source_resumes:
             data = self.data_requests(requests)
+            server = self.cloud.servers[REGION_TWO]
             for before, refused in zip(data, requests[1::2]):
                 self.assertEqual('bytes=%d-' % before['bytes_sent'],
                                  refused['range'], requests)
-                self.assertTrue(self.cloud.servers[REGION_TWO].log_lines(
+                warned = server.log_lines(
                     'image %s in region %s refused to resume at byte %d '
                     '(HTTP 400): starting again from the first byte' % (
                         before['image_id'], REGION_FAULTY,
-                        before['bytes_sent'])))
+                        before['bytes_sent']))
+                self.assertTrue(warned)
+            # The import's progress said so too (its last message is always
+            # written; the plugin logs each one under the request's id).
+            request_id = re.search(r'req-[0-9a-f-]{36}', warned[-1]).group(0)
+            self.assertTrue(server.log_lines(
+                request_id, 'Downloaded ', 'MiB from %s; started again from '
+                'the first byte (the source cannot resume)' % REGION_FAULTY))
             if size is not None:
                 self.assertEqual((200, size), (data[-1]['status'],
                                                data[-1]['bytes_sent']))

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """glance-download from RegionOne into RegionTwo, through the real APIs."""
 
 import hashlib
@@ -221,28 +233,17 @@ class CatalogShapeTest(base.TestCase):
     (the catalog travels in the token).
     """
 
-    def keystone(self, method, path, **kwargs):
-        identity = base.read_rc(self.cloud.dir, 'admin')['OS_AUTH_URL']
-        return self.cloud.session('admin').request(
-            identity.rstrip('/') + path, method, **kwargs)
-
     def region_with_image_url(self, suffix):
         """A new region whose public image endpoint is RegionOne's Glance
         URL + ``suffix``; return (region, url)."""
-        (service,) = self.keystone(
+        (service,) = self.cloud.keystone(
             'GET', '/services?type=image').json()['services']
-        (one,) = self.keystone(
+        (one,) = self.cloud.keystone(
             'GET', '/endpoints?service_id=%s&interface=public&region_id=%s'
             % (service['id'], base.REGION_ONE)).json()['endpoints']
-        region = 'gd-catalog-%s' % base.random_id()[:8]
-        self.keystone('POST', '/regions', json={'region': {'id': region}})
-        self.addCleanup(self.keystone, 'DELETE', '/regions/%s' % region)
         url = one['url'].rstrip('/') + suffix
-        endpoint = self.keystone('POST', '/endpoints', json={'endpoint': {
-            'service_id': service['id'], 'interface': 'public',
-            'region_id': region, 'url': url}}).json()['endpoint']
-        self.addCleanup(self.keystone, 'DELETE',
-                        '/endpoints/%s' % endpoint['id'])
+        region = self.cloud.add_image_region(url, 'gd-catalog',
+                                             self.addCleanup)
         # A new demo token, whose catalog has the region: the demo session
         # of every test from now on (the token checks of base.TestCase
         # then look for this one).

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``openstack image copy`` against the local two-region cloud.
 
 Runs the real command, ``openstack`` from the Python environment running
@@ -19,7 +31,10 @@ import uuid
 from glanceclient import exc as glance_exc
 
 from glance_download.copying import logic
+from glance_download.copying import state
 from tests.functional import base
+from tests.functional import fault_base as fb
+from tests import terminal
 
 OPENSTACK = os.environ.get('GD_OPENSTACK') or os.path.join(
     os.path.dirname(sys.executable), 'openstack')
@@ -28,6 +43,10 @@ ORIGIN_ID = 'glance_download_source_id'
 # A progress line, or keystoneauth's warning when it retries the import
 # call (the local cloud's SQLite can answer 500 "database is locked").
 LINE = re.compile(r'^(\d\d:\d\d:\d\d |Retriable status code 50[0234]\. )')
+# --dead-after of the runs that meet a killed glance-api's import: well
+# above the local cloud's progress_interval (1 s), below the time a
+# restart of RegionTwo takes (tools/cloud up: 6 s and more).
+DEAD_AFTER = 10
 
 
 class OscCopyTest(base.TestCase):
@@ -99,12 +118,60 @@ class OscCopyTest(base.TestCase):
             self.assertRegex(line, LINE)
         return rows
 
-    def copy_id(self, source, generation=0):
-        return logic.copy_id(source, base.REGION_ONE, base.REGION_TWO,
+    def copy_id(self, source, generation=0, source_region=base.REGION_ONE):
+        return logic.copy_id(source, source_region, base.REGION_TWO,
                              self.cloud.session('demo').get_project_id(),
                              generation)
 
-    def assert_copy(self, source, row):
+    def popen(self, argv):
+        """Start ``argv`` with its output piped; killed after the test."""
+        # SIGINT's default action restored in the child: a suite started in
+        # the background by a non-interactive shell (nohup ... &) inherits
+        # SIGINT ignored, and Python then installs no KeyboardInterrupt.
+        proc = subprocess.Popen(
+            argv, env=self.env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        self.addCleanup(self._kill, proc)
+        return proc
+
+    def read_until(self, proc, pattern, stderr):
+        """The first group of ``pattern`` in the first stderr line of
+        ``proc`` that has it; the lines read are appended to ``stderr``."""
+        deadline = time.monotonic() + COMMAND_TIMEOUT
+        for line in proc.stderr:
+            stderr.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match.group(1)
+            self.assertLess(time.monotonic(), deadline)
+        self.fail('no line matching %r: %s' % (pattern, ''.join(stderr)))
+
+    def trickle(self, source):
+        """Make RegionFaulty (the fault proxy in front of RegionOne) send
+        the data of ``source``'s next download at 2 MiB/s."""
+        proxy = fb.FaultCloud(self.cloud.dir).proxy
+        proxy.queue(source['id'], {'mode': 'trickle', 'rate': 2 * base.MiB})
+        self.addCleanup(proxy.clear, source['id'])
+
+    def wait_for_download(self, target_id, mib):
+        """Wait until the import into ``target_id`` has downloaded more
+        than ``mib`` MiB (its task's message says)."""
+        deadline = time.monotonic() + base.IMPORT_TIMEOUT
+        while True:
+            tasks = self.demo[base.REGION_TWO].images.\
+                get_associated_image_tasks(target_id)['tasks']
+            done = [int(m.group(1)) for m in (
+                re.search(r'Downloaded (\d+) of', t['message'] or '')
+                for t in tasks) if m]
+            if done and max(done) > mib:
+                return
+            self.assertLess(time.monotonic(), deadline,
+                            'the import into %s did not download %d MiB: %s'
+                            % (target_id, mib, tasks))
+            time.sleep(base.POLL)
+
+    def assert_copy(self, source, row, source_region=base.REGION_ONE):
         """``row`` says copied and verified, and RegionTwo agrees."""
         self.assertEqual((source['id'], base.REGION_TWO, 'copied', True),
                          (row['Source ID'], row['Region'], row['Status'],
@@ -121,7 +188,7 @@ class OscCopyTest(base.TestCase):
         self.assertEqual(sorted(source['tags']), sorted(target['tags']))
         self.assertEqual('private', target['visibility'])
         self.assertEqual(
-            (base.REGION_ONE, source['id'],
+            (source_region, source['id'],
              'sha512:%s' % source['os_hash_value']),
             (target['glance_download_source_region'],
              target['glance_download_source_id'],
@@ -305,35 +372,23 @@ class OscCopyTest(base.TestCase):
                               "RegionOne" % name, row['Message'])
         self.assertEqual(1, len(self.copies(source['id'])))
 
-    def test_ctrl_c_deletes_the_copies_it_started(self):
-        source = self.make_source(size=128 * base.MiB)
-        argv = [OPENSTACK, 'image', 'copy', source['id'], '--to-region',
-                base.REGION_TWO, '-f', 'json']
-        # SIGINT's default action restored in the child: a suite started in
-        # the background by a non-interactive shell (nohup ... &) inherits
-        # SIGINT ignored, and Python then installs no KeyboardInterrupt.
-        proc = subprocess.Popen(
-            argv, env=self.env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        self.addCleanup(self._kill, proc)
-        created = None
-        stderr = []
-        deadline = time.monotonic() + COMMAND_TIMEOUT
-        for line in proc.stderr:
-            stderr.append(line)
-            match = re.search(r'created image (\S+)', line)
-            if match:
-                created = match.group(1)
-                proc.send_signal(signal.SIGINT)
-                break
-            self.assertLess(time.monotonic(), deadline)
-        self.assertIsNotNone(created, 'no "created image" line: %s'
-                             % ''.join(stderr))
+    def interrupt(self, proc, stderr):
+        """Ctrl-C the command ``proc`` (its stderr read so far in
+        ``stderr``): its one row, once it exited 130."""
+        proc.send_signal(signal.SIGINT)
         stdout, rest = proc.communicate(timeout=COMMAND_TIMEOUT)
         stderr.append(rest)
         self.assertEqual(130, proc.returncode, ''.join(stderr))
         [row] = json.loads(stdout)
+        return row
+
+    def test_ctrl_c_deletes_the_copies_it_started(self):
+        source = self.make_source(size=128 * base.MiB)
+        proc = self.popen([OPENSTACK, 'image', 'copy', source['id'],
+                           '--to-region', base.REGION_TWO, '-f', 'json'])
+        stderr = []
+        created = self.read_until(proc, r'created image (\S+)', stderr)
+        row = self.interrupt(proc, stderr)
         self.assertEqual(('cancelled', created),
                          (row['Status'], row['Target ID']))
         self.assertIn('deleted the target image this run created',
@@ -350,6 +405,116 @@ class OscCopyTest(base.TestCase):
                time.monotonic() < deadline):
             time.sleep(base.POLL)
         self.assert_no_staged_data(created)
+
+    def test_ctrl_c_keeps_a_copy_another_run_joined(self):
+        # Run A creates the copy and imports; run B (the same command,
+        # started later) joins it and follows that import. A's Ctrl-C must
+        # not delete the copy under B, which sees the import to its end.
+        source = self.make_source(size=24 * base.MiB)
+        self.trickle(source)
+        argv = self.argv(source['id'], '--from-region', fb.REGION_FAULTY,
+                         '--to-region', base.REGION_TWO)
+        creator = self.popen(argv)
+        stderr = []
+        created = self.read_until(creator, r'created image (\S+)', stderr)
+        self.wait_for_download(created, 1)
+        joiner = self.popen(argv)
+        glance = self.demo[base.REGION_TWO]
+        deadline = time.monotonic() + 30
+        while not glance.images.get(created).get(logic.JOINED):
+            self.assertLess(time.monotonic(), deadline,
+                            'the joining run did not mark %s' % created)
+            time.sleep(base.POLL)
+        row = self.interrupt(creator, stderr)
+        self.assertEqual(('cancelled', created),
+                         (row['Status'], row['Target ID']))
+        self.assertIn('kept the target image this run created: another run '
+                      'joined this copy', row['Message'])
+        self.assertIn('Kept image %s in RegionTwo: another run joined this '
+                      'copy' % created, ''.join(stderr))
+        stdout, stderr = joiner.communicate(timeout=COMMAND_TIMEOUT)
+        [row] = self.check_output(argv, joiner.returncode, stdout, stderr)
+        target = self.assert_copy(source, row, fb.REGION_FAULTY)
+        self.assertEqual(created, target['id'])
+        self.assertIn('followed an import started earlier', row['Message'])
+        self.assertNotIn(logic.JOINED, target)
+
+    def test_import_dead_with_its_glance_api_reported_then_replaced(self):
+        # RegionTwo's glance-api is killed during an import (a crash; a
+        # restart in a rolling upgrade): the task stays processing and the
+        # copy importing for good, and Glance imports into it no more. The
+        # run following the import, and every run after it, say so and end;
+        # --replace deletes the copy and copies again.
+        source = self.make_source(size=24 * base.MiB)
+        self.trickle(source)
+        args = (source['id'], '--from-region', fb.REGION_FAULTY,
+                '--to-region', base.REGION_TWO, '--dead-after',
+                str(DEAD_AFTER))
+        argv = self.argv(*args)
+        follower = self.popen(argv)
+        stderr = []
+        dead = self.read_until(follower, r'created image (\S+)', stderr)
+        self.wait_for_download(dead, 2)
+        self.region_two.kill()
+        base.cloud_up()
+        stdout, rest = follower.communicate(timeout=COMMAND_TIMEOUT)
+        [row] = self.check_output(argv, follower.returncode, stdout,
+                                  ''.join(stderr) + rest, expect=1)
+        self.assertEqual(('failed', dead), (row['Status'], row['Target ID']))
+        self.assertRegex(row['Message'], (
+            r'^the import into %s is dead: its task \S+ \(processing\) has '
+            r'not changed since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(a '
+            r'glance-api restarted during the import\?\); run again with '
+            r'--replace' % dead))
+        glance = self.demo[base.REGION_TWO]
+        self.assertEqual('importing', glance.images.get(dead)['status'])
+
+        # Not followed again: the next run says the same at once.
+        [again], _ = self.openstack(*args, expect=1)
+        self.assertEqual(('failed', dead, None, row['Message']),
+                         (again['Status'], again['Target ID'],
+                          again['Seconds'], again['Message']))
+        # The dashboard's state says the same.
+        found = state.observe(glance, source, fb.REGION_FAULTY,
+                              self.cloud.session('demo').get_project_id(),
+                              base.REGION_TWO, dead_after=DEAD_AFTER)
+        self.assertEqual((state.FAILED, dead, row['Message']),
+                         (found.state, found.target_id, found.message))
+
+        [replaced], _ = self.openstack(*args, '--replace')
+        target = self.assert_copy(source, replaced, fb.REGION_FAULTY)
+        self.assertEqual(self.copy_id(source, 1, fb.REGION_FAULTY),
+                         target['id'])
+        self.assertIn('replaced the importing copy %s (its import was dead: '
+                      'task ' % dead, replaced['Message'])
+        self.assertRaises(glance_exc.HTTPNotFound, glance.images.get, dead)
+        self.assertEqual([target['id']],
+                         [i['id'] for i in self.copies(source['id'])])
+        self.assert_no_staged_data(dead)
+
+    def test_copy_on_a_terminal_of_a_name_with_brackets(self):
+        # On a terminal the progress is rich's live display: the name must
+        # show as it is, not be read as markup ("[/uefi]" closes a tag that
+        # was never opened: MarkupError before any copy started).
+        source = self.make_source(name='win2019 [/uefi] %s' % self.unique)
+        argv = self.argv(source['name'], '--to-region', base.REGION_TWO)
+        env = {k: v for k, v in self.env.items() if k not in (
+            'COLUMNS', 'LINES', 'FORCE_COLOR', 'TTY_COMPATIBLE',
+            'TTY_INTERACTIVE')}
+        env['TERM'] = 'xterm'
+        screen = terminal.Terminal(columns=200)
+        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=screen.slave,
+                                text=True)
+        self.addCleanup(self._kill, proc)
+        screen.close_slave()
+        stdout, _ = proc.communicate(timeout=COMMAND_TIMEOUT)
+        shown = screen.text()
+        self.assertEqual(0, proc.returncode, shown)
+        [row] = json.loads(stdout)
+        self.assert_copy(source, row)
+        self.assertIn('%s -> RegionTwo' % source['name'], shown)
+        self.assertIn('copied: sha512 equal', shown)
 
     @staticmethod
     def _kill(proc):

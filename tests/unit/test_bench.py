@@ -1,7 +1,20 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """tools/gdbench's pure parts: the order of a run's measurements, the
 ratios it reports, the py-spy summary and the config a profile writes.
 (The measurements themselves need the local cloud: tools/bench.)"""
 
+import json
 import os
 import sys
 import tempfile
@@ -17,6 +30,8 @@ from gdbench import pyspy  # noqa: E402
 from gdbench import report  # noqa: E402
 
 GiB = 1024 ** 3
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 class StationsTest(testtools.TestCase):
@@ -69,6 +84,28 @@ class SummaryTest(testtools.TestCase):
         self.assertAlmostEqual(5.5 / 12.0, tuned['vs_default'])
         self.assertAlmostEqual(3.5 / 9.0, tuned['store_vs_default'])
         self.assertAlmostEqual(5.5 / 13.0, tuned['vs_intree'])
+
+
+class PageTest(testtools.TestCase):
+    """The documentation renders the committed run with report.page."""
+
+    def test_no_date_and_no_commit_on_the_page(self):
+        with open(os.path.join(REPO, 'doc', 'benchmarks.json')) as f:
+            results = json.load(f)
+        text = '\n'.join(report.page(results, 'plot.png'))
+        for recorded in (results['started'], results['finished'],
+                         results['machine']['commit']):
+            self.assertNotIn(recorded, text)
+        self.assertNotIn(results['started'].split()[0], text)
+        self.assertIn('.. image:: plot.png', text)
+
+    def test_only_the_parts_asked_for(self):
+        with open(os.path.join(REPO, 'doc', 'benchmarks.json')) as f:
+            results = json.load(f)
+        text = '\n'.join(report.page(results, parts=['memory']))
+        self.assertTrue(text.startswith('Worker memory per import'), text)
+        self.assertNotIn('Tuning profiles', text)
+        self.assertNotIn('.. image::', text)
 
 
 class PySpyTest(testtools.TestCase):

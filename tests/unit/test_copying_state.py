@@ -1,10 +1,26 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Where a copy stands in a region, from its images and tasks
 (glance_download.copying.state): what the dashboard's progress shows."""
+
+import datetime
+from unittest import mock
 
 import testtools
 
 from glance_download.copying import logic
 from glance_download.copying import state
+from tests.unit import test_osc_copier as fakes
 from tests.unit.test_osc_logic import copy
 from tests.unit.test_osc_logic import source
 
@@ -83,3 +99,46 @@ class SummariseTest(testtools.TestCase):
         got = self.summarise([copy('t1', status='deactivated')])
         self.assertEqual(state.LEFT_ALONE, got.state)
         self.assertIn('deactivated by an administrator', got.message)
+
+
+class DeadImportStateTest(fakes.Base):
+    """The dashboard's state of a copy whose import a stopped glance-api
+    left behind: failed, with the reason, not "importing" for ever."""
+
+    def setUp(self):
+        super().setUp()
+        for fake in (self.r1, self.r2, self.r3):
+            fake.now = logic.utcnow      # state.observe reads this clock
+        self.copy, self.task = self.importing_copy()
+
+    def observe(self, **kwargs):
+        glance = self.regions.glance('RegionTwo')
+        with mock.patch.object(self.r2, 'get_associated_image_tasks',
+                               wraps=self.r2.get_associated_image_tasks
+                               ) as reads:
+            found = state.observe(glance, self.source, 'RegionOne',
+                                  fakes.PROJECT, 'RegionTwo', **kwargs)
+        self.assertEqual(1, reads.call_count)
+        return found
+
+    def test_live_import_is_importing(self):
+        self.assertEqual(state.IMPORTING, self.observe().state)
+
+    def test_dead_import_failed_with_the_reason(self):
+        self.task['updated_at'] = '2026-01-01T08:00:00.000000'
+        found = self.observe()
+        self.assertEqual((state.FAILED, self.copy['id']),
+                         (found.state, found.target_id))
+        self.assertEqual(
+            'the import into %s is dead: its task %s (processing) has not '
+            'changed since 2026-01-01 08:00:00 UTC (a glance-api restarted '
+            'during the import?); run again with --replace (in the '
+            'dashboard: Replace) to delete this copy and copy again'
+            % (self.copy['id'], self.task['id']), found.message)
+
+    def test_dead_after_is_the_callers(self):
+        self.task['updated_at'] = (
+            logic.utcnow() - datetime.timedelta(seconds=60)).strftime(
+                '%Y-%m-%dT%H:%M:%S.%f')
+        self.assertEqual(state.IMPORTING, self.observe().state)
+        self.assertEqual(state.FAILED, self.observe(dead_after=30).state)

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """glance_task: progress written to the task, cancellation, fail_now."""
 
 from unittest import mock
@@ -53,6 +65,15 @@ class ProgressTest(base.TestCase):
         self.assertEqual('Downloaded 2 MiB from RegionOne',
                          self.host.task.message)
         self.assertIn('Downloaded 2 MiB from RegionOne', self.logs.output)
+
+    def test_restart_from_the_first_byte_is_said(self):
+        # A source that cannot resume (Glance on RBD, Swift, S3 answers 400
+        # to Range): the download started over, and the message says why
+        # the numbers went back.
+        self.progress(0)(units.Mi, 4 * units.Mi, True)
+        self.assertEqual('Downloaded 1 of 4 MiB from RegionOne; started '
+                         'again from the first byte (the source cannot '
+                         'resume)', self.host.task.message)
 
     def test_cancelled_when_image_deleted(self):
         self.host.image_repo.delete(self.host.image_id)

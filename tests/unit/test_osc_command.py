@@ -1,8 +1,21 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """openstack image copy: the OSC plugin module, the command's options and
 output, the progress reporters, and the client-only imports."""
 
 import argparse
 import configparser
+import datetime
 import io
 import os
 import subprocess
@@ -10,6 +23,7 @@ import sys
 import time
 from unittest import mock
 
+from docutils import core as docutils_core
 import fixtures
 from osc_lib import exceptions as osc_exceptions
 import testtools
@@ -18,6 +32,7 @@ from glance_download.osc import copy as copy_cmd
 from glance_download.copying import logic
 from glance_download.osc import plugin
 from glance_download.osc import progress
+from tests import terminal
 from tests.unit import test_osc_copier as fakes
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -80,7 +95,7 @@ class PluginTest(testtools.TestCase):
             'm.startswith(("glance.", "taskflow", "glance_store")) or '
             '(m.startswith("glance_download.") and '
             'not m.startswith(("glance_download.osc", '
-            '"glance_download.copying")))')
+            '"glance_download.copying", "glance_download.records")))')
 
     def test_shared_copy_logic_imports_no_front_end_framework(self):
         # glance_download.copying is what the command and the dashboard
@@ -91,7 +106,8 @@ class PluginTest(testtools.TestCase):
             'm.split(".")[0] in ("osc_lib", "cliff", "rich", "django", '
             '"openstack_dashboard", "horizon", "glance", "taskflow", '
             '"glance_store") or (m.startswith("glance_download.") and '
-            'not m.startswith("glance_download.copying"))')
+            'not m.startswith(("glance_download.copying", '
+            '"glance_download.records")))')
 
 
 class FakeApp:
@@ -115,6 +131,9 @@ class CommandTest(fakes.Base):
         self.useFixture(fixtures.MockPatchObject(
             progress, 'make_reporter',
             lambda: progress.LineReporter(self.err)))
+        # The command's copier reads this machine's clock.
+        for fake in (self.r1, self.r2, self.r3):
+            fake.now = logic.utcnow
 
     def take(self, *argv):
         args = self.parser.parse_args(list(argv))
@@ -126,15 +145,26 @@ class CommandTest(fakes.Base):
         args = self.parser.parse_args(['x', '--to-region', 'R2'])
         self.assertEqual(
             (['x'], ['R2'], None, False, [], [], 'private', 'public', 4,
-             True, False, None),
+             True, False, None, 3600),
             (args.images, args.to_regions, args.from_region, args.public,
              args.tags, args.properties, args.visibility,
              args.remote_service_interface, args.parallel, args.wait,
-             args.dry_run, args.timeout))
+             args.dry_run, args.timeout, args.dead_after))
+
+    def test_stores(self):
+        args = self.parser.parse_args(['x', '--to-region', 'R2'])
+        self.assertEqual(([], False, True), (args.stores, args.all_stores,
+                                             args.allow_failure))
+        args = self.parser.parse_args(['x', '--to-region', 'R2', '--store',
+                                       'a', '--store', 'b',
+                                       '--disallow-failure'])
+        self.assertEqual((['a', 'b'], False, False),
+                         (args.stores, args.all_stores, args.allow_failure))
 
     def test_bad_options(self):
         for argv in (['x'], ['x', '--to-region', 'R', '--parallel', '0'],
                      ['x', '--to-region', 'R', '--timeout', '-1'],
+                     ['x', '--to-region', 'R', '--dead-after', '0'],
                      ['x', '--to-region', 'R', '--visibility', 'all']):
             with mock.patch('sys.stderr', io.StringIO()):
                 self.assertRaises(SystemExit, self.parser.parse_args, argv)
@@ -152,6 +182,22 @@ class CommandTest(fakes.Base):
         self.assertIn('openstack image copy --tag golden --to-region '
                       'RegionTwo -f json', help_text)
 
+    def test_help_is_restructuredtext(self):
+        # The documentation renders the description and the epilog with
+        # cliff's autoprogram-cliff, warnings as errors (tox -e docs).
+        for text in (copy_cmd.DESCRIPTION, copy_cmd.EPILOG):
+            warnings = io.StringIO()
+            docutils_core.publish_doctree(text, settings_overrides={
+                'warning_stream': warnings, 'report_level': 2})
+            self.assertEqual('', warnings.getvalue(), text)
+
+    def test_help_reads_plainly_in_a_terminal(self):
+        # reStructuredText's literal-block marker shows as a colon.
+        help_text = self.parser.format_help()
+        self.assertIn('three properties:\n', help_text)
+        self.assertIn('Examples:\n', help_text)
+        self.assertNotIn('::', help_text)
+
     def test_copy_and_rows(self):
         rows = self.take('cirros', '--to-region', 'RegionTwo',
                          '--to-region', 'Nowhere', '--to-region',
@@ -161,6 +207,36 @@ class CommandTest(fakes.Base):
                          [(r['Region'], r['Status'], r['Verified'])
                           for r in rows])
         self.assertEqual(1, self.cmd.exit_code)
+
+    def test_to_region_spellings_of_one_region_are_one_job(self):
+        # Copy ids lower-case the region: two spellings would be two jobs
+        # racing on one copy.
+        rows = self.take('cirros', '--to-region', 'RegionTwo',
+                         '--to-region', 'regiontwo', '--to-region',
+                         'REGIONTWO')
+        self.assertEqual([('RegionTwo', 'copied')],
+                         [(r['Region'], r['Status']) for r in rows])
+        self.assertEqual(1, len(self.r2.imports))
+
+    def test_dead_after(self):
+        # An import whose task was last written 40 s ago: under way by
+        # default, dead with --dead-after 30.
+        written = (logic.utcnow() - datetime.timedelta(seconds=40)).strftime(
+            '%Y-%m-%dT%H:%M:%S.%f')
+        copy, task = self.importing_copy(written=written)
+        [row] = self.take('cirros', '--to-region', 'RegionTwo', '--dry-run')
+        self.assertEqual('would-follow', row['Status'])
+        [row] = self.take('cirros', '--to-region', 'RegionTwo',
+                          '--dead-after', '30')
+        self.assertEqual(('failed', copy['id']),
+                         (row['Status'], row['Target ID']))
+        self.assertIn('the import into %s is dead: its task %s (processing)'
+                      % (copy['id'], task['id']), row['Message'])
+        self.assertEqual(1, self.cmd.exit_code)
+        [row] = self.take('cirros', '--to-region', 'RegionTwo',
+                          '--dead-after', '30', '--replace')
+        self.assertEqual(('copied', True), (row['Status'], row['Verified']))
+        self.assertEqual([copy['id']], self.r2.deleted)
 
     def test_bad_source_reported_per_region_others_copied(self):
         rows = self.take('nope', 'cirros', '--to-region', 'RegionTwo')
@@ -189,6 +265,19 @@ class CommandTest(fakes.Base):
         error = self.assertRaises(osc_exceptions.CommandError, self.take,
                                   '--to-region', 'RegionTwo')
         self.assertIn('Nothing to copy', str(error))
+
+    def test_stores_reach_the_import_call(self):
+        [row] = self.take('cirros', '--to-region', 'RegionTwo', '--store',
+                          'ceph', '--store', 'fast', '--disallow-failure')
+        self.assertEqual('copied', row['Status'], row['Message'])
+        self.assertIn('stores: ceph ok, fast ok', row['Message'])
+        self.assertEqual((['ceph', 'fast'], False), self.r2.wanted[
+            row['Target ID']])
+        error = self.assertRaises(osc_exceptions.CommandError, self.take,
+                                  'cirros', '--to-region', 'RegionTwo',
+                                  '--store', 'ceph', '--all-stores')
+        self.assertEqual('Give --store or --all-stores, not both.',
+                         str(error))
 
     def test_bad_property(self):
         error = self.assertRaises(osc_exceptions.CommandError, self.take,
@@ -244,3 +333,38 @@ class ReporterTest(testtools.TestCase):
         self.assertIn('cirros -> R2', out.getvalue())
         self.assertIn('copied: sha512 equal', out.getvalue())
         self.assertEqual(3, reporter.progress.tasks[0].completed)
+
+
+class LiveOnATerminalTest(testtools.TestCase):
+    """The live display as a user's terminal gets it: on a real
+    pseudo-terminal, where rich draws (a StringIO or a pipe gets lines)."""
+
+    def setUp(self):
+        super().setUp()
+        # rich's own switches, as a plain terminal session has them; it
+        # reads the width from the process's stdin, stdout or stderr (not
+        # the terminal here), or else from COLUMNS.
+        for name, value in (('TERM', 'xterm'), ('COLUMNS', '200'),
+                            ('LINES', None), ('FORCE_COLOR', None),
+                            ('TTY_COMPATIBLE', None),
+                            ('TTY_INTERACTIVE', None)):
+            self.useFixture(fixtures.EnvironmentVariable(name, value))
+
+    def test_names_and_messages_are_plain_text(self):
+        # Brackets are rich markup: "[/uefi]" closes a tag never opened
+        # (MarkupError), "[import_filtering_opts]" opens a style (gone).
+        screen = terminal.Terminal()
+        with os.fdopen(screen.slave, 'w') as stream:
+            reporter = progress.make_reporter(stream)
+            self.assertIsInstance(reporter, progress.LiveReporter)
+            with reporter:
+                reporter.add('k', 'win2019 [/uefi] -> RegionTwo', 3)
+                reporter.update('k', 'Downloaded 1 of 3 MiB [bold]', 1, 3)
+                reporter.finish('k', 'failed', 'refused by the '
+                                '[import_filtering_opts] of RegionTwo')
+                reporter.note('[red]kept[/red] as written')
+        text = screen.text()
+        self.assertIn('win2019 [/uefi] -> RegionTwo', text)
+        self.assertIn('failed: refused by the [import_filtering_opts] of '
+                      'RegionTwo', text)
+        self.assertIn('[red]kept[/red] as written', text)

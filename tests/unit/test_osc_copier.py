@@ -1,21 +1,47 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """openstack image copy: the per-region jobs (glance_download.copying.copier)
 against in-memory fake Glance regions, no network."""
 
+import datetime
 import io
 import itertools
 import threading
+import time
 from unittest import mock
 
+import fixtures
 from glanceclient import exc as glance_exc
+from keystoneauth1 import access
 from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import fixture as ks_fixture
+from keystoneauth1.identity import access as access_plugin
+from keystoneauth1 import session as ks_session
 import testtools
 
 from glance_download.copying import copier
 from glance_download.copying import logic
+from glance_download import records
+from glance_download.copying import regions as copying_regions
 from glance_download.osc import progress
+from tests.unit import fakes
+from tests.unit import tls
+from tests.unit import unanswered
 
 PROJECT = 'p1'
 MiB = logic.MiB
+# The fake regions' clock (tasks' updated_at) and the copier's utcnow.
+NOW = datetime.datetime(2026, 1, 2, 0, 10, tzinfo=datetime.timezone.utc)
 _ids = itertools.count(1)
 
 
@@ -28,7 +54,12 @@ class FakeImages:
 
     An import runs when the image is read: the first get() shows the task
     downloading, the next one the outcome (``self.outcome``: 'success',
-    'failure' or 'corrupt').
+    'failure' or 'corrupt'; 'converted': success, the data made raw by an
+    import plugin; 'stuck': failure, and a revert of Glance's that failed
+    left the lock; 'never': the task stays as it is). Each write
+    of a task stamps its updated_at with ``self.now()``; an image holding
+    an import lock (os_glance_import_task) refuses another import with 409,
+    as Glance does until the lock expires.
     """
 
     def __init__(self, region, methods=('glance-download',)):
@@ -41,6 +72,11 @@ class FakeImages:
         self.outcome = 'success'
         self.sources = {}           # id -> source image, for the outcome
         self.stepped = None         # called on each import step
+        self.updates = []           # (image id, set properties, removed)
+        self.backends = ['fast', 'ceph']    # the first is the default
+        self.failing = set()        # stores that fail every import
+        self.wanted = {}            # image id -> (stores, allow_failure)
+        self.now = lambda: NOW
 
     def add(self, **fields):
         image = {'id': new_id(), 'status': 'queued', 'owner': PROJECT,
@@ -66,14 +102,26 @@ class FakeImages:
         if self.outcome == 'never':
             return
         if not task['message']:
-            task['message'] = 'Downloaded 1 of 3 MiB from RegionOne'
+            self.write(task, message='Downloaded 1 of 3 MiB from RegionOne')
             image['status'] = 'importing'
             return
         source = self.sources[image[logic.ORIGIN_ID]]
-        if self.outcome == 'failure':
-            task.update(status='failure', message='Remote image gone')
+        wanted, allow_failure = self.wanted.get(image['id'],
+                                                (self.backends[:1], True))
+        failed = [name for name in wanted if name in self.failing]
+        if failed and not allow_failure:
+            self.write(task, status='failure',
+                       message='store %s failed' % failed[0])
             image['status'] = 'queued'
             image.pop('os_glance_import_task', None)
+            return
+        image.update(stores=','.join(n for n in wanted if n not in failed),
+                     os_glance_failed_import=','.join(failed))
+        if self.outcome in ('failure', 'stuck'):
+            self.write(task, status='failure', message='Remote image gone')
+            image['status'] = 'queued'
+            if self.outcome == 'failure':
+                image.pop('os_glance_import_task', None)
             return
         image.update(status='active', size=source['size'],
                      os_hash_algo=source['os_hash_algo'],
@@ -81,8 +129,18 @@ class FakeImages:
                      checksum=source['checksum'])
         if self.outcome == 'corrupt':
             image['os_hash_value'] = 'bad'
-        task.update(status='success', message='Copied 3 MiB')
+        if self.outcome == 'converted':
+            image.update(size=source['size'] + 1, os_hash_value='raw',
+                         checksum='raw', disk_format='raw', **{
+                             records.VERIFIED_HASH: logic.source_hash(
+                                 source)})
+        self.write(task, status='success', message='Copied 3 MiB')
         image.pop('os_glance_import_task', None)
+
+    def write(self, task, **fields):
+        """Change ``task`` as Glance's task repo saves it."""
+        task.update(fields, updated_at=self.now().strftime(
+            '%Y-%m-%dT%H:%M:%S.%f'))
 
     def list(self, filters=None):
         filters = dict(filters or {})
@@ -106,16 +164,32 @@ class FakeImages:
         del self.images[image_id]
         self.deleted.append(image_id)
 
+    def update(self, image_id, remove_props=None, **properties):
+        if image_id not in self.images:
+            raise glance_exc.HTTPNotFound('no image %s' % image_id)
+        image = self.images[image_id]
+        image.update(properties)
+        for name in remove_props or ():
+            image.pop(name, None)
+        self.updates.append((image_id, properties, remove_props))
+        return dict(image)
+
     def image_import(self, image_id, method, remote_region=None,
-                     remote_image_id=None, remote_service_interface=None):
+                     remote_image_id=None, remote_service_interface=None,
+                     stores=None, allow_failure=True, all_stores=None):
         image = self.images[image_id]
         if image['status'] != 'queued':
             raise glance_exc.HTTPConflict('image is %s' % image['status'])
+        if image.get('os_glance_import_task'):
+            raise glance_exc.HTTPConflict('Image has active task')
         self.imports.append((image_id, method, remote_region,
                              remote_image_id, remote_service_interface))
+        self.wanted[image_id] = (list(self.backends) if all_stores else
+                                 stores or self.backends[:1], allow_failure)
         task = {'id': new_id(), 'status': 'processing', 'message': '',
                 'created_at': '2026-01-02T00:00:%02d'
                 % len(self.tasks[image_id])}
+        self.write(task)
         self.tasks[image_id].append(task)
         image['os_glance_import_task'] = task['id']
 
@@ -148,6 +222,9 @@ class FakeRegions:
         self.importers.append(region)
         return self.glance(region)
 
+    def checker(self, region):
+        return self.glance(region)
+
 
 class Base(testtools.TestCase):
 
@@ -173,8 +250,22 @@ class Base(testtools.TestCase):
             fake.sources[source['id']] = source
         return source
 
+    def importing_copy(self, written=None, status='importing'):
+        """A copy of the source in RegionTwo with an import under way, as
+        another run left it: (copy, its task), the task last written at
+        ``written`` (naive UTC text, as Glance shows it)."""
+        copy = self.r2.add(**logic.origin_properties(self.source,
+                                                     'RegionOne'))
+        self.r2.image_import(copy['id'], 'glance-download')
+        copy['status'] = status
+        task = self.r2.tasks[copy['id']][-1]
+        if written:
+            task['updated_at'] = written
+        return copy, task
+
     def copier(self, **kwargs):
         kwargs.setdefault('poll', 0)
+        kwargs.setdefault('utcnow', lambda: NOW)
         return copier.Copier(self.regions, 'RegionOne', PROJECT,
                              progress.LineReporter(self.err), **kwargs)
 
@@ -539,6 +630,264 @@ class CopierTest(Base):
         lst.assert_not_called()
 
 
+# Two hours before NOW, as Glance's image-tasks call writes it.
+STALE = '2026-01-01T22:10:00.000000'
+
+
+class StoresTest(Base):
+    """--store, --all-stores: Glance's stores / all_stores /
+    all_stores_must_succeed, and where the copy ended, store by store."""
+
+    def test_default_store(self):
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertNotIn('stores:', result.message)
+        self.assertEqual('fast', self.r2.images[result.target_id]['stores'])
+
+    def test_every_chosen_store(self):
+        for stores in (logic.Stores(('ceph', 'fast')),
+                       logic.Stores(every=True)):
+            self.r2.images.clear()
+            _engine, [result] = self.run_copy(stores=stores)
+            self.assertEqual(logic.COPIED, result.status, result.message)
+            self.assertTrue(result.message.endswith(
+                'stores: ceph ok, fast ok'), result.message)
+
+    def test_store_that_failed_is_named(self):
+        self.r2.failing = {'ceph'}
+        _engine, [result] = self.run_copy(stores=logic.Stores(every=True))
+        self.assertEqual((logic.FAILED, True),
+                         (result.status, result.verified), result.message)
+        self.assertIn('sha512 equal; stores: ceph failed, fast ok; copy it '
+                      'there with: openstack image import --method '
+                      'copy-image --store ceph %s' % result.target_id,
+                      result.message)
+        self.assertEqual('active', self.r2.images[result.target_id][
+            'status'])
+        # Run again: the copy is there, still not in ceph.
+        _engine, [again] = self.run_copy(stores=logic.Stores(('ceph',)))
+        self.assertEqual(logic.FAILED, again.status)
+        self.assertIn('already there (sha512 equal); stores: ceph failed; '
+                      'copy it there', again.message)
+
+    def test_disallow_failure_fails_the_import(self):
+        self.r2.failing = {'ceph'}
+        _engine, [result] = self.run_copy(stores=logic.Stores(
+            ('fast', 'ceph'), allow_failure=False))
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('import failed: store ceph failed', result.message)
+        self.assertEqual(('fast', 'ceph'),
+                         tuple(self.r2.wanted[result.target_id][0]))
+        self.assertFalse(self.r2.wanted[result.target_id][1])
+
+
+class AfterTheDownloadTest(Base):
+    """What the target region's Glance does after our download: convert
+    the data, or fail and (a revert of its own failing) keep the lock."""
+
+    def test_converted_copy_is_copied_and_verified(self):
+        self.r2.outcome = 'converted'
+        _engine, [result] = self.run_copy()
+        self.assertEqual((logic.COPIED, True), (result.status,
+                                                result.verified),
+                         result.message)
+        self.assertEqual("sha512 of the download equal, then converted to "
+                         "raw by the target region's import plugins",
+                         result.message)
+        # Run again, with --replace: already there, never deleted.
+        _engine, [again] = self.run_copy(replace=True)
+        self.assertEqual((logic.EXISTS, result.target_id),
+                         (again.status, again.target_id))
+        self.assertEqual([], self.r2.deleted)
+
+    def test_failed_import_that_kept_its_lock_ends_the_follow(self):
+        # Glance's clock goes on 20 s a poll: a minute after the failure,
+        # the follow ends with the reason instead of following for ever.
+        now = iter(NOW + datetime.timedelta(seconds=20 * i)
+                   for i in itertools.count())
+        self.r2.now = lambda: next(now)
+        self.r2.outcome = 'stuck'
+        _engine, [result] = self.run_copy(utcnow=lambda: next(now))
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('ended (failure: Remote image gone)', result.message)
+        self.assertIn('Glance left the copy locked by its task',
+                      result.message)
+        self.assertIn('run again with --replace', result.message)
+        self.r2.outcome = 'success'
+        _engine, [again] = self.run_copy(replace=True,
+                                         utcnow=lambda: next(now))
+        self.assertEqual(logic.COPIED, again.status, again.message)
+        self.assertEqual([result.target_id], self.r2.deleted)
+
+
+class DeadImportTest(Base):
+    """A copy whose import died with its glance-api (restarted during the
+    import): reported with what to do, replaced with --replace, never
+    followed without end. Each run has a --timeout on a fake clock, so
+    that a run that follows such an import ends too."""
+
+    def run_copy(self, **kwargs):
+        clock = itertools.count(0, 10)
+        kwargs.setdefault('timeout', 600)
+        return super().run_copy(clock=lambda: next(clock), **kwargs)
+
+    def test_dead_import_is_reported_not_followed(self):
+        self.r2.outcome = 'never'
+        dead, task = self.importing_copy(written=STALE)
+        for dry_run in (False, True):
+            _engine, [result] = self.run_copy(dry_run=dry_run)
+            self.assertEqual((logic.FAILED, dead['id']),
+                             (result.status, result.target_id))
+            self.assertEqual(
+                'the import into %s is dead: its task %s (processing) has '
+                'not changed since 2026-01-01 22:10:00 UTC (a glance-api '
+                'restarted during the import?); run again with --replace '
+                '(in the dashboard: Replace) to delete this copy and copy '
+                'again' % (dead['id'], task['id']), result.message)
+            self.assertIsNone(result.seconds)       # not followed
+            self.assertEqual([dead['id']], list(self.r2.images))
+            self.assertEqual([], self.r2.deleted)
+            self.assertEqual(1, len(self.r2.imports))
+
+    def test_dead_import_is_replaced_with_replace(self):
+        dead, task = self.importing_copy(written=STALE)
+        _engine, [dry] = self.run_copy(replace=True, dry_run=True)
+        self.assertEqual(logic.WOULD_REPLACE, dry.status)
+        self.assertEqual([], self.r2.deleted)
+        _engine, [result] = self.run_copy(replace=True)
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertTrue(result.verified)
+        self.assertEqual([dead['id']], self.r2.deleted)
+        self.assertEqual([result.target_id], list(self.r2.images))
+        self.assertIn('replaced the importing copy %s (its import was dead: '
+                      'task %s)' % (dead['id'], task['id']), result.message)
+
+    def test_queued_copy_with_a_stale_pending_lock(self):
+        # The import call answered 5xx after Glance had locked the copy for
+        # a task it never started: Glance answers 409 to any new import
+        # until the lock expires, two hours later.
+        locked, task = self.importing_copy(written='2026-01-01T22:09:59',
+                                           status='queued')
+        task['status'] = 'pending'
+        _engine, [result] = self.run_copy()
+        self.assertEqual((logic.FAILED, locked['id']),
+                         (result.status, result.target_id))
+        self.assertIn('its task %s (pending) has not changed since '
+                      '2026-01-01 22:09:59 UTC (Glance never started it: '
+                      'did its import call fail?); run again with --replace'
+                      % task['id'], result.message)
+        self.assertEqual(1, len(self.r2.imports))
+        _engine, [result] = self.run_copy(replace=True)
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual([locked['id']], self.r2.deleted)
+
+    def test_import_dying_while_followed_ends_the_follow(self):
+        # The glance-api running the import stops: its task is never
+        # written again, and the clock goes on (20 minutes a poll).
+        now = iter(NOW + datetime.timedelta(minutes=20 * i)
+                   for i in itertools.count())
+        self.r2.outcome = 'never'
+        _engine, [result] = self.run_copy(utcnow=lambda: next(now),
+                                          timeout=10 ** 6)
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertIn('the import into %s is dead: its task '
+                      % result.target_id, result.message)
+        self.assertIn('has not changed since 2026-01-02 00:10:00 UTC (a '
+                      'glance-api restarted during the import?); run again '
+                      'with --replace', result.message)
+        self.assertNotIn('goes on in Glance', result.message)
+        self.assertEqual([result.target_id], list(self.r2.images))
+
+    def test_live_import_is_followed(self):
+        # Written a minute before NOW: under way, followed to its end.
+        _copy, task = self.importing_copy(written='2026-01-02T00:09:00')
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('followed an import started earlier', result.message)
+
+
+class JoinTest(Base):
+    """A run that follows a copy it did not create marks it (JOINED), so
+    that the creating run's Ctrl-C keeps it, and removes the mark once the
+    import has ended."""
+
+    def marks(self, image_id):
+        return [(properties, removed)
+                for updated, properties, removed in self.r2.updates
+                if updated == image_id]
+
+    def test_joining_run_marks_then_unmarks(self):
+        copy, _task = self.importing_copy()
+        seen = []
+        self.r2.stepped = lambda image, task: seen.append(
+            image.get(logic.JOINED))
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual(copy['id'], result.target_id)
+        self.assertEqual([({logic.JOINED: '2026-01-02T00:10:00Z'}, None),
+                          ({}, [logic.JOINED])], self.marks(copy['id']))
+        self.assertEqual(['2026-01-02T00:10:00Z'], seen[:1])
+        self.assertNotIn(logic.JOINED, self.r2.images[copy['id']])
+
+    def test_mark_removed_when_the_joined_import_fails(self):
+        copy, _task = self.importing_copy()
+        self.r2.outcome = 'failure'
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.FAILED, result.status)
+        self.assertEqual(2, len(self.marks(copy['id'])))
+        self.assertNotIn(logic.JOINED, self.r2.images[copy['id']])
+
+    def test_run_that_created_the_copy_does_not_mark_it(self):
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertEqual([], self.r2.updates)
+
+    def test_run_meeting_409_on_a_copy_it_did_not_create_marks_it(self):
+        # A queued left-over whose import another run has just started:
+        # this run's import call meets 409 and follows that import.
+        left = self.r2.add(**logic.origin_properties(self.source,
+                                                     'RegionOne'))
+        real_import = self.r2.image_import
+
+        def other_run_first(image_id, **kwargs):
+            self.r2.image_import = real_import
+            real_import(image_id, **kwargs)
+            return real_import(image_id, **kwargs)
+
+        self.r2.image_import = other_run_first
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('followed an import that was already running',
+                      result.message)
+        self.assertEqual(2, len(self.marks(left['id'])))
+
+    def test_mark_left_when_its_removal_is_refused(self):
+        copy, _task = self.importing_copy()
+        update = self.r2.update
+
+        def refuse_removal(image_id, remove_props=None, **properties):
+            if remove_props:
+                raise glance_exc.HTTPForbidden('property is protected')
+            return update(image_id, **properties)
+
+        self.r2.update = refuse_removal
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('Could not remove glance_download_joined from image %s '
+                      'in RegionTwo: HTTP 403' % copy['id'],
+                      self.err.getvalue())
+
+    def test_mark_refused_does_not_fail_the_copy(self):
+        def refuse(image_id, **kwargs):
+            raise glance_exc.HTTPForbidden('property is protected')
+        copy, _task = self.importing_copy()
+        self.r2.update = refuse
+        _engine, [result] = self.run_copy()
+        self.assertEqual(logic.COPIED, result.status, result.message)
+        self.assertIn('Could not mark image %s in RegionTwo as joined (HTTP '
+                      '403' % copy['id'], self.err.getvalue())
+
+
 class InterruptTest(Base):
     """Ctrl-C: the run stops and deletes what it created and is not
     active, and nothing else."""
@@ -573,6 +922,55 @@ class InterruptTest(Base):
         self.assertEqual([earlier['id']], list(self.r2.images))
         self.assertIn('Cleaned up: deleted image %s in RegionTwo '
                       '(importing)' % result.target_id, self.err.getvalue())
+
+    def test_ctrl_c_keeps_a_copy_another_run_joined(self):
+        # This run creates the copy and starts its import; another run
+        # joins it and follows that import. Ctrl-C here must not delete
+        # the copy under the other run, which sees the import to its end.
+        creator, joiner = self.copier(), self.copier(poll=0.01)
+        self.r2.outcome = 'never'
+        self.r2.stepped = lambda image, task: task.update(
+            message='Downloaded 1 of 3 MiB from RegionOne') or \
+            image.update(status='importing')
+        other = {}
+
+        def run_joiner():
+            other['results'] = joiner.run([self.source], ['RegionTwo'])
+
+        real_wait = copier.futures.wait
+
+        def ctrl_c_once_joined(fs, timeout=None):
+            if threading.current_thread() is threading.main_thread():
+                importing = [i for i in self.r2.images.values()
+                             if i['status'] == 'importing']
+                if importing and 'thread' not in other:
+                    other['thread'] = threading.Thread(target=run_joiner)
+                    other['thread'].start()
+                    other['since'] = time.monotonic()
+                if 'thread' in other and 'ctrl-c' not in other and (
+                        any(i.get(logic.JOINED) for i in importing) or
+                        time.monotonic() - other['since'] > 2):
+                    other['ctrl-c'] = True
+                    raise KeyboardInterrupt()
+            return real_wait(fs, timeout=timeout)
+
+        with mock.patch.object(copier.futures, 'wait', ctrl_c_once_joined):
+            [result] = creator.run([self.source], ['RegionTwo'])
+        self.r2.outcome = 'success'         # the import goes on, and ends
+        other['thread'].join(10)
+        self.assertEqual(logic.CANCELLED, result.status)
+        self.assertEqual('interrupted; kept the target image this run '
+                         'created: another run joined this copy (at '
+                         '2026-01-02T00:10:00Z) and follows its import',
+                         result.message)
+        self.assertIn('Kept image %s in RegionTwo: another run joined this '
+                      'copy' % result.target_id, self.err.getvalue())
+        self.assertEqual([], creator.cleaned)
+        self.assertEqual([], self.r2.deleted)
+        [joined] = other['results']
+        self.assertEqual((logic.COPIED, result.target_id),
+                         (joined.status, joined.target_id), joined.message)
+        self.assertNotIn(logic.JOINED, self.r2.images[result.target_id])
 
     def test_clean_up_keeps_active_and_retried_images(self):
         engine = self.copier()
@@ -676,3 +1074,127 @@ class TransientTest(Base):
         self.assertIn('lost track of the import for 60 s (HTTP 503',
                       result.message)
         self.assertIn('run the command again', result.message)
+
+
+class CatalogRegions(FakeRegions):
+    """FakeRegions' regions in memory; any other through ``real``, a
+    GlanceRegions over a keystoneauth session with a catalog."""
+
+    def __init__(self, real, **regions):
+        super().__init__(**regions)
+        self.real = real
+
+    def glance(self, region):
+        if region in self.regions:
+            return super().glance(region)
+        return self.real.glance(region)
+
+    def checker(self, region):
+        if region in self.regions:
+            return super().checker(region)
+        return self.real.checker(region)
+
+
+class UnreachableRegionTest(Base):
+    """A --to-region whose Glance cannot be asked fails alone, in words and
+    without its URL, while the copy to RegionTwo (in memory) goes on. That
+    region goes through the real GlanceRegions, glanceclient and
+    keystoneauth to a real socket on 127.0.0.1."""
+
+    def setUp(self):
+        super().setUp()
+        # A check that waits for ever fails the test, not the whole run.
+        self.useFixture(fixtures.Timeout(60, gentle=True))
+
+    def copy_to(self, url, session_timeout=None, check_timeout=0.5):
+        """Copy the source to RegionTwo and to RegionDown, whose image
+        endpoint is ``url``: (RegionDown's reason, seconds the run took)."""
+        token = ks_fixture.V3Token()
+        token.add_service('image').add_standard_endpoints(
+            public=url, region='RegionDown')
+        session = ks_session.Session(
+            auth=access_plugin.AccessInfoPlugin(
+                access.create(body=token, auth_token='a-token')),
+            timeout=session_timeout)
+        real = copying_regions.GlanceRegions(session)
+        real.check_timeout = check_timeout
+        self.regions = CatalogRegions(real, RegionOne=self.r1,
+                                      RegionTwo=self.r2)
+        started = time.monotonic()
+        _engine, (two, down) = self.run_copy(
+            regions=['RegionTwo', 'RegionDown'])
+        seconds = time.monotonic() - started
+        self.assertEqual(logic.COPIED, two.status, two.message)
+        self.assertEqual((logic.FAILED, None), (down.status, down.target_id),
+                         down.message)
+        self.assertNotIn('127.0.0.1', down.message)
+        self.assertIn(down.message, self.err.getvalue())
+        return down.message, seconds
+
+    def test_source_region_that_does_not_answer(self):
+        # Each source named, and a bulk selection: in words, without URL.
+        token = ks_fixture.V3Token()
+        token.add_service('image').add_standard_endpoints(
+            public=unanswered.refusing(self), region='RegionDown')
+        self.regions = copying_regions.GlanceRegions(ks_session.Session(
+            auth=access_plugin.AccessInfoPlugin(
+                access.create(body=token, auth_token='a-token'))))
+        engine = copier.Copier(self.regions, 'RegionDown', PROJECT,
+                               progress.LineReporter(self.err))
+        sources, problems = engine.select(['cirros'], None)
+        self.assertEqual(([], [('cirros', None, 'source: Glance did not '
+                                'answer (connection refused)')]),
+                         (sources, problems))
+        exc = self.assertRaises(copier.API_ERRORS, engine.select, [],
+                                {'visibility': 'public'})
+        self.assertEqual('Glance did not answer (connection refused)',
+                         copier.describe_error(exc))
+
+    def test_connection_refused(self):
+        message, _seconds = self.copy_to(unanswered.refusing(self))
+        self.assertEqual('region RegionDown: Glance did not answer '
+                         '(connection refused)', message)
+
+    def test_no_answer_is_given_up_after_the_check_timeout(self):
+        message, seconds = self.copy_to(unanswered.silent(self))
+        self.assertEqual('region RegionDown: Glance did not answer '
+                         '(timed out)', message)
+        self.assertLess(seconds, 5)
+
+    def test_the_sessions_own_timeout_is_kept(self):
+        # A user's api_timeout (OSC's session timeout) rules the check too.
+        message, seconds = self.copy_to(unanswered.silent(self),
+                                        session_timeout=0.5,
+                                        check_timeout=60)
+        self.assertEqual('region RegionDown: Glance did not answer '
+                         '(timed out)', message)
+        self.assertLess(seconds, 5)
+
+    def test_connection_closed_without_an_answer(self):
+        message, _seconds = self.copy_to(unanswered.closing(self))
+        self.assertEqual('region RegionDown: Glance did not answer '
+                         '(connection closed without an answer)', message)
+
+    def test_server_error(self):
+        server = self.useFixture(fakes.FakeGlanceServer())
+        server.route('/v2/info/import', b'{}', 'application/json')
+        server.script(fakes.Status(502))
+        message, _seconds = self.copy_to(server.url)
+        self.assertEqual('region RegionDown: GET /v2/info/import failed: '
+                         'HTTP 502: error 502', message)
+
+    def test_untrusted_certificate(self):
+        server = self.useFixture(fakes.FakeGlanceServer())
+        fakes.serve_tls(server, self.useFixture(tls.Certificates()))
+        message, _seconds = self.copy_to(server.url)
+        self.assertEqual(
+            'region RegionDown: Glance did not answer (TLS error: '
+            'certificate verify failed: unable to get local issuer '
+            'certificate)', message)
+
+    def test_tls_to_a_plain_http_server(self):
+        server = self.useFixture(fakes.FakeGlanceServer())
+        message, _seconds = self.copy_to(
+            server.url.replace('http:', 'https:'))
+        self.assertEqual('region RegionDown: Glance did not answer (TLS '
+                         'error: wrong version number)', message)

@@ -1,11 +1,27 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """openstack image copy: selection, idempotency decisions, verification,
 progress parsing and output rows (glance_download.copying.logic)."""
+
+import datetime
 
 import testtools
 
 from glance_download.copying import logic
+from glance_download import records
 
 SRC = 'b1a5e4c2-6a55-4c3e-9b7e-5d1c7c0e0001'
+NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc)
 
 
 def source(**fields):
@@ -75,6 +91,14 @@ class SelectionTest(testtools.TestCase):
         self.assertIn("2 images are named 'cirros' (0, 1); give the ID",
                       str(error))
 
+    def test_unique_regions_ignore_case_keep_the_first_spelling(self):
+        # copy_id() lower-cases regions: two spellings are one copy.
+        self.assertEqual(['RegionTwo', 'RegionThree'], logic.unique_regions(
+            ['RegionTwo', 'regiontwo', 'RegionThree', 'REGIONTWO',
+             'regionthree']))
+        self.assertEqual(logic.copy_id(source(), 'R1', 'RegionTwo', 'p'),
+                         logic.copy_id(source(), 'R1', 'regiontwo', 'p'))
+
     def test_unique_sources_keep_order(self):
         a, b = {'id': 'a'}, {'id': 'b'}
         self.assertEqual([b, a], logic.unique_sources([b, a, dict(b)]))
@@ -135,6 +159,42 @@ class VerifyTest(testtools.TestCase):
     def test_nothing_to_compare(self):
         self.assertEqual((False, 'no hash to compare'), logic.verify(
             source(), copy(os_hash_value=None, checksum=None)))
+
+    def converted(self, recorded='sha512:' + 'aa' * 64):
+        """A copy that RegionTwo's image_conversion made raw: its own size
+        and hash; the hash its download was verified against, recorded by
+        the server plugin."""
+        return copy(size=4 * logic.MiB, os_hash_value='ee' * 64,
+                    checksum='f' * 32, disk_format='raw',
+                    **{records.VERIFIED_HASH: recorded})
+
+    def test_converted_copy_verified_by_its_record(self):
+        self.assertEqual(
+            (True, "sha512 of the download equal, then converted to raw by "
+                   "the target region's import plugins"),
+            logic.verify(source(), self.converted()))
+        # The md5 checksum, where the target region could not compute
+        # the source's algorithm.
+        self.assertTrue(logic.verify(source(), self.converted(
+            'md5:' + 'c' * 32))[0])
+        # Changed without a change of format (a decompression plugin).
+        self.assertEqual(
+            (True, "sha512 of the download equal, then changed by the "
+                   "target region's import plugins"),
+            logic.verify(source(disk_format='raw'), self.converted()))
+
+    def test_record_of_other_data_proves_nothing(self):
+        self.assertEqual(
+            (False, "size 4194304 differs from the source's 3145728"),
+            logic.verify(source(), self.converted('sha512:' + 'bb' * 64)))
+        self.assertFalse(logic.verify(source(), copy(
+            size=4 * logic.MiB))[0])
+
+    def test_replace_keeps_a_converted_copy(self):
+        decision = logic.decide(source(), 'RegionOne', [self.converted()],
+                                replace=True)
+        self.assertEqual(logic.PRESENT, decision.action)
+        self.assertIn('converted to raw', decision.message)
 
 
 class DecideTest(testtools.TestCase):
@@ -234,6 +294,162 @@ class DecideTest(testtools.TestCase):
              logic.WOULD_FOLLOW, logic.EXISTS, logic.FAILED,
              logic.LEFT_ALONE},
             set(logic.DRY_RUN_STATUS.values()))
+
+
+def task(task_id, status, age, **fields):
+    """An import task as Glance's image-tasks call shows it, last written
+    ``age`` seconds before NOW (naive UTC, as Glance writes it)."""
+    written = NOW - datetime.timedelta(seconds=age)
+    record = {'id': task_id, 'status': status, 'message': '',
+              'created_at': '2026-01-01T00:00:00.000000',
+              'updated_at': written.strftime('%Y-%m-%dT%H:%M:%S.%f')}
+    record.update(fields)
+    return record
+
+
+class DeadImportTest(testtools.TestCase):
+    """A copy whose import a stopped glance-api left behind (Glance's
+    lock-expiry rule) is reported or replaced, never followed."""
+
+    def decide(self, copy_, tasks, replace=False, **kwargs):
+        asked = []
+
+        def tasks_of(image_id):
+            asked.append(image_id)
+            return tasks
+        decision = logic.decide(source(), 'RegionOne', [copy_],
+                                replace=replace, tasks_of=tasks_of, now=NOW,
+                                **kwargs)
+        return decision, asked
+
+    def test_parse_time_reads_utc(self):
+        utc = datetime.timezone.utc
+        when = datetime.datetime(2026, 12, 7, 11, 23, 57, 847113,
+                                 tzinfo=utc)
+        for text in ('2026-12-07T11:23:57.847113',     # image-tasks call
+                     '2026-12-07T11:23:57.847113Z',
+                     '2026-12-07T12:23:57.847113+01:00'):
+            self.assertEqual(when, logic.parse_time(text), text)
+        self.assertEqual(datetime.datetime(2026, 12, 7, 11, 23, 57,
+                                           tzinfo=utc),
+                         logic.parse_time('2026-12-07T11:23:57Z'))
+        for bad in (None, '', 'yesterday'):
+            self.assertIsNone(logic.parse_time(bad))
+
+    def test_processing_import_dies_after_an_hour(self):
+        importing = copy('t1', status='importing',
+                         os_glance_import_task='k1')
+        decision, asked = self.decide(importing,
+                                      [task('k1', 'processing', 3599)])
+        self.assertEqual((logic.FOLLOW, ['t1']), (decision.action, asked))
+        decision, _ = self.decide(importing, [task('k1', 'processing',
+                                                   3600)])
+        self.assertEqual((logic.DEAD, importing, 'k1'),
+                         (decision.action, decision.image,
+                          decision.dead_task['id']))
+        self.assertEqual(
+            'the import into t1 is dead: its task k1 (processing) has not '
+            'changed since 2026-03-01 11:00:00 UTC (a glance-api restarted '
+            'during the import?); run again with --replace (in the '
+            'dashboard: Replace) to delete this copy and copy again',
+            decision.message)
+        self.assertEqual(logic.FAILED, logic.DRY_RUN_STATUS[logic.DEAD])
+
+    def test_ended_import_that_kept_its_lock_is_dead_after_a_minute(self):
+        # A step after the download failed and a revert of Glance's failed
+        # too: the task says failure, the lock stays. Glance would keep
+        # the copy for an hour; it is dead for this command after a minute.
+        for status, image_status in (('failure', 'queued'),
+                                     ('failure', 'importing'),
+                                     ('success', 'importing')):
+            locked = copy('t1', status=image_status,
+                          os_glance_import_task='k1')
+            decision, _ = self.decide(locked, [task(
+                'k1', status, 59, message='Image format mismatch')])
+            self.assertNotEqual(logic.DEAD, decision.action, status)
+            decision, _ = self.decide(locked, [task(
+                'k1', status, 60, message='Image format mismatch')])
+            self.assertEqual(logic.DEAD, decision.action, status)
+        self.assertEqual(
+            "the import into t1 ended (success: Image format mismatch) at "
+            "2026-03-01 11:59:00 UTC, but Glance left the copy locked by its "
+            "task k1 (a revert of Glance's that failed); run again with "
+            "--replace (in the dashboard: Replace) to delete this copy and "
+            "copy again", decision.message)
+
+    def test_dead_import_replaced_with_replace(self):
+        importing = copy('t1', status='importing',
+                         os_glance_import_task='k1')
+        decision, _ = self.decide(importing, [task('k1', 'processing',
+                                                   7200)], replace=True)
+        self.assertEqual((logic.REPLACE, importing, 'k1'),
+                         (decision.action, decision.image,
+                          decision.dead_task['id']))
+        self.assertTrue(decision.message.startswith(
+            'replacing the copy t1: the import into t1 is dead'),
+            decision.message)
+
+    def test_pending_lock_of_a_queued_copy_dies_after_two_hours(self):
+        # The import call answered 5xx after Glance had locked the image
+        # for a task it never started: Glance refuses another import into
+        # it (409) until the lock expires.
+        queued = copy('t1', status='queued', os_glance_import_task='k1')
+        decision, _ = self.decide(queued, [task('k1', 'pending', 7199)])
+        self.assertEqual(logic.RETRY, decision.action)
+        decision, _ = self.decide(queued, [task('k1', 'pending', 7200)])
+        self.assertEqual(logic.DEAD, decision.action)
+        self.assertIn('its task k1 (pending) has not changed since '
+                      '2026-03-01 10:00:00 UTC (Glance never started it: '
+                      'did its import call fail?)', decision.message)
+        decision, _ = self.decide(queued, [task('k1', 'pending', 7200)],
+                                  replace=True)
+        self.assertEqual(logic.REPLACE, decision.action)
+
+    def test_dead_after_is_the_callers(self):
+        importing = copy('t1', status='importing',
+                         os_glance_import_task='k1')
+        tasks = [task('k1', 'processing', 10)]
+        self.assertEqual(logic.FOLLOW, self.decide(
+            importing, tasks, dead_after=11)[0].action)
+        self.assertEqual(logic.DEAD, self.decide(
+            importing, tasks, dead_after=10)[0].action)
+
+    def test_the_lock_names_the_task_that_counts(self):
+        # A newer running task that does not hold the lock (an import
+        # call whose image update failed) says nothing of the lock's.
+        importing = copy('t1', status='importing',
+                         os_glance_import_task='k1')
+        self.assertEqual(logic.DEAD, self.decide(importing, [
+            task('k1', 'processing', 4000),
+            task('k2', 'pending', 1, created_at='2026-02-01T00:00:00')],
+        )[0].action)
+        # Without a lock, the newest running task holds the import.
+        unlocked = copy('t1', status='importing')
+        self.assertEqual(logic.FOLLOW, self.decide(unlocked, [
+            task('k1', 'processing', 4000),
+            task('k2', 'processing', 1, created_at='2026-02-01T00:00:00')],
+        )[0].action)
+        self.assertEqual(logic.DEAD, self.decide(unlocked, [
+            task('k1', 'processing', 4000)])[0].action)
+
+    def test_ended_tasks_and_unlocked_queued_copies_are_not_judged(self):
+        # A failed import's queued copy is imported into again; its old
+        # tasks are not even read.
+        decision, asked = self.decide(copy('t1', status='queued'),
+                                      [task('k1', 'failure', 99999)])
+        self.assertEqual((logic.RETRY, []), (decision.action, asked))
+        # A task that ended and was not written since does not hold a
+        # copy importing, unless it holds its lock (then Glance expires
+        # it like any other).
+        importing = copy('t1', status='importing')
+        self.assertEqual(logic.FOLLOW, self.decide(importing, [
+            task('k1', 'success', 99999)])[0].action)
+        self.assertEqual(logic.DEAD, self.decide(
+            dict(importing, os_glance_import_task='k1'),
+            [task('k1', 'failure', 99999)])[0].action)
+        # No updated_at, no judgement.
+        self.assertEqual(logic.FOLLOW, self.decide(importing, [
+            task('k1', 'processing', 0, updated_at=None)])[0].action)
 
 
 class ProgressTest(testtools.TestCase):

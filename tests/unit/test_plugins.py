@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The plugins' get_flow, as Glance calls it, and the flows they build."""
 
 from importlib import metadata as importlib_metadata
@@ -7,6 +19,7 @@ from unittest import mock
 import fixtures
 from glance.api import property_protections
 from glance.async_.flows import api_image_import
+from glance.async_.flows.plugins import image_conversion
 from glance.common import property_utils
 from glance.common import exception as glance_exception
 from taskflow import engines
@@ -15,6 +28,7 @@ from taskflow import task as tf_task
 from glance_download import errors
 from glance_download import opts
 from glance_download import plugins
+from glance_download import records
 from glance_download.plugins import glance_download as gd_plugin
 from glance_download.plugins import web_download as wd_plugin
 from glance_download import remote_glance
@@ -191,6 +205,66 @@ class GlanceDownloadFlowTest(base.TestCase):
         self.assertNotIn('hw_disk_bus', dict(image.extra_properties))
         self.assertFalse(os.path.exists(self.staged_path(
             self.host.image_id)))
+
+    def test_verified_hash_recorded_for_clients(self):
+        # Only Glance's server code can write os_glance_* properties: a
+        # client may trust the record (a converted copy's own hash differs).
+        engines.run(self.get_flow())
+        self.assertEqual('sha512:%s' % self.record['os_hash_value'],
+                         self.host.image.extra_properties[
+                             records.VERIFIED_HASH])
+
+    def test_nothing_recorded_unverified(self):
+        self.config(group=opts.TRANSFER_GROUP, verify_checksum=False)
+        engines.run(self.get_flow())
+        self.assertNotIn(records.VERIFIED_HASH,
+                         dict(self.host.image.extra_properties))
+
+    def glances_own_steps(self, *later):
+        """Our flow between Glance's real first steps and ``later``."""
+        return self.host.glances_flow(
+            api_image_import._ImportMetadata(
+                self.host.task_id, 'api_image_import',
+                fakes.context('tok', self.catalog), self.host.action_wrapper,
+                {'method': self.method()}),
+            self.get_flow(), *later)
+
+    def test_conversion_failing_after_the_download(self):
+        # Glance's real image_conversion step refuses the data (it claims
+        # to be qcow2 and is not). Its revert sets the image queued; then
+        # Glance's metadata step would fail its own queued -> queued
+        # transition, restore nothing, and stop the revert with the import
+        # lock held. The image ends queued as it was, unlocked, without
+        # staged data or our record, and the task names the cause.
+        self.record = self.server.add_image(self.data, disk_format='qcow2',
+                                            hw_disk_bus='scsi')
+        before = self.host.image
+        exc = self.assertRaises(RuntimeError, engines.run,
+                                self.glances_own_steps(
+                                    Staged(self.staged_path(
+                                        self.host.image_id)),
+                                    image_conversion._ConvertImage(
+                                        fakes.context(), self.host.task_id,
+                                        'api_image_import',
+                                        self.host.action_wrapper,
+                                        self.host.stores)))
+        self.assertEqual('Image format mismatch', str(exc))
+        image = self.host.image
+        self.assertEqual('queued', image.status)
+        self.assertEqual((before.disk_format, before.container_format),
+                         (image.disk_format, image.container_format))
+        props = dict(image.extra_properties)
+        self.assertNotIn('os_glance_import_task', props)
+        self.assertNotIn(records.VERIFIED_HASH, props)
+        self.assertEqual({'speed': '88mph', 'os_distro': 'windows'},
+                         {k: v for k, v in props.items()
+                          if not k.startswith('os_glance')})
+        self.assertEqual(os.listdir(self.staging_dir), [])
+        self.assertEqual('failure', self.host.task.status)
+        self.assertEqual(
+            "The data was downloaded from RegionOne, then Glance's step "
+            "Convert_Image failed: Image format mismatch. The image is "
+            "queued again.", self.host.task.message)
 
     def assert_fails_early(self, reason, flow):
         """Before any step ran: the image is queued as it was, its store
@@ -438,6 +512,20 @@ class WebDownloadTlsFileTest(WebDownloadFlowTest):
             'fix glance-api.conf.', str(exc))
         self.assertEqual('queued', self.host.image.status)
         self.assertEqual([], https.client_certs)
+
+
+class Staged(tf_task.Task):
+    """Glance's _VerifyStaging, as far as later steps see it: the staged
+    data's file:// URI as ``file_path``."""
+
+    default_provides = 'file_path'
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def execute(self):
+        return 'file://' + self.path
 
 
 class Boom(tf_task.Task):

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """selection and glance-download-check: which plugin Glance runs."""
 
 from importlib import metadata as importlib_metadata
@@ -95,7 +107,8 @@ class CheckCommandTest(base.TestCase):
                           '.%s:get_flow (' % method, line)
             self.assertIn('site-packages/glance/async_/flows/'
                           '_internal_plugins/%s.py)' % method, line)
-        self.assertIn('Install it as README.rst describes',
+        self.assertIn('Install it as the installation guide describes '
+                      '(doc/source/install/glance.rst',
                       self.stderr.getvalue())
 
     def test_ours(self):

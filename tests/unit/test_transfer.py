@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """transfer.Transfer against a real, misbehaving HTTP server."""
 
 import hashlib
@@ -55,7 +67,8 @@ class TransferTest(base.TestCase):
                 self.source(url, session), sink, expected, CHUNK,
                 transfer.RetryPolicy(max_retries, 0, 0),
                 progress=progress or (
-                    lambda done, total: self.calls.append((done, total))))
+                    lambda done, total, restarted: self.calls.append(
+                        (done, total, restarted))))
             return self.copy.run()
 
     def staged(self, image_id='img'):
@@ -69,8 +82,8 @@ class TransferTest(base.TestCase):
         self.assertEqual(0, self.copy.restarts)
         # progress: after every piece, cumulative, with the total; no
         # piece is larger than the chunk size.
-        dones = [done for done, _total in self.calls]
-        self.assertEqual({SIZE}, {total for _done, total in self.calls})
+        dones = [done for done, _total, _restarted in self.calls]
+        self.assertEqual({SIZE}, {call[1] for call in self.calls})
         self.assertEqual(SIZE, dones[-1])
         steps = [b - a for a, b in zip([0] + dones, dones)]
         self.assertTrue(all(0 < step <= CHUNK for step in steps), steps)
@@ -174,11 +187,15 @@ class TransferTest(base.TestCase):
         self.assertEqual(2 * CHUNK + SIZE, self.server.bytes_served)
         self.assertIn('does not support resuming', self.logs.output)
         # progress went back to the start once, after 2 chunks
-        dones = [done for done, _total in self.calls]
+        dones = [done for done, _total, _restarted in self.calls]
         back = [i for i in range(1, len(dones)) if dones[i] < dones[i - 1]]
         self.assertEqual(1, len(back))
         self.assertEqual(2 * CHUNK, dones[back[0] - 1])
         self.assertLessEqual(dones[back[0]], CHUNK)
+        # and said so from then on
+        restarted = [r for _done, _total, r in self.calls]
+        self.assertEqual([False] * back[0] + [True] * (len(dones) - back[0]),
+                         restarted)
 
     # Glance answers a Range request with 400 when its store cannot seek
     # (StoreRandomGetNotSupported) and a server may answer 416: the data is
@@ -347,7 +364,7 @@ class TransferTest(base.TestCase):
         self.server.script(fakes.NoLength())
         self.assertEqual(SIZE, self.run_transfer(expected))
         self.assertIsNone(expected.size)
-        self.assertEqual((SIZE, None), self.calls[-1])
+        self.assertEqual((SIZE, None, False), self.calls[-1])
 
     def test_chunked_body(self):
         self.server.script(fakes.Chunked(size=7777))
@@ -359,7 +376,7 @@ class TransferTest(base.TestCase):
         self.server.script(fakes.Chunked())
         self.assertEqual(SIZE, self.run_transfer(expected))
         self.assertEqual(self.data, self.staged())
-        self.assertEqual((SIZE, None), self.calls[-1])
+        self.assertEqual((SIZE, None, False), self.calls[-1])
 
     def test_unknown_size_announced_over_limit(self):
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
@@ -431,7 +448,7 @@ class TransferTest(base.TestCase):
         self.assertEqual(1, len(self.server.data_requests()))
 
     def test_progress_may_cancel(self):
-        def cancel(done, total):
+        def cancel(done, total, restarted):
             raise errors.ImportCancelled('stop now')
 
         self.assertRaises(errors.ImportCancelled, self.run_transfer,
@@ -471,7 +488,7 @@ class TransferTest(base.TestCase):
         self.assertNoHashThread()
 
     def test_thread_stopped_after_cancel(self):
-        def cancel(done, total):
+        def cancel(done, total, restarted):
             if done >= 2 * CHUNK:
                 raise errors.ImportCancelled('stop now')
 

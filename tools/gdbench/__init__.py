@@ -25,10 +25,12 @@ default); --list-profiles shows them. Per measurement it samples, every
 50 ms, the VmRSS of RegionTwo's glance-api workers, the staging directory
 and the store, and reads the workers' CPU time from /proc; every import
 reports its phases (download into staging, Glance's staging-to-store
-copy). Results go to doc/benchmarks.rst (table), doc/benchmarks.png (plot),
-doc/benchmarks.json (every sample summary); with profiles, the table
-has a section per profile (doc/tuning.rst explains them). Not a test:
-nothing passes or fails on speed.
+copy). Results go to doc/benchmarks.json (every sample summary), from
+which the documentation renders its benchmarks page, tables and plot
+(tox -e docs; --out and --plot write them on their own too); with
+profiles, the tables have a section per profile (the tuning guide,
+doc/source/admin/tuning.rst, explains them). Not a test: nothing passes
+or fails on speed.
 
 It switches plugins and settings and restarts RegionTwo's glance-api of
 the cloud named by GD_CLOUD_DIR, so use a cloud of its own, never one

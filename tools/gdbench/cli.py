@@ -51,12 +51,14 @@ def parser():
                    'left some')
     p.add_argument('--cleanup', action='store_true',
                    help='delete the source images at the end')
-    p.add_argument('--out', default=os.path.join(context.REPO, 'doc',
-                                                 'benchmarks.rst'))
-    p.add_argument('--plot', default=os.path.join(context.REPO, 'doc',
-                                                  'benchmarks.png'))
     p.add_argument('--json', default=os.path.join(context.REPO, 'doc',
-                                                  'benchmarks.json'))
+                                                  'benchmarks.json'),
+                   help='the results (default doc/benchmarks.json, which '
+                   'the documentation renders: tox -e docs)')
+    p.add_argument('--out', metavar='RST',
+                   help='also write the report as a page of its own')
+    p.add_argument('--plot', metavar='PNG',
+                   help='also draw the plot (matplotlib in the cloud venv)')
     p.add_argument('--methods', default='',
                    help='comma list of ours, in-tree, client, limit and '
                    '--plugin names (default: all)')
@@ -81,7 +83,7 @@ def parser():
                    help='instead of the benchmark: one import of the first '
                    'size per profile and --profile-methods (direct, ours, '
                    'in-tree) under py-spy; writes the copy thread\'s stacks '
-                   'and DIR/top-frames.rst')
+                   'and DIR/py-spy.json (the documentation renders it)')
     p.add_argument('--layers', metavar='RST',
                    help="instead of the benchmark: time Glance's staging-to-"
                    'store read path outside the cloud (its own classes, '
@@ -91,7 +93,7 @@ def parser():
     p.add_argument('--note', action='append', default=[],
                    help='a paragraph for the Notes section')
     p.add_argument('--from-json', metavar='FILE',
-                   help='only write the report from earlier results')
+                   help='only write --out and --plot from earlier results')
     return p
 
 
@@ -135,7 +137,7 @@ def run(args):
     results['args'] = vars(args)
     results['machine'] = machine.describe()
     results['notes'] = args.note
-    for d in (args.json, args.out, args.plot):
+    for d in filter(None, (args.json, args.out, args.plot)):
         os.makedirs(os.path.dirname(os.path.abspath(d)), exist_ok=True)
     with open(args.json, 'w') as f:
         json.dump(results, f, indent=1, sort_keys=True)
@@ -158,12 +160,16 @@ def main():
         for p in profiles_mod.PROFILES.values():
             print('%-12s %s' % (p.name, p.help))
         return 0
-    try:
-        import matplotlib  # noqa: F401  (the plot, at the very end)
-    except ImportError:
-        sys.exit('bench: matplotlib is missing in %s: %s -m pip install '
-                 'matplotlib' % (context.VENV, context.VENV_PY))
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401  (the plot, at the very end)
+        except ImportError:
+            sys.exit('bench: matplotlib is missing in %s: %s -m pip install '
+                     'matplotlib' % (context.VENV, context.VENV_PY))
     if args.from_json:
+        if not (args.out or args.plot):
+            sys.exit('bench: --from-json writes only --out and --plot; '
+                     'give one of them')
         with open(args.from_json) as f:
             results = json.load(f)
         if args.note:
@@ -171,15 +177,19 @@ def main():
     else:
         results = run(args)
     if results.get('py_spy') is not None:
-        path = os.path.join(args.py_spy or os.path.dirname(args.from_json),
-                            'top-frames.rst')
-        report.write_spy_rst(path, results)
-        context.say('wrote %s' % path)
+        if args.out:
+            report.write_page(args.out, 'py-spy profile',
+                              report.spy_page(results))
+            context.say('wrote %s' % args.out)
         return 0
-    rows, scaling = report.summarize(results)
-    report.write_rst(args.out, results, rows, scaling,
-                     os.path.relpath(args.plot, os.path.dirname(
-                         os.path.abspath(args.out))), driver.ATTEMPTS)
-    plot.plot(args.plot, results, rows, scaling)
-    context.say('wrote %s and %s' % (args.out, args.plot))
+    if args.out:
+        report.write_page(args.out, 'Benchmarks', report.page(
+            results, args.plot and os.path.relpath(
+                args.plot, os.path.dirname(os.path.abspath(args.out))),
+            driver.ATTEMPTS))
+        context.say('wrote %s' % args.out)
+    if args.plot:
+        rows, scaling = report.summarize(results)
+        plot.plot(args.plot, results, rows, scaling)
+        context.say('wrote %s' % args.plot)
     return 0

@@ -3,6 +3,7 @@ gdcloud.settings), and the units and labels every module prints."""
 
 import os
 
+from gdbench import units
 from gdcloud import paths
 from gdcloud import settings as settings_mod
 from gdcloud import state as state_mod
@@ -17,23 +18,11 @@ PORTS = {'RegionOne': SETTINGS.glance_ports[0],
          'RegionTwo': SETTINGS.glance_ports[1]}
 SERVICE = {'RegionOne': 'glance1', 'RegionTwo': 'glance2'}
 
-MiB = 1024 * 1024
-GiB = 1024 * MiB
+MiB = units.MiB
+GiB = units.GiB
+parse_size = units.parse_size
+size_label = units.size_label
 
 
 def say(msg):
     print('bench: %s' % msg, flush=True)
-
-
-def parse_size(text):
-    text = text.strip().upper().rstrip('B').rstrip('I')
-    units = {'K': 1024, 'M': MiB, 'G': GiB}
-    if text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text)
-
-
-def size_label(size):
-    if size % GiB == 0:
-        return '%d GiB' % (size // GiB)
-    return '%d MiB' % (size // MiB)

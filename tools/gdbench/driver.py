@@ -115,11 +115,11 @@ class Run:
         """Unrecorded imports until every RegionTwo worker has run one.
 
         A worker's first import loads the import flow's code and grows its
-        RSS by some 20 MiB once (doc/tuning.rst). uWSGI gives a request to
-        whichever worker accepts first, and an import POST returns at
-        once, so two imports in a row often land on the same worker: the
-        workers that ran one are read from the request log (LOG since
-        OFFSET). run_concurrent checks which plugin ran.
+        RSS by some 20 MiB once (doc/source/admin/tuning.rst). uWSGI gives
+        a request to whichever worker accepts first, and an import POST
+        returns at once, so two imports in a row often land on the same
+        worker: the workers that ran one are read from the request log (LOG
+        since OFFSET). run_concurrent checks which plugin ran.
         """
         workers = set(sampling.workers('RegionTwo'))
         for n in range(WARMUP_ROUNDS):

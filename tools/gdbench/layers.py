@@ -3,7 +3,8 @@ classes from the cloud venv (CooperativeReader and LimitingReader twice,
 CallbackIterator, oslo.utils' InspectWrapper) around a staged file, then
 read, hashed (sha512 + md5) and written as glance_store's file driver
 does, per chunk size, with Glance's ``sleep(0)`` and without it (the
-upstream fix doc/tuning.rst proposes; patched in this process only)."""
+upstream fix doc/source/admin/tuning.rst proposes; patched in this process
+only)."""
 
 import hashlib
 import os

@@ -1,6 +1,7 @@
 """Tuning profiles: named Glance, glance_store and uWSGI settings the bench
 applies to RegionTwo (on top of the cloud's own), to measure what each
-changes in an import. doc/tuning.rst explains each one for operators."""
+changes in an import. doc/source/admin/tuning.rst explains each one for
+operators."""
 
 import collections
 

@@ -1,10 +1,16 @@
-"""Turn a run's records into medians and ratios, and write them as
-doc/benchmarks.rst (generated: not edited by hand)."""
+"""Turn a run's records into medians and ratios, and those into
+reStructuredText: the benchmarks page of the documentation, which renders
+it from the committed results (doc/benchmarks.json) at build time.
+
+Nothing here reads the environment or needs the cloud (the documentation
+build imports this module). The page names no date and no commit: the
+results file keeps both.
+"""
 
 import statistics
 
-from gdbench import context
 from gdbench import profiles as profiles_mod
+from gdbench import units
 
 METHOD_LABELS = {
     'ours': 'ours (glance-download)',
@@ -13,7 +19,7 @@ METHOD_LABELS = {
     'raw-get': 'limit: raw GET to /dev/null',
     'direct': 'limit: glance-direct of staged data',
 }
-MiB = context.MiB
+MiB = units.MiB
 DEFAULT = profiles_mod.DEFAULT
 
 
@@ -140,7 +146,7 @@ INTRO = [
     'glance-api restart, unrecorded warm-up imports (two concurrent '
     '64 MiB imports, repeated until every worker has run one) load the '
     'import code in each worker: a worker\'s first import grows its RSS '
-    'once by some 20 MiB (doc/tuning.rst).', '',
+    'once by some 20 MiB (see the tuning guide).', '',
 ]
 
 
@@ -151,7 +157,6 @@ def environment(results):
     every = results['runs'] + results['scaling']
     lines = [
         'Environment', '-----------', '',
-        '* Date: %s to %s' % (results['started'], results['finished']),
         '* Machine: %s, %s GiB RAM, Linux %s, Python %s, %s' % (
             m['cpu'], m['memory_gib'], m['kernel'], m['python'],
             m['openssl'])]
@@ -168,7 +173,6 @@ def environment(results):
     return lines + [
         '* Versions: %s' % ', '.join('%s %s' % kv
                                      for kv in m['versions'].items()),
-        '* Plugin: commit %s' % m['commit'],
         '* Cloud: ``tools/cloud`` (Keystone + two glance-api under uWSGI, '
         '2 processes x 1 thread each unless a profile says otherwise, so '
         'RegionOne serves at most two downloads at a time; file stores; '
@@ -207,7 +211,7 @@ def single_table(results, rows, sizes):
             if r is None:
                 continue
             table.append([
-                context.size_label(size), label(method), r['n'],
+                units.size_label(size), label(method), r['n'],
                 fmt(r['min']), fmt(r['median']), fmt(r['mib_s'], '%.0f'),
                 fmt(r['vs_intree']), fmt(r['download_s']),
                 fmt(r['store_s']), fmt(r['rss_mib'], '%.0f'),
@@ -231,7 +235,7 @@ def ratio_table(rows, sizes):
         ref = get['in-tree']['median']
         ours = get['ours']['median']
         ratio_rows.append([
-            context.size_label(size), fmt(ours), fmt(ref),
+            units.size_label(size), fmt(ours), fmt(ref),
             fmt(get['client'] and get['client']['median']), fmt(limit),
             fmt(ours / ref),
             fmt(get['client'] and get['client']['median'] / ref),
@@ -256,7 +260,7 @@ def profile_table(results, rows, sizes):
            'profile, *store vs default* the same for Glance\'s '
            'staging-to-store copy alone, *vs in-tree* over the in-tree '
            'import under the default profile. RSS: peak / median growth of '
-           'the worker that ran the import. doc/tuning.rst explains each '
+           'the worker that ran the import. The tuning guide explains each '
            'setting.', '']
     out += ['* ``%s``: %s' % (p['name'], p['help'])
             for p in results['profiles']] + ['']
@@ -269,7 +273,7 @@ def profile_table(results, rows, sizes):
                         name == DEFAULT:
                     continue
                 table.append([
-                    context.size_label(size), name, label(method), r['n'],
+                    units.size_label(size), name, label(method), r['n'],
                     fmt(r['median']), fmt(r['download_s']),
                     fmt(r['store_s']), fmt(r['vs_default']),
                     fmt(r['store_vs_default']), fmt(r['vs_intree']),
@@ -306,7 +310,7 @@ def memory_table(results):
         last = station if r['method'] not in ('client', 'raw-get',
                                               'direct') else last
         table.append([
-            context.size_label(r['size']), r.get('profile', DEFAULT),
+            units.size_label(r['size']), r.get('profile', DEFAULT),
             r['method'], r['rep'], 'first' if first else '',
             fmt(r['rss_growth_mib'], '%.1f'), r['new_threads'],
             r['arenas'], r['new_arenas'],
@@ -331,7 +335,7 @@ def scaling_table(scaling):
            'processing, swallowed by its task pool), with either '
            'plugin.'
            % ('/'.join(sorted({str(s['n']) for s in scaling})),
-              context.size_label(scaling[0]['size'])), '']
+              units.size_label(scaling[0]['size'])), '']
     srows = [[s['n'], s['method'],
               fmt(s['median']), fmt(s['mib_s'], '%.0f'),
               fmt(s['rss_mib'], '%.0f'), fmt(s['staging_mib'], '%.0f'),
@@ -344,32 +348,59 @@ def scaling_table(scaling):
     return out
 
 
-def write_rst(path, results, rows, scaling, plot_name, attempts):
+PARTS = ('intro', 'environment', 'single', 'ratios', 'profiles', 'scaling',
+         'memory', 'plot', 'failures', 'notes')
+
+
+def page(results, plot_name=None, attempts=None, parts=PARTS):
+    """The report of a run, as the lines of a page body (no title).
+
+    :param plot_name: the plot's image path (part ``plot``)
+    :param attempts: how many times the harness tried a measurement, for
+        the part on measurements run again (``failures``)
+    :param parts: which of :data:`PARTS` to show, in their order
+    """
+    rows, scaling = summarize(results)
     sizes = sorted({r['size'] for r in rows})
-    out = ['==========', 'Benchmarks', '==========', '',
-           'Produced by ``tools/bench`` (do not edit by hand; run it again).',
-           ''] + INTRO + environment(results)
-    out += ['Command::', '', '    ' + results['command'], '',
-            'Single imports', '--------------', '']
-    out += single_table(results, rows, sizes)
-    out += ratio_table(rows, sizes)
-    out += profile_table(results, rows, sizes)
-    out += scaling_table(scaling)
-    out += memory_table(results)
-    out += ['.. image:: %s' % plot_name, '   :alt: benchmark plot', '']
     failures = results.get('failures') or []
-    if failures:
-        out += ['Measurements run again', '----------------------', '',
-                'Glance failed these attempts; the harness ran the '
-                'measurement again (up to %d times) and kept the run that '
-                'succeeded. Reasons as the image\'s task or the harness '
-                'recorded them:' % attempts, '']
-        out += ['* %s: %s' % (f['what'], f['error']) for f in failures]
-        out.append('')
-    if results.get('notes'):
-        out += ['Notes', '-----', ''] + results['notes'] + ['']
+    every = {
+        'intro': lambda: INTRO,
+        'environment': lambda: environment(results) + [
+            'Command::', '', '    ' + results['command'], ''],
+        'single': lambda: ['Single imports', '--------------', ''] +
+        single_table(results, rows, sizes),
+        'ratios': lambda: ratio_table(rows, sizes),
+        'profiles': lambda: profile_table(results, rows, sizes),
+        'scaling': lambda: scaling_table(scaling),
+        'memory': lambda: memory_table(results),
+        'plot': lambda: ['.. image:: %s' % plot_name,
+                         '   :alt: benchmark plot', ''] if plot_name else [],
+        'failures': lambda: _failures(failures, attempts),
+        'notes': lambda: ['Notes', '-----', ''] + results['notes'] + ['']
+        if results.get('notes') else [],
+    }
+    out = []
+    for part in parts:
+        out += every[part]()
+    return out
+
+
+def _failures(failures, attempts):
+    if not failures:
+        return []
+    return ['Measurements run again', '----------------------', '',
+            'Glance failed these attempts; the harness ran the measurement '
+            'again%s and kept the run that succeeded. Reasons as the '
+            'image\'s task or the harness recorded them:'
+            % (' (up to %d times)' % attempts if attempts else ''), ''] + [
+        '* %s: %s' % (f['what'], f['error']) for f in failures] + ['']
+
+
+def write_page(path, title, lines):
+    """A report as a page of its own (tools/bench --out)."""
+    rule = '=' * len(title)
     with open(path, 'w') as f:
-        f.write('\n'.join(out))
+        f.write('\n'.join([rule, title, rule, ''] + lines))
 
 
 def find_any(rows, method, profile=DEFAULT):
@@ -378,11 +409,11 @@ def find_any(rows, method, profile=DEFAULT):
                for r in rows)
 
 
-def write_spy_rst(path, results):
-    """The py-spy summaries of a --py-spy run, as tables of top frames."""
+def spy_page(results):
+    """The py-spy summaries of a --py-spy run, as tables of top frames
+    (the lines of a page body)."""
     m = results['machine']
-    out = ['.. Produced by tools/bench --py-spy (do not edit by hand).', '',
-           'py-spy %s samples per second (idle ones included) of the '
+    out = ['py-spy %s samples per second (idle ones included) of the '
            'RegionTwo worker thread that ran Glance\'s staging-to-store '
            'copy (every sample whose stack holds glance_store\'s '
            '``Store.add``), by the innermost '
@@ -398,15 +429,14 @@ def write_spy_rst(path, results):
                 '``%s``' % (label(s['method']), s['profile'], rec['seconds'],
                             fmt(rec.get('store_s')), s['samples'],
                             s['seconds'], s['stacks']), '']
-        out += [rst_table(['share', 'frame (file:line)', 'source line'], [
+        out += [rst_table(['share', 'frame (``file:line``)', 'source line'], [
             ['%.1f%%' % (100 * share), frame, '``%s``' % text if text
              else '']
             for share, frame, text in s['leaf']]), '']
         out += ['Inclusive share of the layers inside ``Store.add``: ' +
                 '; '.join('%s %.0f%%' % (f, 100 * share)
                           for share, f in s['layers']), '']
-    with open(path, 'w') as f:
-        f.write('\n'.join(out))
+    return out
 
 
 def write_layers_rst(path, rows, size, repeat, command, m):
@@ -423,7 +453,7 @@ def write_layers_rst(path, rows, size, repeat, command, m):
            '%s file (best of %d, interleaved): seconds and CPU seconds with '
            'Glance\'s ``sleep(0)`` and with it patched out in that process '
            'only; %s, one ``time.sleep(0)`` %.0f us. Command::' % (
-               context.size_label(size), repeat, m['cpu'], m['sleep0_us']),
+               units.size_label(size), repeat, m['cpu'], m['sleep0_us']),
            '', '    ' + command, '',
            rst_table(['chunk', 'sleep(0) s', 'sleep(0) CPU s',
                       'no sleep s', 'no sleep CPU s', 'no sleep / sleep(0)'],

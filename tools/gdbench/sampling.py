@@ -192,7 +192,7 @@ class Sampler(threading.Thread):
         growth = {p: self.peak_rss[p] - self.base_rss[p] for p in self.pids}
         grown = max(self.pids, key=growth.get)
         # New threads in the worker that grew most: a thread's first
-        # import gets its own malloc arena (see doc/tuning.rst).
+        # import gets its own malloc arena (see doc/source/admin/tuning.rst).
         heaps = malloc_heaps(grown)
         before = self.base_heaps[grown]
         return {'arenas': heaps[0], 'new_arenas': heaps[0] - before[0],

@@ -123,10 +123,11 @@ class Supervisor(object):
         """Wait until the pidfile of ``service``, just started as ``proc``,
         names it: written by the server once it listens (faultproxy), or
         read before the exec of a script has finished (its cmdline does
-        not name the script yet)."""
+        not name the script yet), or written by a daemon after its
+        launcher (``proc`` None) has exited (uWSGI)."""
         deadline = time.time() + timeout
         while self.pid(service) is None:
-            if proc.poll() is not None:
+            if proc is not None and proc.poll() is not None:
                 raise util.CloudError('%s exited %d; end of %s:\n%s' % (
                     service.name, proc.returncode, service.log,
                     util.tail(service.log, 20)))

@@ -82,3 +82,8 @@ class UwsgiService(service.Service):
         if rc != 0:
             raise util.CloudError('uwsgi for %s exited %d; end of %s:\n%s' % (
                 self.name, rc, self.log, util.tail(self.log, 40)))
+        # The daemon writes the pidfile a moment after its launcher has
+        # exited: until then wait_up would take it for dead (seen when a
+        # killed server, whose stale pidfile names a dead master, was
+        # started again).
+        self.ctx.supervisor.wait_pid(self, None)

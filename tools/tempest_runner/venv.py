@@ -12,7 +12,8 @@ from tempest_runner.common import (clean_env, Error, read, REPO, say,
 PLUGIN_DIR = os.path.join(REPO, 'tempest-plugin')
 # What decides the plugin's installed metadata (its entry point); the
 # code itself is the working tree's, installed in develop mode.
-PLUGIN_METADATA = ('setup.cfg', 'setup.py', 'pyproject.toml')
+PLUGIN_METADATA = ('setup.cfg', 'setup.py', 'pyproject.toml',
+                   'requirements.txt')
 
 TEMPEST_PACKAGES = ['tempest==47.0.0']
 # Everything tempest 47.0.0 pulls in on Python 3.11, as `pip freeze` of a

@@ -81,8 +81,9 @@ def tempest_conf(workspace, admin, region, source_region, web_url,
             ('http_image', web_url + '/tempest-small.raw'),
             ('http_qcow2_image', web_url + '/tempest-small.qcow2'),
             # Tempest's images are small (1 KiB - 256 KiB): an import
-            # that is not done in 90 s is stuck (see "dropped tasks" in
-            # doc/tempest-skips.rst); no need to wait tempest's 300 s.
+            # that is not done in 90 s is stuck (see "Flaky failures" in
+            # doc/source/contributor/tempest-skips.rst); no need to wait
+            # tempest's 300 s.
             ('build_timeout', '90'),
             ('build_interval', '1'),
         ] + ([

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """What every glance-download test needs: both regions' clients, images
 that clean themselves up, an import and the wait for its end.
 
@@ -8,7 +20,6 @@ describes it.
 """
 
 import hashlib
-import re
 import time
 
 from tempest.common import waiters
@@ -43,7 +54,6 @@ WATCH_INTERVAL = 0.25
 # Prefixes a target Glance may copy by (the plugin's defaults, and broad
 # ones): the copy tests give the source a property under each.
 PROBE_PREFIXES = gd_config.DEFAULT_PREFIXES + ['os_', 'img_']
-PROGRESS = re.compile(r'Downloaded (\d+)(?: of (\d+))? MiB')
 
 
 def properties(image):

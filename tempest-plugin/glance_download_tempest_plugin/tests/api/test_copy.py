@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Copies that must succeed: the target becomes the source's twin in data
 and formats, takes exactly the properties the target Glance's prefixes
 select, and keeps what its own user set."""
@@ -28,7 +40,7 @@ class CopyTestMixin:
 
 class CopyImageTest(CopyTestMixin, base.GlanceDownloadTest):
 
-    @decorators.idempotent_id('0f0b6d55-3b65-4a4e-9c52-3a1d8b1f6a01')
+    @decorators.idempotent_id('0a122292-f971-4528-a03c-92fac6304baa')
     def test_copy_private_image(self):
         source, data = self.create_source(
             SIZE, visibility='private', min_disk=2, min_ram=256,
@@ -42,7 +54,7 @@ class CopyPublicImageTest(CopyTestMixin, base.GlanceDownloadTest):
     credentials = ['primary', 'admin']
     switches = [('admin_tests', 'Making a public image needs admin')]
 
-    @decorators.idempotent_id('5c1f3b8e-6a0d-4f1e-8f0a-2b7e9d4c6a02')
+    @decorators.idempotent_id('6f1cfd22-6515-455b-9ea0-62e808b1fd01')
     def test_copy_public_image(self):
         admin = self.os_admin.glance_download_source.ImagesClient()
         source, data = self.create_source(

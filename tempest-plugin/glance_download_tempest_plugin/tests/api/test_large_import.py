@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """A large import while it runs: its task reports how much has been
 downloaded, and deleting its image stops it.
 
@@ -11,6 +23,7 @@ import time
 from tempest import config
 from tempest.lib import decorators
 
+from glance_download_tempest_plugin import progress
 from glance_download_tempest_plugin.tests.api import base
 
 CONF = config.CONF
@@ -26,14 +39,8 @@ class LargeImportTestMixin:
         self.started = time.monotonic()
         return source, data, target
 
-    def progress(self, message):
-        """(downloaded MiB, total MiB or None) of a progress message."""
-        match = base.PROGRESS.search(message or '')
-        if match:
-            return int(match.group(1)), match.group(2) and int(match.group(2))
-
     def assert_progress_seen(self, task, messages):
-        if not any(self.progress(m) for m in messages):
+        if not any(progress.downloaded(m) for m in messages):
             self.fail(
                 'The import task ended (%s) %.1f s after the request without '
                 'a "Downloaded ... MiB" message (messages: %s): make '
@@ -46,7 +53,7 @@ class LargeImportTestMixin:
 
 class ProgressTest(LargeImportTestMixin, base.GlanceDownloadTest):
 
-    @decorators.idempotent_id('6f8b0d2e-4a5c-4e7f-9b9d-1c2e3f4a5b08')
+    @decorators.idempotent_id('0664514a-8a64-492b-91df-8865d4f29976')
     def test_progress_in_task_message(self):
         source, data, target = self.start_large_import()
         task, messages = self.watch_import(target['id'])
@@ -56,7 +63,7 @@ class ProgressTest(LargeImportTestMixin, base.GlanceDownloadTest):
         self.assertEqual('active', image['status'])
         self.assertEqual(data.sha512, image['os_hash_value'])
         total_mib = source['size'] // base.MiB
-        done = [p for p in map(self.progress, messages) if p]
+        done = [p for p in map(progress.downloaded, messages) if p]
         self.assertEqual(sorted(done), done, 'progress went backwards')
         for downloaded, total in done:
             self.assertLessEqual(downloaded, total_mib)
@@ -72,11 +79,11 @@ class DeleteDuringImportTest(LargeImportTestMixin, base.GlanceDownloadTest):
     switches = [('admin_tests',
                  'Following the task of a deleted image needs admin')]
 
-    @decorators.idempotent_id('7a9c1e3f-5b6d-4f8a-8c0e-2d3f4a5b6c09')
+    @decorators.idempotent_id('2bc41924-247d-4293-afb4-b7ed569616c9')
     def test_delete_target_during_import(self):
         source, data, target = self.start_large_import()
         task, messages = self.watch_import(
-            target['id'], until=lambda t: self.progress(t['message']))
+            target['id'], until=lambda t: progress.downloaded(t['message']))
         self.assertEqual('processing', task['status'],
                          'the import ended before it could be interrupted')
         self.assert_progress_seen(task, messages)

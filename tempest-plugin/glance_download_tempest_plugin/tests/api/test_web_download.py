@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """web-download into the target region, from the URL the operator gives."""
 
 import hashlib
@@ -32,7 +44,7 @@ class WebDownloadTest(base.GlanceDownloadTest):
                 h.update(chunk)
         return h.hexdigest()
 
-    @decorators.idempotent_id('8b0d2f4a-6c7e-4a9b-9d1f-3e4a5b6c7d10')
+    @decorators.idempotent_id('52058a25-84b9-41f0-95ff-54687dc0a88b')
     def test_web_download(self):
         url = CONF.glance_download.web_download_url
         target = self.create_target(

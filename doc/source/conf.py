@@ -1,0 +1,51 @@
+"""Sphinx configuration of the glance-download documentation.
+
+Built by ``tox -e docs`` (``sphinx-build -W``: a warning fails the build)
+into doc/build/html. What the pages show of the code is generated from it
+at build time: the configuration reference and sample file from the
+``oslo.config.opts`` entry point, the ``openstack image copy`` reference
+from the command's parser (cliff), the tools' help from the tools
+themselves, and the benchmark figures from the committed results
+(``_exts/benchmarks.py``).
+"""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(HERE, '_exts'))
+# The tempest plugin's options are read from its module (it is a
+# distribution of its own, not installed into this environment; its
+# config module needs only oslo.config).
+sys.path.insert(0, os.path.join(REPO, 'tempest-plugin'))
+
+extensions = [
+    'openstackdocstheme',
+    'oslo_config.sphinxext',
+    'oslo_config.sphinxconfiggen',
+    'cliff.sphinxext',
+    'sphinxcontrib.programoutput',
+    'benchmarks',
+    'module_options',
+    'glance_series',
+]
+
+project = 'glance-download'
+copyright = 'glance-download team'
+master_doc = 'index'
+exclude_patterns = ['_generated']
+pygments_style = 'native'
+
+# openstackdocstheme: the project has no public repository or bug tracker
+# to link to, so no source or bug links are configured.
+openstackdocs_auto_name = False
+html_theme = 'openstackdocs'
+
+# The sample file, generated from the oslo.config.opts entry point.
+config_generator_config_file = os.path.join(
+    REPO, 'etc', 'oslo-config-generator', 'glance-download.conf')
+sample_config_basename = '_static/glance-download'
+
+# `openstack image copy`: OSC's global options are documented by OSC.
+autoprogram_cliff_application = 'openstack'
