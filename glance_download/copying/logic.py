@@ -506,12 +506,20 @@ class Stores:
     allow_failure: bool = True
 
     def import_args(self):
-        """The glanceclient ``images.image_import`` arguments."""
+        """The glanceclient ``images.image_import`` arguments.
+
+        One store is asked for with all_stores_must_succeed: allowing it
+        to fail changes nothing for the copy, and Glance's flow then ends
+        in a revert of its own that fails (its image-state check and the
+        image conversion both set the image queued), which leaves the copy
+        locked for an hour.
+        """
         if self.every:
             return {'all_stores': True, 'allow_failure': self.allow_failure}
         if self.names:
             return {'stores': list(self.names),
-                    'allow_failure': self.allow_failure}
+                    'allow_failure': (self.allow_failure and
+                                      len(self.names) > 1)}
         return {}
 
     def missing(self, image):

@@ -35,6 +35,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import unittest
 import uuid
@@ -527,6 +528,20 @@ def generate(size):
     """``size`` random bytes and their sha512 hex digest."""
     data = os.urandom(size)
     return data, hashlib.sha512(data).hexdigest()
+
+
+def qcow2_of(raw):
+    """The qcow2 image of the bytes ``raw`` (qemu-img, from qemu-utils:
+    GD_CONVERT installs it)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        raw_path = os.path.join(tmp, 'disk.raw')
+        qcow2_path = os.path.join(tmp, 'disk.qcow2')
+        with open(raw_path, 'wb') as f:
+            f.write(raw)
+        subprocess.check_call(['qemu-img', 'convert', '-f', 'raw', '-O',
+                               'qcow2', raw_path, qcow2_path])
+        with open(qcow2_path, 'rb') as f:
+            return f.read()
 
 
 def comparable(image):

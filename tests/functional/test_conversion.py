@@ -22,27 +22,10 @@ Skipped unless RegionTwo converts to raw (tools/run-tests stages tagged
 
 import hashlib
 import io
-import os
-import subprocess
-import tempfile
 
 from tests.functional import base
 
 RAW_SIZE = 4 * base.MiB + 4096        # whole sectors: qemu-img's unit
-
-
-def qcow2_of(raw):
-    """The qcow2 image of the bytes ``raw`` (qemu-img, from qemu-utils:
-    GD_CONVERT installs it)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        raw_path = os.path.join(tmp, 'disk.raw')
-        qcow2_path = os.path.join(tmp, 'disk.qcow2')
-        with open(raw_path, 'wb') as f:
-            f.write(raw)
-        subprocess.check_call(['qemu-img', 'convert', '-f', 'raw', '-O',
-                               'qcow2', raw_path, qcow2_path])
-        with open(qcow2_path, 'rb') as f:
-            return f.read()
 
 
 class ConversionTest(base.TestCase):
@@ -57,7 +40,7 @@ class ConversionTest(base.TestCase):
             self.skipTest('RegionTwo does not convert to raw (start the '
                           'cloud with GD_CONVERT=raw)')
         self.raw, self.raw_sha512 = base.generate(RAW_SIZE)
-        self.qcow2 = qcow2_of(self.raw)
+        self.qcow2 = base.qcow2_of(self.raw)
 
     def assert_converted(self, image, task):
         """Active, raw, and its data is the raw disk, as served."""

@@ -20,182 +20,26 @@ checks the JSON it prints and the images it leaves in RegionTwo.
 """
 
 import json
-import os
-import re
 import signal
 import subprocess
-import sys
 import time
-import uuid
 
 from glanceclient import exc as glance_exc
 
 from glance_download.copying import logic
 from glance_download.copying import state
 from tests.functional import base
+from tests.functional import copy_command
 from tests.functional import fault_base as fb
 from tests import terminal
 
-OPENSTACK = os.environ.get('GD_OPENSTACK') or os.path.join(
-    os.path.dirname(sys.executable), 'openstack')
-COMMAND_TIMEOUT = float(os.environ.get('GD_OSC_TIMEOUT', 300))
-ORIGIN_ID = 'glance_download_source_id'
-# A progress line, or keystoneauth's warning when it retries the import
-# call (the local cloud's SQLite can answer 500 "database is locked").
-LINE = re.compile(r'^(\d\d:\d\d:\d\d |Retriable status code 50[0234]\. )')
 # --dead-after of the runs that meet a killed glance-api's import: well
 # above the local cloud's progress_interval (1 s), below the time a
 # restart of RegionTwo takes (tools/cloud up: 6 s and more).
 DEAD_AFTER = 10
 
 
-class OscCopyTest(base.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        if not os.access(OPENSTACK, os.X_OK):
-            self.fail('No `openstack` command at %s: install '
-                      'python-openstackclient and this package with its '
-                      'client extra (tox -e functional does), or set '
-                      'GD_OPENSTACK.' % OPENSTACK)
-        self.unique = uuid.uuid4().hex[:8]
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith('OS_')}
-        self.env.update(base.read_rc(base.CLOUD_DIR, 'demo'))
-        self.env.update(OS_REGION_NAME=base.REGION_ONE,
-                        PYTHONWARNINGS='ignore')
-
-    # -- helpers ----------------------------------------------------------
-
-    def make_source(self, size=3 * base.MiB + 4321, **fields):
-        """An active image in RegionOne; its copies in RegionTwo are
-        deleted after the test."""
-        data, sha512 = base.generate(size)
-        fields.setdefault('name', 'gd-osc-%s-%s' % (
-            self.id().rsplit('.', 1)[-1], self.unique))
-        fields.setdefault('disk_format', 'raw')
-        fields.setdefault('container_format', 'bare')
-        source = self.create_image(base.REGION_ONE, data=data, **fields)
-        self.assertEqual(sha512, source['os_hash_value'])
-        self.addCleanup(self.delete_copies, source['id'])
-        return source
-
-    def copies(self, source_id):
-        """The images in RegionTwo that record ``source_id`` as origin."""
-        return list(self.demo[base.REGION_TWO].images.list(
-            filters={ORIGIN_ID: source_id, 'visibility': 'all'}))
-
-    def delete_copies(self, source_id):
-        for image in self.copies(source_id):
-            self._delete(self.demo[base.REGION_TWO], image['id'])
-
-    @staticmethod
-    def argv(*args):
-        return [OPENSTACK, 'image', 'copy'] + list(args) + [
-            '-f', 'json', '--timeout', '120']
-
-    def openstack(self, *args, expect=0):
-        """Run ``openstack image copy ARGS -f json``: (rows, stderr)."""
-        argv = self.argv(*args)
-        proc = subprocess.run(argv, env=self.env, capture_output=True,
-                              text=True, timeout=COMMAND_TIMEOUT)
-        return self.check_output(argv, proc.returncode, proc.stdout,
-                                 proc.stderr, expect), proc.stderr
-
-    def check_output(self, argv, returncode, stdout, stderr, expect=0):
-        """The rows of one run's JSON output, checked."""
-        self.assertEqual(expect, returncode,
-                         'exit status of %s\nstdout: %s\nstderr: %s'
-                         % (' '.join(argv), stdout, stderr))
-        rows = json.loads(stdout)
-        self.assertIsInstance(rows, list)
-        for row in rows:
-            self.assertEqual(
-                {'Image', 'Source ID', 'Region', 'Target ID', 'Status',
-                 'Seconds', 'MiB/s', 'Verified', 'Message'}, set(row))
-        # Not a terminal: plain timestamped progress lines on stderr.
-        for line in stderr.splitlines():
-            self.assertRegex(line, LINE)
-        return rows
-
-    def copy_id(self, source, generation=0, source_region=base.REGION_ONE):
-        return logic.copy_id(source, source_region, base.REGION_TWO,
-                             self.cloud.session('demo').get_project_id(),
-                             generation)
-
-    def popen(self, argv):
-        """Start ``argv`` with its output piped; killed after the test."""
-        # SIGINT's default action restored in the child: a suite started in
-        # the background by a non-interactive shell (nohup ... &) inherits
-        # SIGINT ignored, and Python then installs no KeyboardInterrupt.
-        proc = subprocess.Popen(
-            argv, env=self.env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-        self.addCleanup(self._kill, proc)
-        return proc
-
-    def read_until(self, proc, pattern, stderr):
-        """The first group of ``pattern`` in the first stderr line of
-        ``proc`` that has it; the lines read are appended to ``stderr``."""
-        deadline = time.monotonic() + COMMAND_TIMEOUT
-        for line in proc.stderr:
-            stderr.append(line)
-            match = re.search(pattern, line)
-            if match:
-                return match.group(1)
-            self.assertLess(time.monotonic(), deadline)
-        self.fail('no line matching %r: %s' % (pattern, ''.join(stderr)))
-
-    def trickle(self, source):
-        """Make RegionFaulty (the fault proxy in front of RegionOne) send
-        the data of ``source``'s next download at 2 MiB/s."""
-        proxy = fb.FaultCloud(self.cloud.dir).proxy
-        proxy.queue(source['id'], {'mode': 'trickle', 'rate': 2 * base.MiB})
-        self.addCleanup(proxy.clear, source['id'])
-
-    def wait_for_download(self, target_id, mib):
-        """Wait until the import into ``target_id`` has downloaded more
-        than ``mib`` MiB (its task's message says)."""
-        deadline = time.monotonic() + base.IMPORT_TIMEOUT
-        while True:
-            tasks = self.demo[base.REGION_TWO].images.\
-                get_associated_image_tasks(target_id)['tasks']
-            done = [int(m.group(1)) for m in (
-                re.search(r'Downloaded (\d+) of', t['message'] or '')
-                for t in tasks) if m]
-            if done and max(done) > mib:
-                return
-            self.assertLess(time.monotonic(), deadline,
-                            'the import into %s did not download %d MiB: %s'
-                            % (target_id, mib, tasks))
-            time.sleep(base.POLL)
-
-    def assert_copy(self, source, row, source_region=base.REGION_ONE):
-        """``row`` says copied and verified, and RegionTwo agrees."""
-        self.assertEqual((source['id'], base.REGION_TWO, 'copied', True),
-                         (row['Source ID'], row['Region'], row['Status'],
-                          row['Verified']), row)
-        self.assertIn('sha512 equal', row['Message'])
-        self.assertGreater(row['Seconds'], 0)
-        self.assertGreater(row['MiB/s'], 0)
-        target = self.demo[base.REGION_TWO].images.get(row['Target ID'])
-        self.assertEqual('active', target['status'])
-        for key in ('size', 'os_hash_algo', 'os_hash_value', 'checksum',
-                    'name', 'disk_format', 'container_format', 'min_disk',
-                    'min_ram'):
-            self.assertEqual(source[key], target[key], key)
-        self.assertEqual(sorted(source['tags']), sorted(target['tags']))
-        self.assertEqual('private', target['visibility'])
-        self.assertEqual(
-            (source_region, source['id'],
-             'sha512:%s' % source['os_hash_value']),
-            (target['glance_download_source_region'],
-             target['glance_download_source_id'],
-             target['glance_download_source_hash']))
-        return target
-
-    # -- tests ------------------------------------------------------------
+class OscCopyTest(copy_command.TestCase):
 
     def test_copy_one_image_by_name(self):
         source = self.make_source(tags=['gd-osc', self.unique], min_disk=1,
@@ -251,7 +95,8 @@ class OscCopyTest(base.TestCase):
                  for _ in range(3)]
         rows = []
         for proc in procs:
-            stdout, stderr = proc.communicate(timeout=COMMAND_TIMEOUT)
+            stdout, stderr = proc.communicate(
+                timeout=copy_command.COMMAND_TIMEOUT)
             [row] = self.check_output(argv, proc.returncode, stdout, stderr)
             rows.append(row)
         [copy] = self.copies(source['id'])
@@ -376,7 +221,7 @@ class OscCopyTest(base.TestCase):
         """Ctrl-C the command ``proc`` (its stderr read so far in
         ``stderr``): its one row, once it exited 130."""
         proc.send_signal(signal.SIGINT)
-        stdout, rest = proc.communicate(timeout=COMMAND_TIMEOUT)
+        stdout, rest = proc.communicate(timeout=copy_command.COMMAND_TIMEOUT)
         stderr.append(rest)
         self.assertEqual(130, proc.returncode, ''.join(stderr))
         [row] = json.loads(stdout)
@@ -384,7 +229,8 @@ class OscCopyTest(base.TestCase):
 
     def test_ctrl_c_deletes_the_copies_it_started(self):
         source = self.make_source(size=128 * base.MiB)
-        proc = self.popen([OPENSTACK, 'image', 'copy', source['id'],
+        proc = self.popen([copy_command.OPENSTACK, 'image', 'copy',
+                           source['id'],
                            '--to-region', base.REGION_TWO, '-f', 'json'])
         stderr = []
         created = self.read_until(proc, r'created image (\S+)', stderr)
@@ -432,7 +278,8 @@ class OscCopyTest(base.TestCase):
                       'joined this copy', row['Message'])
         self.assertIn('Kept image %s in RegionTwo: another run joined this '
                       'copy' % created, ''.join(stderr))
-        stdout, stderr = joiner.communicate(timeout=COMMAND_TIMEOUT)
+        stdout, stderr = joiner.communicate(
+            timeout=copy_command.COMMAND_TIMEOUT)
         [row] = self.check_output(argv, joiner.returncode, stdout, stderr)
         target = self.assert_copy(source, row, fb.REGION_FAULTY)
         self.assertEqual(created, target['id'])
@@ -457,7 +304,8 @@ class OscCopyTest(base.TestCase):
         self.wait_for_download(dead, 2)
         self.region_two.kill()
         base.cloud_up()
-        stdout, rest = follower.communicate(timeout=COMMAND_TIMEOUT)
+        stdout, rest = follower.communicate(
+            timeout=copy_command.COMMAND_TIMEOUT)
         [row] = self.check_output(argv, follower.returncode, stdout,
                                   ''.join(stderr) + rest, expect=1)
         self.assertEqual(('failed', dead), (row['Status'], row['Target ID']))
@@ -508,7 +356,7 @@ class OscCopyTest(base.TestCase):
                                 text=True)
         self.addCleanup(self._kill, proc)
         screen.close_slave()
-        stdout, _ = proc.communicate(timeout=COMMAND_TIMEOUT)
+        stdout, _ = proc.communicate(timeout=copy_command.COMMAND_TIMEOUT)
         shown = screen.text()
         self.assertEqual(0, proc.returncode, shown)
         [row] = json.loads(stdout)

@@ -670,6 +670,13 @@ class StoresTest(Base):
         self.assertIn('already there (sha512 equal); stores: ceph failed; '
                       'copy it there', again.message)
 
+    def test_one_store_must_succeed(self):
+        # Allowing the one store asked for to fail changes nothing but the
+        # revert Glance then runs (one of its own that fails).
+        _engine, [result] = self.run_copy(stores=logic.Stores(('ceph',)))
+        self.assertEqual((['ceph'], False),
+                         self.r2.wanted[result.target_id])
+
     def test_disallow_failure_fails_the_import(self):
         self.r2.failing = {'ceph'}
         _engine, [result] = self.run_copy(stores=logic.Stores(
