@@ -32,6 +32,14 @@ profiles, the tables have a section per profile (the tuning guide,
 doc/source/admin/tuning.rst, explains them). Not a test: nothing passes
 or fails on speed.
 
+On a cloud with Ceph RBD stores (GD_STORE=rbd, and GD_GLANCE2_STORES=2 for
+the file-target profile) the rbd-* profiles tune the RBD target store and
+the OSD's CPU time is recorded too; method direct-sparse (not by default)
+is the glance-direct import of an image whose second half is zero bytes.
+Give such a run a results file of its own (--json doc/benchmarks-rbd.json,
+--py-spy doc/profile/rbd), which the tuning guide renders beside the
+file-store figures.
+
 It switches plugins and settings and restarts RegionTwo's glance-api of
 the cloud named by GD_CLOUD_DIR, so use a cloud of its own, never one
 others test against. It runs with the cloud venv's python (re-executing

@@ -92,19 +92,35 @@ class Glance:
                          stream=True, timeout=600)
 
 
-def generated_data(size):
-    """SIZE bytes in 1 MiB chunks: random, each MiB different."""
+def generated_data(size, zeros_from=None):
+    """SIZE bytes in 1 MiB chunks: random, each MiB different; zero bytes
+    from ZEROS_FROM on (a whole MiB) if given."""
     MiB = context.MiB
     pool = os.urandom(64 * MiB + 4096)
+    zeros = bytes(MiB)
     sent = 0
     n = 0
     while sent < size:
         take = min(MiB, size - sent)
         offset = (n * 4099) % (64 * MiB)
-        yield n.to_bytes(8, 'big') + pool[offset:offset + take - 8] \
-            if take >= 8 else pool[:take]
+        if zeros_from is not None and sent >= zeros_from:
+            yield zeros[:take]
+        else:
+            yield n.to_bytes(8, 'big') + pool[offset:offset + take - 8] \
+                if take >= 8 else pool[:take]
         sent += take
         n += 1
+
+
+def same_data(image, source):
+    """Whether IMAGE's hashes say it holds SOURCE's data: os_hash_value if
+    both have the same os_hash_algo (a profile may change RegionTwo's),
+    else the md5 checksum both always have."""
+    if image.get('size') != source['size']:
+        return False
+    if image.get('os_hash_algo') == source['os_hash_algo']:
+        return image.get('os_hash_value') == source['os_hash_value']
+    return image.get('checksum') == source['checksum']
 
 
 def response_chunks(resp, chunk=context.MiB):
@@ -127,19 +143,22 @@ class Cloud:
         self.store = os.path.join(self.glance2, 'images')
         self.log = context.STATE.log_of('glance2')
 
-    def source(self, size, fresh=False):
-        """An active RegionOne image of SIZE bytes (reused across runs)."""
-        name = 'gd-bench-source-%d' % size
+    def source(self, size, fresh=False, sparse=False):
+        """An active RegionOne image of SIZE bytes (reused across runs);
+        SPARSE: its second half zero bytes, as the free space of a raw disk
+        image."""
+        name = 'gd-bench-%s-%d' % ('sparse' if sparse else 'source', size)
         for image in self.r1.list(name=name):
             if fresh or image['status'] != 'active' or image['size'] != size:
                 self.r1.delete(image['id'])
             else:
                 return image
         image = self.r1.create(name)
-        context.say('uploading a %s source image to RegionOne'
-                    % context.size_label(size))
+        context.say('uploading a %s%s source image to RegionOne'
+                    % (context.size_label(size), ' sparse' if sparse else ''))
         t0 = time.time()
-        self.r1.put_data(image['id'], generated_data(size))
+        self.r1.put_data(image['id'], generated_data(
+            size, size // 2 if sparse else None))
         image = self.r1.get(image['id'])
         context.say('  uploaded in %.1f s' % (time.time() - t0))
         assert image['status'] == 'active' and image['size'] == size

@@ -16,8 +16,13 @@ from gdbench import plot
 from gdbench import profiles as profiles_mod
 from gdbench import report
 
-METHODS = ('ours', 'in-tree', 'client', 'limit')
-PROFILE_METHODS = ('ours', 'in-tree', 'client', 'limit', 'direct')
+METHODS = ('ours', 'in-tree', 'client', 'limit', 'direct-sparse')
+PROFILE_METHODS = ('ours', 'in-tree', 'client', 'limit', 'direct',
+                   'direct-sparse')
+# The GD_* that name the cloud a run measured (tools/cloud --help)
+CLOUD_ENV = ('GD_CLOUD_DIR', 'GD_KEYSTONE_PORT', 'GD_GLANCE1_PORT',
+             'GD_GLANCE2_PORT', 'GD_STORE', 'GD_GLANCE2_STORES',
+             'GD_CEPH_MON_PORT', 'GD_CEPH_PORT_MIN')
 
 
 def parser():
@@ -60,8 +65,10 @@ def parser():
     p.add_argument('--plot', metavar='PNG',
                    help='also draw the plot (matplotlib in the cloud venv)')
     p.add_argument('--methods', default='',
-                   help='comma list of ours, in-tree, client, limit and '
-                   '--plugin names (default: all)')
+                   help='comma list of ours, in-tree, client, limit, '
+                   'direct-sparse (glance-direct of an image whose second '
+                   'half is zero bytes) and --plugin names (default: all '
+                   'but direct-sparse)')
     p.add_argument('--plugin', action='append', default=[],
                    metavar='NAME=DIR',
                    help='also measure the plugin installed in DIR (pip '
@@ -81,9 +88,10 @@ def parser():
                    help='list the tuning profiles and exit')
     p.add_argument('--py-spy', metavar='DIR',
                    help='instead of the benchmark: one import of the first '
-                   'size per profile and --profile-methods (direct, ours, '
-                   'in-tree) under py-spy; writes the copy thread\'s stacks '
-                   'and DIR/py-spy.json (the documentation renders it)')
+                   'size per profile and --profile-methods (direct, '
+                   'direct-sparse, ours, in-tree) under py-spy; writes the '
+                   'copy thread\'s stacks and DIR/py-spy.json (the '
+                   'documentation renders it)')
     p.add_argument('--layers', metavar='RST',
                    help="instead of the benchmark: time Glance's staging-to-"
                    'store read path outside the cloud (its own classes, '
@@ -101,9 +109,7 @@ def command_line(argv):
     """How to run this again: the GD_* that name the cloud, then argv."""
     env = ' '.join('%s=%s' % (k, os.path.relpath(os.environ[k], context.REPO)
                               if k == 'GD_CLOUD_DIR' else os.environ[k])
-                   for k in ('GD_CLOUD_DIR', 'GD_KEYSTONE_PORT',
-                             'GD_GLANCE1_PORT', 'GD_GLANCE2_PORT')
-                   if k in os.environ)
+                   for k in CLOUD_ENV if k in os.environ)
     return ' '.join(filter(None, [env, 'tools/bench'] +
                            [shlex.quote(a) for a in argv]))
 

@@ -22,7 +22,8 @@ IMPORT_POST = re.compile(r'(?m)^\[pid: (\d+)\] .* POST /v2/images/[0-9a-f-]+'
                          r'/import ')
 WARMUP_SIZE = 64 * context.MiB
 MODES = ('ours', 'in-tree')
-IMPORT_FREE = ('client', 'limit', 'direct')  # under whatever plugin is in
+SPARSE = 'direct-sparse'     # glance-direct of a half-zero image
+IMPORT_FREE = ('client', 'limit', 'direct', SPARSE)  # under any plugin
 
 
 def wait_for_quiet(limit, max_wait):
@@ -70,12 +71,20 @@ class Run:
             self.region_two, {k: os.path.abspath(v)
                               for k, v in extra.items()})
         self.files = cloud_control.ConfigFiles(args.cloud_options)
+        for profile in profiles:
+            why = profiles_mod.unfit(profile, self.files.base)
+            if why:
+                raise SystemExit('bench: %s' % why)
         self.profiles = profiles
         self.state = None
         self.results = {'runs': [], 'scaling': [], 'failures': [],
                         'profiles': [profiles_mod.as_dict(p)
-                                     for p in profiles]}
+                                     for p in profiles],
+                        'store': context.SETTINGS.store,
+                        'region_two_stores': profiles_mod.backends(
+                            self.files.base)}
         self.sources = {}
+        self.sparse_sources = {}
         self.hold_image = None
 
     def attempt(self, what, fn, *fargs):
@@ -192,30 +201,39 @@ class Run:
                 label, methods.run_raw_get, cloud, src), profile)
             self.record('single', 'direct', size, rep, self.attempt(
                 label, methods.run_direct, cloud, src, 'direct'), profile)
-        elif method == 'direct':
-            self.record('single', 'direct', size, rep, self.attempt(
-                label, methods.run_direct, cloud, src, 'direct'), profile)
+        elif method in ('direct', SPARSE):
+            self.record('single', method, size, rep, self.attempt(
+                label, methods.run_direct, cloud,
+                self.direct_source(method, size), method), profile)
         else:
             self.record('single', method, size, rep, self.attempt(
                 label, methods.run_import, cloud, src, method, method),
                 profile)
 
-    def prepare(self, sizes):
-        """Source images of SIZES, then wait for a quiet machine."""
+    def direct_source(self, method, size):
+        return (self.sparse_sources if method == SPARSE else
+                self.sources)[size]
+
+    def prepare(self, sizes, sparse_sizes=()):
+        """Source images of SIZES (and half-zero ones of SPARSE_SIZES), then
+        wait for a quiet machine."""
         args = self.args
         self.cloud.cleanup_targets()
         self.sources = {
             s: self.cloud.source(s, args.fresh_sources)
             for s in sorted(set(sizes) | {WARMUP_SIZE})}
+        self.sparse_sources = {
+            s: self.cloud.source(s, args.fresh_sources, sparse=True)
+            for s in sorted(set(sparse_sizes))}
         self.results['quiet'] = wait_for_quiet(args.max_load, args.max_wait)
         context.say('load average now %.2f' % sampling.load1())
         self.results['started'] = time.strftime('%Y-%m-%d %H:%M:%S %Z')
         self.results['glance_download_options'] = self.files.describe()
 
-    def execute(self, sizes, body):
-        """prepare(SIZES), BODY(), and the cloud put back whatever
-        happens; returns the results."""
-        self.prepare(sizes)
+    def execute(self, sizes, body, sparse_sizes=()):
+        """prepare(SIZES, SPARSE_SIZES), BODY(), and the cloud put back
+        whatever happens; returns the results."""
+        self.prepare(sizes, sparse_sizes)
         t_start = time.time()
         try:
             body()
@@ -267,12 +285,14 @@ class Run:
                     order.reverse()
             self.measure_scaling(scaling, scaling_size, import_modes)
 
+        wants_sparse = any(SPARSE in todo for _, _, todo in plan)
         return self.execute(sizes + ([scaling_size] if scaling else []),
-                            body)
+                            body, sizes if wants_sparse else ())
 
     def spy(self, spy_dir, size, methods_):
         """One import of SIZE per profile and method in METHODS_ (direct,
-        ours, in-tree) under py-spy; its summaries in the results."""
+        direct-sparse, ours, in-tree) under py-spy; its summaries in the
+        results."""
         self.results['py_spy'] = []
 
         def body():
@@ -284,14 +304,14 @@ class Run:
                         profile.name, method,
                         context.size_label(size).replace(' ', '')))
                     recording = pyspy.Recording(prefix)
-                    src = self.sources[size]
-                    if method == 'direct':
-                        rec = methods.run_direct(self.cloud, src, 'spy',
-                                                 recording.start)
+                    if method in ('direct', SPARSE):
+                        rec = methods.run_direct(
+                            self.cloud, self.direct_source(method, size),
+                            'spy', recording.start)
                     else:
                         recording.start()
-                        rec = methods.run_import(self.cloud, src, method,
-                                                 'spy')
+                        rec = methods.run_import(
+                            self.cloud, self.sources[size], method, 'spy')
                     paths = recording.stop()
                     pyspy.keep(paths, prefix + '.txt')
                     summary = pyspy.summarize(paths)
@@ -310,7 +330,8 @@ class Run:
                                     summary['leaf'][:1]))
 
         os.makedirs(spy_dir, exist_ok=True)
-        return self.execute([size], body)
+        return self.execute([size], body,
+                            [size] if SPARSE in methods_ else ())
 
     def measure_scaling(self, scaling, scaling_size, import_modes):
         args = self.args

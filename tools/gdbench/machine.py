@@ -11,6 +11,7 @@ import subprocess
 import time
 
 from gdbench import context
+from gdcloud import debian
 from gdcloud import util
 
 PACKAGES = ('glance', 'glance_store', 'keystone', 'python-glanceclient',
@@ -44,6 +45,20 @@ def sleep0_us(n=20000):
     return (time.perf_counter() - t0) / n * 1e6
 
 
+def ceph_version():
+    """The version of the cloud's Ceph (GD_STORE=rbd): its daemons and
+    Glance's librados come from the same Debian packages."""
+    path = debian.program('ceph')
+    if path is None:
+        return '?'
+    try:
+        out = subprocess.check_output([path, '--version'], text=True)
+    except (OSError, subprocess.CalledProcessError):
+        return '?'
+    words = out.split()
+    return words[2] if len(words) > 2 else out.strip()
+
+
 def describe():
     cpu = 'unknown CPU'
     for line in (util.read('/proc/cpuinfo') or '').splitlines():
@@ -58,6 +73,8 @@ def describe():
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = '?'
+    if context.SETTINGS.store == 'rbd':
+        versions['ceph'] = ceph_version()
     try:
         commit = subprocess.check_output(
             ['git', '-C', context.REPO, 'rev-parse', '--short', 'HEAD'],

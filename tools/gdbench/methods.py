@@ -17,6 +17,8 @@ from gdbench.sampling import thread_cpu
 
 MiB = context.MiB
 COMPLETED = re.compile(r'\] ([0-9a-f-]{36}) of api_image_import completed')
+# Glance's set_image_data, as the staging-to-store copy starts
+COPY_START = re.compile(r'Task [0-9a-f-]{36}: Got image data uri ')
 
 
 def imported(cloud, meter, target_id, size, method):
@@ -45,8 +47,7 @@ def run_import(cloud, src, mode, tag):
         'name': 'glance-download', 'glance_image_id': src['id'],
         'glance_region': 'RegionOne', 'glance_service_interface': 'public'})
     rec.update(phases(meter, target['id'], src['id'], t0, seen, mode))
-    rec['hash_ok'] = (image['os_hash_value'] == src['os_hash_value'] and
-                      image['size'] == size)
+    rec['hash_ok'] = api.same_data(image, src)
     cloud.discard(target['id'])
     return rec
 
@@ -56,8 +57,10 @@ def phases(meter, target_id, src_id, t0, seen, mode):
 
     Download: the import POST until the staged file holds every byte
     (sampled). Store: Glance's staging-to-store copy, from the first sample
-    that sees the image in the store until the task completes. The end is
-    the task's "completed" log line (falling back to the poll).
+    that sees the image in the store until the task completes; in a store
+    that is not RegionTwo's file store (RBD, the second store) from the
+    log line Glance writes as it starts the copy. The end is the task's
+    "completed" log line (falling back to the poll).
     """
     lines = meter.log_lines()
     events = {}
@@ -73,6 +76,8 @@ def phases(meter, target_id, src_id, t0, seen, mode):
             events['download_start'] = ts
         elif 'Fetching glance image metadata' in line and src_id in line:
             events['metadata_start'] = ts
+        elif COPY_START.search(line) and '/%s ' % target_id in line:
+            events['copy_start'] = ts
     end = completed_at(lines, target_id, t0, seen)
     # Which plugin really ran: ours logs "Image <id>: downloading".
     ours = any('Image %s: downloading' % target_id in ln for ln in lines)
@@ -80,7 +85,8 @@ def phases(meter, target_id, src_id, t0, seen, mode):
         raise RuntimeError('expected %s to run the import, but %s did'
                            % (mode, 'our plugin' if ours else 'in-tree'))
     staged = meter.sampler.staged_full.get(target_id)
-    store = meter.sampler.store_start.get(target_id)
+    store = meter.sampler.store_start.get(target_id) or \
+        events.get('copy_start')
     if 'staged' in events:
         # our own log line is exact; the sampler only sees it every 50 ms
         staged = events['staged']
@@ -144,7 +150,7 @@ def run_client_copy(cloud, src, tag):
     image = cloud.r2.get(target['id'])
     rec['seconds'] = end - t0
     rec['hash_ok'] = (image['status'] == 'active' and
-                      image['os_hash_value'] == src['os_hash_value'])
+                      api.same_data(image, src))
     cloud.discard(target['id'])
     return rec
 
@@ -188,7 +194,7 @@ def run_direct(cloud, src, tag, staged=None):
     rec['seconds'] = end - t0
     rec['poll_seconds'] = seen - t0
     rec['store_s'] = end - t0
-    rec['hash_ok'] = (image['os_hash_value'] == src['os_hash_value'])
+    rec['hash_ok'] = api.same_data(image, src)
     cloud.discard(target['id'])
     return rec
 
@@ -243,7 +249,7 @@ def run_concurrent(cloud, src, mode, n, tag):
     rec['seconds'] = end - t0
     rec['aggregate_mib_s'] = n * size / MiB / rec['seconds']
     rec['start_spread_s'] = max(started_at) - t0
-    rec['hash_ok'] = all(img['os_hash_value'] == src['os_hash_value']
+    rec['hash_ok'] = all(api.same_data(img, src)
                          for _, img in ends.values())
     ours = sum(1 for ln in meter.log_lines()
                if 'glance_download.tasks.download' in ln and

@@ -17,7 +17,8 @@ import time
 from gdbench import context
 from gdbench import sampling
 
-COPY_FRAME = 'Store.add (glance_store/_drivers/filesystem.py'
+# glance_store's driver of the target store (filesystem.py, rbd.py, ...)
+COPY_FRAME = 'Store.add (glance_store/_drivers/'
 FRAME = re.compile(r'^(?P<func>.*) \((?P<file>[^:()]+):(?P<line>\d+)\)$')
 RATE = 100
 

@@ -18,6 +18,7 @@ METHOD_LABELS = {
     'client': 'client copy (glanceclient)',
     'raw-get': 'limit: raw GET to /dev/null',
     'direct': 'limit: glance-direct of staged data',
+    'direct-sparse': 'glance-direct of staged data, second half zeros',
 }
 MiB = units.MiB
 DEFAULT = profiles_mod.DEFAULT
@@ -29,7 +30,8 @@ def label(method):
 
 def all_methods(results):
     extra = list(results.get('extra_plugins', {}))
-    return ['ours'] + extra + ['in-tree', 'client', 'raw-get', 'direct']
+    return ['ours'] + extra + ['in-tree', 'client', 'raw-get', 'direct',
+                               'direct-sparse']
 
 
 def _group(recs):
@@ -44,14 +46,15 @@ def _group(recs):
         return max(vals) if vals else None
 
     return {
-        'n': len(recs), 'min': min(secs), 'median': statistics.median(secs),
+        'n': len(recs), 'min': min(secs), 'max': max(secs),
+        'median': statistics.median(secs),
         'download_s': med('download_s'), 'store_s': med('store_s'),
         'rss_mib': peak('rss_growth_mib'),
         'rss_median_mib': med('rss_growth_mib'),
         'staging_mib': peak('staging_peak_mib'),
         'disk_mib': peak('disk_peak_mib'),
         'cpu_r2_s': med('cpu_r2_s'), 'cpu_r1_s': med('cpu_r1_s'),
-        'cpu_client_s': med('cpu_client_s'),
+        'cpu_client_s': med('cpu_client_s'), 'cpu_osd_s': med('cpu_osd_s'),
         'hash_ok': all(r.get('hash_ok', True) for r in recs),
     }
 
@@ -175,8 +178,8 @@ def environment(results):
                                      for kv in m['versions'].items()),
         '* Cloud: ``tools/cloud`` (Keystone + two glance-api under uWSGI, '
         '2 processes x 1 thread each unless a profile says otherwise, so '
-        'RegionOne serves at most two downloads at a time; file stores; '
-        'SQLite in WAL mode) on 127.0.0.1',
+        'RegionOne serves at most two downloads at a time; %s; '
+        'SQLite in WAL mode) on 127.0.0.1' % stores(results),
         '* Our plugin\'s options on RegionTwo: %s' % results.get(
             'glance_download_options', 'the cloud\'s'),
         '* Load: 1-minute load average %.2f before waiting, %.2f at the '
@@ -188,6 +191,18 @@ def environment(results):
     ] + pressure(results) + [
         '* Run time: %.0f s' % results['duration_s'], '',
     ]
+
+
+def stores(results):
+    """The image stores of the run's cloud, in words."""
+    if results.get('store', 'file') == 'file':
+        return 'file stores'
+    two = results.get('region_two_stores', {})
+    return ('both regions\' images in Ceph RBD (a pool each, on one '
+            'single-node cluster of the cloud\'s own on the same machine: '
+            'monitor, manager, one BlueStore OSD on a sparse file); '
+            'RegionTwo\'s stores %s' % ', '.join(
+                '%s (%s)' % kv for kv in two.items()))
 
 
 def pressure(results):
@@ -247,11 +262,44 @@ def ratio_table(rows, sizes):
     return out
 
 
+# The methods a profile's table shows under the default profile too.
+PROFILED = ('ours', 'direct', 'direct-sparse')
+# The profile table's columns: (header, cell of a row). A column no row
+# has a figure for is left out (the in-tree import and the cloud's OSD are
+# not in every run).
+PROFILE_COLUMNS = [
+    ('median s', lambda r: fmt(r['median'])),
+    ('download s', lambda r: fmt(r['download_s'])),
+    ('store s', lambda r: fmt(r['store_s'])),
+    ('vs default', lambda r: fmt(r['vs_default'])),
+    ('store vs default', lambda r: fmt(r['store_vs_default'])),
+    ('vs in-tree', lambda r: fmt(r['vs_intree'])),
+    ('RSS +MiB', lambda r: '%s / %s' % (fmt(r['rss_mib'], '%.1f'),
+                                        fmt(r['rss_median_mib'], '%.1f'))),
+    ('CPU R2 s', lambda r: fmt(r['cpu_r2_s'], '%.1f')),
+    ('CPU OSD s', lambda r: fmt(r['cpu_osd_s'], '%.1f')),
+    ('hash', lambda r: 'ok' if r['hash_ok'] else 'MISMATCH'),
+]
+
+
 def profile_table(results, rows, sizes):
     """Every profile's rows against the default profile's."""
     names = [p['name'] for p in results.get('profiles', [])]
     if len(names) < 2:
         return []
+    shown = []
+    for size in sizes:
+        for name in names:
+            for method in all_methods(results):
+                r = find(rows, size, method, name)
+                if r is None or method not in PROFILED and name == DEFAULT:
+                    continue
+                shown.append((size, name, method, r))
+    columns = [(head, cell) for head, cell in PROFILE_COLUMNS
+               if any(cell(r) != '-' for _, _, _, r in shown)]
+    osd = (' *CPU OSD*: the user+system time of the cloud\'s Ceph OSD, '
+           'which writes the RBD store\'s data on the same cores.'
+           if 'CPU OSD s' in dict(columns) else '')
     out = ['Tuning profiles', '---------------', '',
            'The same imports under each tuning profile (settings applied to '
            'RegionTwo\'s glance-api, restarted between profiles; profiles '
@@ -260,31 +308,15 @@ def profile_table(results, rows, sizes):
            'profile, *store vs default* the same for Glance\'s '
            'staging-to-store copy alone, *vs in-tree* over the in-tree '
            'import under the default profile. RSS: peak / median growth of '
-           'the worker that ran the import. The tuning guide explains each '
-           'setting.', '']
+           'the worker that ran the import.%s The tuning guide explains '
+           'each setting.' % osd, '']
     out += ['* ``%s``: %s' % (p['name'], p['help'])
             for p in results['profiles']] + ['']
-    table = []
-    for size in sizes:
-        for name in names:
-            for method in all_methods(results):
-                r = find(rows, size, method, name)
-                if r is None or method not in ('ours', 'direct') and \
-                        name == DEFAULT:
-                    continue
-                table.append([
-                    units.size_label(size), name, label(method), r['n'],
-                    fmt(r['median']), fmt(r['download_s']),
-                    fmt(r['store_s']), fmt(r['vs_default']),
-                    fmt(r['store_vs_default']), fmt(r['vs_intree']),
-                    '%s / %s' % (fmt(r['rss_mib'], '%.1f'),
-                                 fmt(r['rss_median_mib'], '%.1f')),
-                    fmt(r['cpu_r2_s'], '%.1f'),
-                    'ok' if r['hash_ok'] else 'MISMATCH'])
-    out += [rst_table(['size', 'profile', 'method', 'n', 'median s',
-                       'download s', 'store s', 'vs default',
-                       'store vs default', 'vs in-tree', 'RSS +MiB',
-                       'CPU R2 s', 'hash'], table), '']
+    table = [[units.size_label(size), name, label(method), r['n']] +
+             [cell(r) for _, cell in columns]
+             for size, name, method, r in shown]
+    out += [rst_table(['size', 'profile', 'method', 'n'] +
+                      [head for head, _ in columns], table), '']
     return out
 
 

@@ -67,17 +67,28 @@ def malloc_heaps(pid):
     return count, rss
 
 
-def master_pid(service):
-    """Our uwsgi master of SERVICE (pidfile and command line must match)."""
-    text = util.read(context.STATE.run_file(service, 'pid'))
+def _pid_of(name, arg):
+    """The pid in the cloud's run/NAME.pid if that process's command line
+    has ARG (so it is the cloud's own, not another process that got the
+    pid since), else None."""
+    text = util.read(context.STATE.run_file(name, 'pid'))
     if not text or not text.strip().isdigit():
         return None
     pid = int(text.strip())
     cmdline = util.read('/proc/%d/cmdline' % pid) or ''
-    if os.path.join(context.STATE.etc, '%s.ini' % service) not in \
-            cmdline.split('\0'):
-        return None
-    return pid
+    return pid if arg in cmdline.split('\0') else None
+
+
+def master_pid(service):
+    """Our uwsgi master of SERVICE."""
+    return _pid_of(service, os.path.join(context.STATE.etc,
+                                         '%s.ini' % service))
+
+
+def osd_pid():
+    """The cloud's own Ceph OSD (GD_STORE=rbd), or None: on RBD it does
+    the store's writes, on the same cores."""
+    return _pid_of('ceph-osd', context.STATE.path('ceph', 'ceph.conf'))
 
 
 def workers(region):
@@ -212,8 +223,10 @@ class Meter:
         self.cloud = cloud
         self.sampler = Sampler(cloud, targets, size)
         self.r1 = workers('RegionOne')
+        self.osd = osd_pid()
         self.cpu2 = cpu_ticks(self.sampler.pids)
         self.cpu1 = cpu_ticks(self.r1)
+        self.cpu_osd = cpu_of(self.osd) if self.osd else None
         self.load = load1()
         self.log_offset = os.path.getsize(cloud.log)
 
@@ -222,6 +235,9 @@ class Meter:
         result['cpu_r2_s'] = (cpu_ticks(self.sampler.pids) - self.cpu2) / TICK
         result['cpu_r1_s'] = (cpu_ticks(self.r1) - self.cpu1) / TICK
         result['cpu_client_s'] = client_cpu
+        osd = cpu_of(self.osd) if self.cpu_osd is not None else None
+        if osd is not None:
+            result['cpu_osd_s'] = (osd - self.cpu_osd) / TICK
         result['load1'] = max(self.load, load1())
         return result
 
