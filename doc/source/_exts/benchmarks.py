@@ -7,6 +7,12 @@ files through the bench's own report code (``tools/gdbench/report.py`` and
 run's: a new run changes the pages with nothing typed by hand, and a
 figure the results no longer hold fails the build.
 
+Two result sets: ``file``, the run on the cloud's file stores, and
+``rbd``, the run with Ceph RBD stores (``GD_STORE=rbd``), each a results
+file and a py-spy file (:data:`SETS`, paths in conf.py). Every directive
+takes ``:results: rbd`` (default ``file``); every role has an ``-rbd``
+twin (``:bench-rbd:``, ``:bench-rbd-machine:``, ...).
+
 ``.. benchmark-report::``
     The report of ``doc/benchmarks.json``: its parts (option ``:parts:``,
     names from ``gdbench.report.PARTS``; default all), the plot drawn at
@@ -22,13 +28,19 @@ figure the results no longer hold fails the build.
 ``:bench-machine:`NAME```
     A figure of the machine the run measured (:data:`MACHINE`).
 
-``:bench-spy:`PROFILE FILE:LINE```
-    The share of the copy thread's py-spy samples on that line.
+``:bench-spy:`PROFILE [METHOD] FILE:LINE```
+    The share of the copy thread's py-spy samples on that line (in the
+    first recording of PROFILE, or of PROFILE and METHOD).
 
-Paths in ``benchmark_results`` and ``benchmark_spy`` (conf.py) are relative
+``:bench-spy-s:`PROFILE [METHOD] FILE:LINE```
+    The same as seconds of the copy thread.
+
+Paths in ``benchmark_results``, ``benchmark_spy``,
+``benchmark_rbd_results`` and ``benchmark_rbd_spy`` (conf.py) are relative
 to the repository root.
 """
 
+import functools
 import json
 import os
 import sys
@@ -51,9 +63,18 @@ from gdbench import units  # noqa: E402
 # from there); excluded from the sources and from git.
 GENERATED = '_generated'
 
+# Result set -> (config value of its results, of its py-spy summary)
+SETS = {
+    'file': ('benchmark_results', 'benchmark_spy'),
+    'rbd': ('benchmark_rbd_results', 'benchmark_rbd_spy'),
+}
+DEFAULT_SET = 'file'
+
 FIELDS = {
-    'median': '%.2f s', 'min': '%.2f s', 'download_s': '%.2f s',
+    'median': '%.2f s', 'min': '%.2f s', 'max': '%.2f s',
+    'download_s': '%.2f s',
     'store_s': '%.2f s', 'mib_s': '%.0f MiB/s', 'cpu_r2_s': '%.1f CPU-s',
+    'cpu_osd_s': '%.1f CPU-s',
     'rss_mib': '%.1f MiB', 'rss_median_mib': '%.1f MiB',
     'vs_intree': '%.2f', 'vs_default': '%.2f', 'store_vs_default': '%.2f',
 }
@@ -73,7 +94,22 @@ def _load(app, option):
         return path, json.load(f)
 
 
+def _results(app, name):
+    return _load(app, SETS[name][0])
+
+
+def _spy(app, name):
+    return _load(app, SETS[name][1])
+
+
 class _Report(SphinxDirective):
+
+    option_spec = {'results': lambda arg: directives.choice(arg,
+                                                            tuple(SETS))}
+
+    @property
+    def set_name(self):
+        return self.options.get('results', DEFAULT_SET)
 
     def _parse(self, lines, source):
         # The report's tables are one string each, lines and all.
@@ -89,10 +125,10 @@ class _Report(SphinxDirective):
 class BenchmarkReport(_Report):
     """The report of the committed benchmark run."""
 
-    option_spec = {'parts': directives.unchanged}
+    option_spec = dict(_Report.option_spec, parts=directives.unchanged)
 
     def run(self):
-        source, results = _load(self.env.app, 'benchmark_results')
+        source, results = _results(self.env.app, self.set_name)
         parts = self.options.get('parts')
         parts = [p.strip() for p in parts.split(',')] if parts else \
             report.PARTS
@@ -102,8 +138,9 @@ class BenchmarkReport(_Report):
                 ', '.join(sorted(unknown)), ', '.join(report.PARTS)))
         image = None
         if 'plot' in parts:
-            image = '/%s/benchmarks.png' % GENERATED
-            out = os.path.join(self.env.srcdir, GENERATED, 'benchmarks.png')
+            png = 'benchmarks-%s.png' % self.set_name
+            image = '/%s/%s' % (GENERATED, png)
+            out = os.path.join(self.env.srcdir, GENERATED, png)
             os.makedirs(os.path.dirname(out), exist_ok=True)
             rows, scaling = report.summarize(results)
             plot.plot(out, results, rows, scaling)
@@ -114,7 +151,7 @@ class BenchmarkSpy(_Report):
     """The py-spy tables of the committed --py-spy run."""
 
     def run(self):
-        source, results = _load(self.env.app, 'benchmark_spy')
+        source, results = _spy(self.env.app, self.set_name)
         return self._parse(report.spy_page(results), source)
 
 
@@ -136,13 +173,13 @@ def _role(compute):
     return role
 
 
-def _figure(app, text):
+def _figure(app, text, name):
     words = text.split()
     if len(words) not in (3, 4):
         raise ValueError('give FIELD METHOD SIZE [PROFILE]')
     field, method, size = words[:3]
     profile = words[3] if len(words) == 4 else report.DEFAULT
-    rows, _scaling = report.summarize(_load(app, 'benchmark_results')[1])
+    rows, _scaling = report.summarize(_results(app, name)[1])
     row = report.find(rows, units.parse_size(size), method, profile)
     if row is None:
         raise KeyError('no %s row at %s under %s' % (method, size, profile))
@@ -151,29 +188,54 @@ def _figure(app, text):
     return FIELDS[field] % row[field]
 
 
-def _machine(app, text):
-    return MACHINE[text.strip()](_load(app, 'benchmark_results')[1][
-        'machine'])
+def _machine(app, text, name):
+    return MACHINE[text.strip()](_results(app, name)[1]['machine'])
 
 
-def _spy_share(app, text):
-    profile, line = text.split()
-    for run in _load(app, 'benchmark_spy')[1]['py_spy']:
-        if run['profile'] != profile:
+def _spy_line(app, text, name):
+    """(share of the copy thread's samples, the recording) of the line in
+    TEXT, "PROFILE [METHOD] FILE:LINE"."""
+    words = text.split()
+    if len(words) not in (2, 3):
+        raise ValueError('give PROFILE [METHOD] FILE:LINE')
+    profile, line = words[0], words[-1]
+    method = words[1] if len(words) == 3 else None
+    for run in _spy(app, name)[1]['py_spy']:
+        if run['profile'] != profile or method not in (None, run['method']):
             continue
         for share, frame, _source in run['leaf']:
             if frame.endswith('(%s)' % line):
-                return '%.1f%%' % (100 * share)
+                return share, run
         raise KeyError('no sample on %s under %s' % (line, profile))
-    raise KeyError('no py-spy run of profile %s' % profile)
+    raise KeyError('no py-spy run of profile %s%s' % (
+        profile, ' and method %s' % method if method else ''))
+
+
+def _spy_share(app, text, name):
+    return '%.1f%%' % (100 * _spy_line(app, text, name)[0])
+
+
+def _spy_seconds(app, text, name):
+    share, run = _spy_line(app, text, name)
+    return '%.1f s' % (share * run['seconds'])
+
+
+ROLES = {'': _figure, '-machine': _machine, '-spy': _spy_share,
+         '-spy-s': _spy_seconds}
 
 
 def setup(app):
     app.add_config_value('benchmark_results', 'doc/benchmarks.json', 'env')
     app.add_config_value('benchmark_spy', 'doc/profile/py-spy.json', 'env')
+    app.add_config_value('benchmark_rbd_results', 'doc/benchmarks-rbd.json',
+                         'env')
+    app.add_config_value('benchmark_rbd_spy', 'doc/profile/rbd/py-spy.json',
+                         'env')
     app.add_directive('benchmark-report', BenchmarkReport)
     app.add_directive('benchmark-spy', BenchmarkSpy)
-    app.add_role('bench', _role(_figure))
-    app.add_role('bench-machine', _role(_machine))
-    app.add_role('bench-spy', _role(_spy_share))
+    for name in SETS:
+        infix = '' if name == DEFAULT_SET else '-' + name
+        for suffix, compute in ROLES.items():
+            app.add_role('bench%s%s' % (infix, suffix),
+                         _role(functools.partial(compute, name=name)))
     return {'parallel_read_safe': True, 'parallel_write_safe': True}
