@@ -1,4 +1,16 @@
 #!/usr/bin/env python3
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The local cloud's known host flakes, and re-running only those.
 
     python tools/flakes.py functional [STESTR-RUN-ARGS...]
@@ -52,7 +64,8 @@ def say(msg):
 
 class Host(object):
     """What the cloud(s) wrote while a stage ran: their logs since the
-    stage started, and their Glance databases."""
+    stage started, and their Glance databases.
+    """
 
     def __init__(self, cloud_dirs):
         self.cloud_dirs = list(cloud_dirs)
@@ -67,7 +80,8 @@ class Host(object):
         """(path, seconds since the epoch or None, line) of every line
         the cloud logs got since the stage started; a line without a
         time (a message's second line, uWSGI's request lines) has its
-        log's last time before it."""
+        log's last time before it.
+        """
         for path in self._logs():
             offset = self.offsets.get(path, 0)
             try:
@@ -89,7 +103,8 @@ class Host(object):
     def tasks(self, ids):
         """(db path, task id, image id, status, created_at) of the Glance
         tasks that have one of ``ids`` as their own or their image's id,
-        created since the stage started, newest first."""
+        created since the stage started, newest first.
+        """
         ids = sorted(set(ids))
         if not ids:
             return []
@@ -104,7 +119,8 @@ class Host(object):
 
     def properties(self, image_id, at):
         """(db path, name, created_at) of the properties image
-        ``image_id`` had at ``at`` (a UTC time in Glance's format)."""
+        ``image_id`` had at ``at`` (a UTC time in Glance's format).
+        """
         return self._rows(
             'SELECT name, created_at FROM image_properties WHERE image_id = '
             '? AND created_at < ? AND (deleted = 0 OR deleted_at > ?)',
@@ -149,7 +165,8 @@ def _short(text, n=300):
 def locked_during(result, host):
     """A "database is locked" line in a cloud log about one of the test's
     requests when its output names them (tempest logs every request's
-    id), else while the test ran (glanceclient names none)."""
+    id), else while the test ran (glanceclient names none).
+    """
     requests = set(REQUEST_ID_RE.findall(
         result.get('traceback', '') + result.get('log', '')))
     start = result.get('start') or host.since
@@ -169,7 +186,8 @@ def locked_during(result, host):
 def task_left_pending(result, host):
     """A task, named in the failure by its id or its image's, that Glance
     still has ``pending``: its pending -> processing update never
-    happened, so none of our plugin's code ran for it."""
+    happened, so none of our plugin's code ran for it.
+    """
     newest = {}
     for db, task_id, image_id, status, created in host.tasks(
             UUID_RE.findall(result.get('traceback', ''))):
@@ -200,7 +218,8 @@ def stale_source_read(result, host):
     the test names, without properties that Glance's database had held
     since before that target's import task was created: a Glance worker
     read an old snapshot of its SQLite database (WAL), and the plugin
-    copied what it was given."""
+    copied what it was given.
+    """
     named = set(UUID_RE.findall(result.get('traceback', '') +
                                 result.get('log', '')))
     sources, seen = {}, {}
@@ -261,7 +280,8 @@ FLAKES = (
 
 def known_flake(result, host, flakes=FLAKES):
     """(flake, evidence) for the first flake whose signature the failed
-    ``result`` has, else None."""
+    ``result`` has, else None.
+    """
     text = result.get('traceback', '')
     for flake in flakes:
         if flake.failure.search(text):
@@ -290,7 +310,8 @@ Outcome = collections.namedtuple('Outcome', 'results rc flaky')
 
 def rerun_regex(results):
     """A regex (stestr's and tempest's filter) for the tests of RESULTS;
-    a class fixture that failed stands for its class's tests."""
+    a class fixture that failed stands for its class's tests.
+    """
     parts = set()
     for r in results:
         m = re.match(r'^(?:setUpClass|tearDownClass) \((.*)\)$', r['id'])
@@ -363,7 +384,8 @@ def report(outcome):
 def read_subunit(stream):
     """One dict per test of a subunit v2 byte stream: id, status, skip
     reason, traceback, captured log, start and stop (seconds since the
-    epoch)."""
+    epoch).
+    """
     import subunit
     import testtools
     results = {}
@@ -401,7 +423,8 @@ def read_subunit(stream):
 
 def functional(args):
     """The functional stage: tests/functional, one worker, against the
-    local cloud and the token-expiry cloud."""
+    local cloud and the token-expiry cloud.
+    """
     base = [sys.executable, '-m', 'stestr', '--test-path',
             './tests/functional', '--top-dir', './']
 

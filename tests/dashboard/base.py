@@ -12,7 +12,8 @@
 
 """What the dashboard tests share: the local cloud (tests/functional's
 helpers: sessions, the fault proxy, source images), a Django test client
-logged in to Horizon, and the copies a test must clean up."""
+logged in to Horizon, and the copies a test must clean up.
+"""
 
 import io
 import os
@@ -64,7 +65,8 @@ class TestCase(fault_base.TestCase):
     def refuse_import_info(self):
         """Until the test ends, RegionFaulty's Glance (RegionOne's behind
         the fault proxy) answers GET /v2/info/import with 503: a region
-        whose Glance does not say that it offers glance-download."""
+        whose Glance does not say that it offers glance-download.
+        """
         self.proxy.queue_path(INFO_IMPORT, {'mode': 'status', 'status': 503,
                                             'count': 1000})
         self.addCleanup(self.proxy.clear_path, INFO_IMPORT)
@@ -99,7 +101,8 @@ class TestCase(fault_base.TestCase):
     def make_differing_copy(self, source):
         """An active image in RegionTwo that says it is a copy of
         ``source`` (its origin properties) but holds other data of the
-        same size."""
+        same size.
+        """
         copy = fault_base.retry_locked(
             self.r2.images.create, name=source['name'],
             disk_format='raw', container_format='bare', **{
@@ -134,7 +137,8 @@ class Horizon:
     """A browser-like HTTP session logged in to the running Horizon as
     ``user``; calls the plugin's REST API the way the page does (AJAX,
     JSON, Django's CSRF token). Real HTTP: django.test.Client cannot
-    carry Horizon's JSONResponse (it has a read-only ``json``)."""
+    carry Horizon's JSONResponse (it has a read-only ``json``).
+    """
 
     def __init__(self, user='demo', password='demo'):
         self.http = requests.Session()
@@ -179,7 +183,8 @@ class Horizon:
 
     def wait_for(self, image_id, region, states, timeout=COPY_TIMEOUT):
         """Poll the copies' state until ``region``'s is one of ``states``;
-        every state seen, in order."""
+        every state seen, in order.
+        """
         seen = []
         deadline = time.time() + timeout
         while True:

@@ -38,8 +38,8 @@ import sys
 import tempfile
 import time
 import unittest
-import uuid
 from urllib import parse
+import uuid
 
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
@@ -202,7 +202,8 @@ class GlanceServer:
 
     def worker_pids(self):
         """PIDs of this glance-api's workers (the children of its uWSGI or
-        standalone master): the processes that run the imports."""
+        standalone master): the processes that run the imports.
+        """
         master = str(self.master_pid())
         pids = []
         for stat in glob.glob('/proc/[0-9]*/stat'):
@@ -220,7 +221,8 @@ class GlanceServer:
         """SIGKILL this glance-api, master and workers, as a crash or a
         node's power loss stops it: the imports its workers run stop where
         they are, and nothing of Glance's clean-up runs. cloud_up() starts
-        it again."""
+        it again.
+        """
         pids = [self.master_pid()] + self.worker_pids()
         for pid in pids:
             try:
@@ -254,7 +256,8 @@ def _alive(pid):
 def cloud_up(cloud_dir=CLOUD_DIR):
     """``tools/cloud up`` for the cloud of ``cloud_dir`` (its ports: the
     GD_* of this process's environment): starts again what is not running,
-    a glance-api a test killed for one."""
+    a glance-api a test killed for one.
+    """
     env = dict(os.environ, GD_CLOUD_DIR=cloud_dir)
     proc = subprocess.run([os.path.join(REPO, 'tools', 'cloud'), 'up'],
                           env=env, stdin=subprocess.DEVNULL,
@@ -270,7 +273,8 @@ def cloud_up(cloud_dir=CLOUD_DIR):
 class Cloud:
     """One tools/cloud state directory (``cloud_dir``, the main cloud by
     default) as a test process sees it: sessions, clients, servers, logs.
-    Raises CloudUnavailable unless Keystone and both Glances answer."""
+    Raises CloudUnavailable unless Keystone and both Glances answer.
+    """
 
     def __init__(self, cloud_dir=CLOUD_DIR):
         check_cloud_dir(cloud_dir)
@@ -334,7 +338,8 @@ class Cloud:
         """A new region ``<prefix>-<random>`` whose public image endpoint
         is ``url``, in the catalog of every token issued from now on;
         ``add_cleanup`` (a test's addCleanup) is given its removal.
-        Returns the region's name."""
+        Returns the region's name.
+        """
         (service,) = self.keystone(
             'GET', '/services?type=image').json()['services']
         region = '%s-%s' % (prefix, random_id()[:8])
@@ -357,7 +362,8 @@ _cloud_error = None
 
 def get_cloud():
     """The per-process :class:`Cloud`; a failure is remembered, not retried
-    per test (each test then fails at once with the same reason)."""
+    per test (each test then fails at once with the same reason).
+    """
     global _cloud, _cloud_error
     if _cloud is None and _cloud_error is None:
         try:
@@ -406,7 +412,8 @@ def release_lock(lock):
 
 def cloud_log_sizes():
     """Every server log of the local clouds (the main one and those the
-    tests start beside it, .cloud-*), with its current size."""
+    tests start beside it, .cloud-*), with its current size.
+    """
     paths = set(glob.glob(os.path.join(CLOUD_DIR, 'logs', '*.log')))
     paths.update(glob.glob(os.path.join(REPO, '.cloud-*', 'logs', '*.log')))
     return {path: os.path.getsize(path) for path in paths}
@@ -415,7 +422,8 @@ def cloud_log_sizes():
 def lines_since(sizes, pattern):
     """``log name: line`` for each line matching the bytes regex
     ``pattern`` written to a cloud log after ``sizes`` (from
-    :func:`cloud_log_sizes`)."""
+    :func:`cloud_log_sizes`).
+    """
     found = []
     for path, size in sorted(cloud_log_sizes().items()):
         with open(path, 'rb') as log:
@@ -430,7 +438,8 @@ def lines_since(sizes, pattern):
 
 def locked_since(sizes):
     """A "database is locked" line written to a cloud log after ``sizes``,
-    or None."""
+    or None.
+    """
     locked = lines_since(sizes, rb'database is locked')
     return locked[0] if locked else None
 
@@ -440,7 +449,8 @@ def retry_locked(call, *args, **kwargs):
     cloud's SQLite caused: it answers "database is locked" to a write now
     and then when many tests write at once (the write did not happen;
     trying again is safe). A 500 without such a line in a cloud log is
-    raised at once: it may be ours."""
+    raised at once: it may be ours.
+    """
     for attempt in range(5):
         sizes = cloud_log_sizes()
         try:
@@ -457,7 +467,8 @@ def retry_locked(call, *args, **kwargs):
 
 class ImportNotOver(AssertionError):
     """An import did not end in time; ``task`` and ``seen`` tell how far
-    it got."""
+    it got.
+    """
 
     def __init__(self, message, task, seen):
         super().__init__(message)
@@ -532,7 +543,8 @@ def generate(size):
 
 def qcow2_of(raw):
     """The qcow2 image of the bytes ``raw`` (qemu-img, from qemu-utils:
-    GD_CONVERT installs it)."""
+    GD_CONVERT installs it).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         raw_path = os.path.join(tmp, 'disk.raw')
         qcow2_path = os.path.join(tmp, 'disk.qcow2')
@@ -611,7 +623,8 @@ class TestCase(unittest.TestCase):
 
     def create_target(self, **fields):
         """An empty image in RegionTwo to import into: qcow2/ovf and
-        os_distro=windows, so that changes made by an import show."""
+        os_distro=windows, so that changes made by an import show.
+        """
         fields.setdefault('disk_format', 'qcow2')
         fields.setdefault('container_format', 'ovf')
         fields.setdefault('os_distro', 'windows')
@@ -662,7 +675,8 @@ class TestCase(unittest.TestCase):
 
     def wait_for_log(self, server, *needles, timeout=10):
         """Lines of ``server``'s log containing all ``needles`` (waiting a
-        little: a log line may trail the API state it explains)."""
+        little: a log line may trail the API state it explains).
+        """
         deadline = time.monotonic() + timeout
         while True:
             lines = server.log_lines(*needles)
@@ -674,7 +688,8 @@ class TestCase(unittest.TestCase):
 
     def assert_token_not_logged(self):
         """Neither demo's token nor its first 16 characters are in any
-        server log (Keystone's, both Glances', the set-up logs)."""
+        server log (Keystone's, both Glances', the set-up logs).
+        """
         token = self.cloud.session('demo').get_token()
         logs = self.cloud.logs()
         self.assertIn(self.region_two.log, logs)
@@ -693,7 +708,8 @@ class TestCase(unittest.TestCase):
 
     def task_log(self, task, server=None, levels=('ERROR', 'WARNING')):
         """The log lines of ``server`` about ``task`` at ``levels``,
-        for failure messages."""
+        for failure messages.
+        """
         server = server or self.region_two
         lines = [line for line in server.log_lines(task['id'])
                  if any(' %s ' % level in line for level in levels)]

@@ -34,10 +34,17 @@ import urllib.request
 from glanceclient import exc as glance_exc
 
 from tests.functional import base
+
 # Re-exported for the test modules.
-from tests.functional.base import (  # noqa: F401
-    MiB, NeverStarted, POLL, read_rc, REGION_ONE, REGION_TWO, REPO,
-    retry_locked, wait_for_import)
+MiB = base.MiB
+NeverStarted = base.NeverStarted
+POLL = base.POLL
+read_rc = base.read_rc
+REGION_ONE = base.REGION_ONE
+REGION_TWO = base.REGION_TWO
+REPO = base.REPO
+retry_locked = base.retry_locked
+wait_for_import = base.wait_for_import
 
 REGION_FAULTY = 'RegionFaulty'
 STORE = 'fast'                    # RegionTwo's only store (tools/cloud)
@@ -54,7 +61,8 @@ COPIED = ('hw_disk_bus', 'os_distro')
 
 def default_driver(conf):
     """The driver of the default store of a glance-api.conf (parsed):
-    'file', 'rbd', ... (tools/cloud's GD_STORE)."""
+    'file', 'rbd', ... (tools/cloud's GD_STORE).
+    """
     drivers = dict(backend.strip().split(':') for backend in
                    conf.get('DEFAULT', 'enabled_backends').split(','))
     return drivers[conf.get('glance_store', 'default_backend')]
@@ -91,7 +99,8 @@ class Proxy:
 
     def queue_path(self, path, *rules):
         """Queue ``rules`` for the GETs of ``path`` (not an image's data:
-        /v2/info/import, for instance)."""
+        /v2/info/import, for instance).
+        """
         return self._call('POST', body={'path': path, 'rules': list(rules)})
 
     def clear_path(self, path):
@@ -177,7 +186,8 @@ class TestCase(unittest.TestCase):
 
     def make_source(self, size, name=None):
         """An active raw/bare image in RegionOne of random ``size`` bytes:
-        (image, sha512)."""
+        (image, sha512).
+        """
         data = os.urandom(size)
         sha512 = hashlib.sha512(data).hexdigest()
         image = retry_locked(
@@ -195,7 +205,8 @@ class TestCase(unittest.TestCase):
 
     def make_target(self):
         """A queued qcow2/ovf image in RegionTwo with os_distro=windows:
-        what a failed import must leave exactly as it was."""
+        what a failed import must leave exactly as it was.
+        """
         image = retry_locked(
             self.r2.images.create,
             name='gd-fault-dst-%s' % self._testMethodName,
@@ -209,7 +220,8 @@ class TestCase(unittest.TestCase):
                      token=None, node_url=None):
         """POST the glance-download import (as demo, or with ``token``) to
         RegionTwo's catalog node (or the glance-api at ``node_url``) and
-        return at once."""
+        return at once.
+        """
         session = self.cloud.session('demo')
         token = token or session.get_token()
         self.tokens.add(token)
@@ -236,7 +248,8 @@ class TestCase(unittest.TestCase):
 
     def import_through_proxy(self, source, *rules, timeout=90):
         """Queue ``rules`` for ``source``, import it into a new target;
-        return (target as created, image after, task)."""
+        return (target as created, image after, task).
+        """
         if rules:
             self.proxy.queue(source['id'], *rules)
         for attempt in (1, 2):
@@ -259,7 +272,8 @@ class TestCase(unittest.TestCase):
 
     def wait_for_bytes(self, source, count, timeout=30):
         """Wait until the first data request for ``source`` passed more
-        than ``count`` bytes."""
+        than ``count`` bytes.
+        """
         deadline = time.monotonic() + timeout
         while True:
             requests = self.proxy.file_requests(source['id'])
@@ -341,7 +355,8 @@ class TestCase(unittest.TestCase):
     def assert_no_token_logged(self):
         """None of the tokens this test imported with, nor their first 16
         characters, is in any log of the cloud (Keystone, both Glances,
-        the fault proxy, set-up logs)."""
+        the fault proxy, set-up logs).
+        """
         logs = self.cloud.logs()
         for path in logs:
             with open(path, 'rb') as f:
@@ -357,7 +372,8 @@ class TestCase(unittest.TestCase):
         """The GETs of /file among ``requests`` that carried the image's
         data: all of them when RegionOne's store serves Range; else every
         other one, for each resume asked for a Range, was refused (400)
-        and the plugin asked again for the whole image."""
+        and the plugin asked again for the whole image.
+        """
         if self.cloud.source_resumes:
             return requests
         for refused in requests[1::2]:
@@ -369,7 +385,8 @@ class TestCase(unittest.TestCase):
 
     def received(self, requests):
         """How many bytes the plugin held after ``requests`` (the
-        restarts' data counts once, the last time)."""
+        restarts' data counts once, the last time).
+        """
         data = self.data_requests(requests)
         if self.cloud.source_resumes:
             return sum(r['bytes_sent'] for r in data)
@@ -382,7 +399,8 @@ class TestCase(unittest.TestCase):
         (206) the data from the exact byte where they had stopped, and
         with ``size`` the image was sent exactly once in all. From one
         that refuses Range (400, Glance on RBD): it started again from
-        byte 0, and with ``size`` the last GET sent the whole image."""
+        byte 0, and with ``size`` the last GET sent the whole image.
+        """
         self.assertGreaterEqual(len(requests), 2, requests)
         self.assertIsNone(requests[0]['range'], requests)
         if not self.cloud.source_resumes:

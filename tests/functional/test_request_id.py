@@ -31,7 +31,8 @@ class RequestIdAcrossRegionsTest(base.TestCase):
 
     def copy(self, glance):
         """Copy a new RegionOne image with ``glance`` (a RegionTwo client);
-        return (source, target, the import call's request id)."""
+        return (source, target, the import call's request id).
+        """
         data, sha512 = base.generate(base.MiB + 4321)
         source = self.create_image(base.REGION_ONE, data=data,
                                    disk_format='raw', container_format='bare')

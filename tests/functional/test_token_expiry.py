@@ -177,7 +177,8 @@ class TokenExpiryTest(fb.TestCase):
 
     def assert_resume_after_expiry(self, run, status):
         """A's data came in two requests, the second (a resume) made after
-        the token expired, with the given answer."""
+        the token expired, with the given answer.
+        """
         first, resume = self.proxy.file_requests(run['source_a']['id'])
         self.assertEqual('dropped', first['end'])
         self.assertLess(first['time'], run['expires'])
@@ -187,7 +188,8 @@ class TokenExpiryTest(fb.TestCase):
 
     def assert_b_started_after_expiry(self, run):
         """B's first request to the source is after the token expired and
-        is refused; B failed naming the token, and nothing changed."""
+        is refused; B failed naming the token, and nothing changed.
+        """
         records = self.proxy.log(run['source_b']['id'], kind='image')
         self.assertTrue(records)
         self.assertGreater(records[0]['time'], run['expires'])

@@ -76,7 +76,8 @@ def sample_log(stage='functional'):
 
 class FlakeSignatureTest(testtools.TestCase):
     """known_flake() on the real failures, against a host made of the real
-    log and a Glance database."""
+    log and a Glance database.
+    """
 
     def setUp(self):
         super().setUp()

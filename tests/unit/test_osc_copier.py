@@ -11,7 +11,8 @@
 # under the License.
 
 """openstack image copy: the per-region jobs (glance_download.copying.copier)
-against in-memory fake Glance regions, no network."""
+against in-memory fake Glance regions, no network.
+"""
 
 import datetime
 import io
@@ -31,9 +32,9 @@ import testtools
 
 from glance_download.copying import copier
 from glance_download.copying import logic
-from glance_download import records
 from glance_download.copying import regions as copying_regions
 from glance_download.osc import progress
+from glance_download import records
 from tests.unit import fakes
 from tests.unit import tls
 from tests.unit import unanswered
@@ -253,7 +254,8 @@ class Base(testtools.TestCase):
     def importing_copy(self, written=None, status='importing'):
         """A copy of the source in RegionTwo with an import under way, as
         another run left it: (copy, its task), the task last written at
-        ``written`` (naive UTC text, as Glance shows it)."""
+        ``written`` (naive UTC text, as Glance shows it).
+        """
         copy = self.r2.add(**logic.origin_properties(self.source,
                                                      'RegionOne'))
         self.r2.image_import(copy['id'], 'glance-download')
@@ -636,7 +638,8 @@ STALE = '2026-01-01T22:10:00.000000'
 
 class StoresTest(Base):
     """--store, --all-stores: Glance's stores / all_stores /
-    all_stores_must_succeed, and where the copy ended, store by store."""
+    all_stores_must_succeed, and where the copy ended, store by store.
+    """
 
     def test_default_store(self):
         _engine, [result] = self.run_copy()
@@ -690,7 +693,8 @@ class StoresTest(Base):
 
 class AfterTheDownloadTest(Base):
     """What the target region's Glance does after our download: convert
-    the data, or fail and (a revert of its own failing) keep the lock."""
+    the data, or fail and (a revert of its own failing) keep the lock.
+    """
 
     def test_converted_copy_is_copied_and_verified(self):
         self.r2.outcome = 'converted'
@@ -731,7 +735,8 @@ class DeadImportTest(Base):
     """A copy whose import died with its glance-api (restarted during the
     import): reported with what to do, replaced with --replace, never
     followed without end. Each run has a --timeout on a fake clock, so
-    that a run that follows such an import ends too."""
+    that a run that follows such an import ends too.
+    """
 
     def run_copy(self, **kwargs):
         clock = itertools.count(0, 10)
@@ -816,7 +821,8 @@ class DeadImportTest(Base):
 class JoinTest(Base):
     """A run that follows a copy it did not create marks it (JOINED), so
     that the creating run's Ctrl-C keeps it, and removes the mark once the
-    import has ended."""
+    import has ended.
+    """
 
     def marks(self, image_id):
         return [(properties, removed)
@@ -897,7 +903,8 @@ class JoinTest(Base):
 
 class InterruptTest(Base):
     """Ctrl-C: the run stops and deletes what it created and is not
-    active, and nothing else."""
+    active, and nothing else.
+    """
 
     def test_ctrl_c_deletes_created_not_active(self):
         engine = self.copier()
@@ -1085,7 +1092,8 @@ class TransientTest(Base):
 
 class CatalogRegions(FakeRegions):
     """FakeRegions' regions in memory; any other through ``real``, a
-    GlanceRegions over a keystoneauth session with a catalog."""
+    GlanceRegions over a keystoneauth session with a catalog.
+    """
 
     def __init__(self, real, **regions):
         super().__init__(**regions)
@@ -1106,7 +1114,8 @@ class UnreachableRegionTest(Base):
     """A --to-region whose Glance cannot be asked fails alone, in words and
     without its URL, while the copy to RegionTwo (in memory) goes on. That
     region goes through the real GlanceRegions, glanceclient and
-    keystoneauth to a real socket on 127.0.0.1."""
+    keystoneauth to a real socket on 127.0.0.1.
+    """
 
     def setUp(self):
         super().setUp()
@@ -1115,7 +1124,8 @@ class UnreachableRegionTest(Base):
 
     def copy_to(self, url, session_timeout=None, check_timeout=0.5):
         """Copy the source to RegionTwo and to RegionDown, whose image
-        endpoint is ``url``: (RegionDown's reason, seconds the run took)."""
+        endpoint is ``url``: (RegionDown's reason, seconds the run took).
+        """
         token = ks_fixture.V3Token()
         token.add_service('image').add_standard_endpoints(
             public=url, region='RegionDown')

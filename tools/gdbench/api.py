@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Both regions' image API as the demo user, and the bench's images:
 RegionOne's sources (kept across runs) and RegionTwo's targets."""
 
@@ -5,9 +17,9 @@ import os
 import time
 import uuid
 
-import requests
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
+import requests
 
 from gdbench import context
 from gdcloud import keystone

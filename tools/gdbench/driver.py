@@ -1,7 +1,20 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """One benchmark run: the order of the measurements (interleaved
 repetitions, as few glance-api restarts as that allows), what RegionTwo
 runs for each, retries of measurements Glance failed, and putting the
-cloud back at the end."""
+cloud back at the end.
+"""
 
 import json
 import os
@@ -42,7 +55,8 @@ def stations(methods_, import_modes, profiles, profile_methods):
     """[(profile, mode, [methods])]: every server state the run needs,
     with what is measured in it. The default profile measures every
     method; another only PROFILE_METHODS. Methods that import nothing
-    themselves (client, limit) run at their profile's last station."""
+    themselves (client, limit) run at their profile's last station.
+    """
     out = []
     for profile in profiles:
         wanted = methods_ if profile.name == profiles_mod.DEFAULT else \
@@ -143,7 +157,8 @@ class Run:
 
     def hold_a_worker(self):
         """A RegionTwo download left unread (a 64 MiB image in RegionTwo,
-        uploaded once per run): its worker blocks writing it."""
+        uploaded once per run): its worker blocks writing it.
+        """
         for _ in range(2):
             if self.hold_image is None:
                 self.hold_image = self.cloud.r2.create('gd-bench-hold')
@@ -214,7 +229,8 @@ class Run:
 
     def execute(self, sizes, body):
         """prepare(SIZES), BODY(), and the cloud put back whatever
-        happens; returns the results."""
+        happens; returns the results.
+        """
         self.prepare(sizes)
         t_start = time.time()
         try:
@@ -272,7 +288,8 @@ class Run:
 
     def spy(self, spy_dir, size, methods_):
         """One import of SIZE per profile and method in METHODS_ (direct,
-        ours, in-tree) under py-spy; its summaries in the results."""
+        ours, in-tree) under py-spy; its summaries in the results.
+        """
         self.results['py_spy'] = []
 
         def body():

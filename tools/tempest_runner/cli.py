@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Run tempest against RegionTwo of the local cloud: tempest's own image API
 tests, or this project's tempest plugin.
 
@@ -71,8 +83,12 @@ import flakes
 from gdcloud import state
 from gdcloud.util import env_int
 
-from tempest_runner.common import (clean_env, Error, parse_rc, REPO, say,
-                                   write)
+from tempest_runner.common import clean_env
+from tempest_runner.common import Error
+from tempest_runner.common import parse_rc
+from tempest_runner.common import REPO
+from tempest_runner.common import say
+from tempest_runner.common import write
 from tempest_runner import metadefs
 from tempest_runner import results
 from tempest_runner import suites
@@ -149,7 +165,8 @@ class Paths(object):
 
 def prepare(paths):
     """Venv, workspace, tempest.conf, web files, metadefs; return the
-    seconds the install took."""
+    seconds the install took.
+    """
     admin = parse_rc(os.path.join(paths.cloud_dir, 'admin.rc'))
     wait_for_cloud(admin)
     install_time = tempest_venv.ensure_venv(paths.venv)
@@ -181,7 +198,8 @@ def prepare(paths):
 
 def run_tests(paths, args, regex, host):
     """tempest run (and the known-flake re-runs) with the web server up;
-    return the outcome and the web server's requests."""
+    return the outcome and the web server's requests.
+    """
     base = [os.path.join(paths.venv, 'bin', 'tempest'), 'run',
             '--exclude-list', EXCLUDE_LIST]
     env = clean_env(paths.venv,
