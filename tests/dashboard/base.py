@@ -103,14 +103,14 @@ class TestCase(fault_base.TestCase):
         ``source`` (its origin properties) but holds other data of the
         same size.
         """
-        copy = fault_base.retry_locked(
-            self.r2.images.create, name=source['name'],
+        copy = self.r2.images.create(
+            name=source['name'],
             disk_format='raw', container_format='bare', **{
                 logic.ORIGIN_ID: source['id'],
                 logic.ORIGIN_REGION: REGION_ONE})
-        fault_base.retry_locked(lambda: self.r2.images.upload(
-            copy['id'], io.BytesIO(os.urandom(source['size'])),
-            image_size=source['size']))
+        self.r2.images.upload(copy['id'],
+                              io.BytesIO(os.urandom(source['size'])),
+                              image_size=source['size'])
         copy = dict(self.r2.images.get(copy['id']))
         self.assertEqual('active', copy['status'])
         self.assertNotEqual(source['os_hash_value'], copy['os_hash_value'])
@@ -123,7 +123,7 @@ class TestCase(fault_base.TestCase):
     def delete_copies(self, glance, source_id):
         for copy in self.copies(glance, source_id):
             try:
-                fault_base.retry_locked(glance.images.delete, copy['id'])
+                glance.images.delete(copy['id'])
             except glance_exc.HTTPNotFound:
                 pass
 

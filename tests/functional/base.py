@@ -24,8 +24,6 @@ functional run that skips would look green without testing anything.
 """
 
 import configparser
-import errno
-import fcntl
 import glob
 import hashlib
 import io
@@ -64,8 +62,6 @@ MiB = 1024 * 1024
 IMPORT_TIMEOUT = float(os.environ.get('GD_IMPORT_TIMEOUT', 60))
 START_TIMEOUT = float(os.environ.get('GD_START_TIMEOUT', 20))
 POLL = 0.25
-# How long a test waits for a lock held by a test of another process.
-LOCK_TIMEOUT = float(os.environ.get('GD_LOCK_TIMEOUT', 240))
 
 HOW_TO_START = ('Start it with `tools/cloud up` (or point GD_CLOUD_DIR at '
                 'the state directory of a running one).')
@@ -375,41 +371,6 @@ def get_cloud():
     return _cloud
 
 
-def take_lock(name, timeout=LOCK_TIMEOUT):
-    """Take the cloud's lock ``name``; return it for release_lock().
-
-    stestr runs tests in several processes, and other programs use the
-    cloud too: what must not overlap takes a lock file in the cloud's state
-    directory (CLOUD_DIR), so that suites against other clouds on the same
-    machine (other worktrees, other ports) do not wait for each other. Any
-    test that drives the cloud can take ``'cloud'`` to take turns with this
-    suite's tests. Raises TimeoutError after ``timeout``.
-    """
-    path = os.path.join(CLOUD_DIR, 'functional-%s.lock' % name)
-    lock = open(path, 'w')
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return lock
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                lock.close()
-                raise
-        if time.monotonic() > deadline:
-            lock.close()
-            raise TimeoutError('%s stayed locked by another process for '
-                               '%.0f s' % (path, timeout))
-        time.sleep(0.1)
-
-
-def release_lock(lock):
-    try:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    finally:
-        lock.close()
-
-
 def cloud_log_sizes():
     """Every server log of the local clouds (the main one and those the
     tests start beside it, .cloud-*), with its current size.
@@ -434,35 +395,6 @@ def lines_since(sizes, pattern):
                                              line.decode(
                                                  errors='replace').strip()))
     return found
-
-
-def locked_since(sizes):
-    """A "database is locked" line written to a cloud log after ``sizes``,
-    or None.
-    """
-    locked = lines_since(sizes, rb'database is locked')
-    return locked[0] if locked else None
-
-
-def retry_locked(call, *args, **kwargs):
-    """``call(*args, **kwargs)``, again after an HTTP 500 that the local
-    cloud's SQLite caused: it answers "database is locked" to a write now
-    and then when many tests write at once (the write did not happen;
-    trying again is safe). A 500 without such a line in a cloud log is
-    raised at once: it may be ours.
-    """
-    for attempt in range(5):
-        sizes = cloud_log_sizes()
-        try:
-            return call(*args, **kwargs)
-        except glance_exc.HTTPInternalServerError:
-            time.sleep(0.2)     # the server's log line may trail its answer
-            locked = locked_since(sizes)
-            if attempt == 4 or locked is None:
-                raise
-            print('retry_locked: HTTP 500 from SQLite (%s); trying again'
-                  % locked)
-            time.sleep(0.5 * (attempt + 1))
 
 
 class ImportNotOver(AssertionError):
@@ -575,29 +507,9 @@ class TestCase(unittest.TestCase):
         self.demo = {r: self.cloud.glance('demo', r) for r in REGIONS}
         self.region_two = self.cloud.servers[REGION_TWO]
         self.imported = False
-        # One test at a time against the cloud, whatever stestr's
-        # concurrency: both Glances keep their state in SQLite, shared by
-        # two uWSGI workers each, and concurrent requests make Glance's own
-        # code fail now and then with "database is locked": an HTTP 500,
-        # an import task failing with "Internal Error", or a task lost
-        # before it starts (Glance 33 starts a task in a thread pool whose
-        # exceptions nobody reads). Serialized, the suite tests our plugin,
-        # not SQLite. (Takes the lock after the check above: a missing
-        # cloud fails at once.)
-        self.hold_lock('cloud')
         # Registered before the test's own cleanups, so it runs after them
-        # (the image deletions are logged too), still under the lock.
+        # (the image deletions are logged too).
         self.addCleanup(self._check_token_not_logged)
-
-    # -- locks ------------------------------------------------------------
-
-    def hold_lock(self, name, timeout=LOCK_TIMEOUT):
-        """Hold the cloud's lock ``name`` until the test ends."""
-        try:
-            lock = take_lock(name, timeout)
-        except TimeoutError as exc:
-            self.fail(str(exc))
-        self.addCleanup(release_lock, lock)
 
     # -- images -----------------------------------------------------------
 

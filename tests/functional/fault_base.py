@@ -14,8 +14,8 @@
 (tools/faultproxy, the image endpoint of RegionFaulty) of a tools/cloud
 and the assertions both test modules share.
 
-Built on tests/functional/base.py (its Cloud, read_rc, wait_for_import,
-retry_locked, locks). The token-expiry tests run against a second cloud of
+Built on tests/functional/base.py (its Cloud, read_rc, wait_for_import).
+The token-expiry tests run against a second cloud of
 their own, in another state directory, while the fault tests use the main
 one: :class:`FaultCloud` takes the state directory.
 """
@@ -43,7 +43,6 @@ read_rc = base.read_rc
 REGION_ONE = base.REGION_ONE
 REGION_TWO = base.REGION_TWO
 REPO = base.REPO
-retry_locked = base.retry_locked
 wait_for_import = base.wait_for_import
 
 REGION_FAULTY = 'RegionFaulty'
@@ -152,21 +151,11 @@ class TestCase(unittest.TestCase):
     """Imports into RegionTwo from RegionFaulty of the cloud ``cloud``."""
 
     cloud = None              # a FaultCloud; set by subclasses or setUp
-    # Tests on the main cloud take turns with the other functional tests
-    # (base.take_lock: its SQLite fails concurrent writes now and then);
-    # a test class with a cloud of its own sets None.
-    cloud_lock = 'cloud'
 
     def setUp(self):
         super().setUp()
         if self.cloud is None:
             type(self).cloud = FaultCloud()
-        if self.cloud_lock:
-            try:
-                lock = base.take_lock(self.cloud_lock)
-            except TimeoutError as exc:
-                self.fail(str(exc))
-            self.addCleanup(base.release_lock, lock)
         self.r1 = self.cloud.glance('demo', REGION_ONE)
         self.r2 = self.cloud.glance('demo', REGION_TWO)
         self.proxy = self.cloud.proxy
@@ -179,7 +168,7 @@ class TestCase(unittest.TestCase):
     def _delete_later(self, glance, image_id):
         def delete():
             try:
-                retry_locked(glance.images.delete, image_id)
+                glance.images.delete(image_id)
             except glance_exc.HTTPNotFound:
                 pass
         self.addCleanup(delete)
@@ -190,13 +179,12 @@ class TestCase(unittest.TestCase):
         """
         data = os.urandom(size)
         sha512 = hashlib.sha512(data).hexdigest()
-        image = retry_locked(
-            self.r1.images.create,
+        image = self.r1.images.create(
             name=name or 'gd-fault-src-%s' % self._testMethodName,
             disk_format='raw', container_format='bare', **SOURCE_PROPERTIES)
         self._delete_later(self.r1, image['id'])
-        retry_locked(lambda: self.r1.images.upload(
-            image['id'], io.BytesIO(data), image_size=size))
+        self.r1.images.upload(image['id'], io.BytesIO(data),
+                              image_size=size)
         image = self.r1.images.get(image['id'])
         self.assertEqual('active', image['status'])
         self.assertEqual(sha512, image['os_hash_value'])
@@ -207,8 +195,7 @@ class TestCase(unittest.TestCase):
         """A queued qcow2/ovf image in RegionTwo with os_distro=windows:
         what a failed import must leave exactly as it was.
         """
-        image = retry_locked(
-            self.r2.images.create,
+        image = self.r2.images.create(
             name='gd-fault-dst-%s' % self._testMethodName,
             disk_format='qcow2', container_format='ovf',
             os_distro='windows', visibility='private')
@@ -225,25 +212,16 @@ class TestCase(unittest.TestCase):
         session = self.cloud.session('demo')
         token = token or session.get_token()
         self.tokens.add(token)
-        for attempt in range(3):
-            sizes = base.cloud_log_sizes()
-            response = session.post(
-                '%s/v2/images/%s/import' % (
-                    node_url or self.cloud.region_two_url, target['id']),
-                json={'method': {'name': 'glance-download',
-                                 'glance_image_id': source['id'],
-                                 'glance_region': region,
-                                 'glance_service_interface': 'public'}},
-                headers={'Content-Type': 'application/json',
-                         'X-Auth-Token': token},
-                authenticated=False, raise_exc=False)
-            if response.status_code != 500 or self.r2.images.get(
-                    target['id'])['status'] != 'queued':
-                break
-            time.sleep(0.2)     # the server's log line may trail its answer
-            if base.locked_since(sizes) is None:
-                break           # a 500 SQLite does not explain: ours
-            time.sleep(1)       # SQLite's "database is locked" (retry_locked)
+        response = session.post(
+            '%s/v2/images/%s/import' % (
+                node_url or self.cloud.region_two_url, target['id']),
+            json={'method': {'name': 'glance-download',
+                             'glance_image_id': source['id'],
+                             'glance_region': region,
+                             'glance_service_interface': 'public'}},
+            headers={'Content-Type': 'application/json',
+                     'X-Auth-Token': token},
+            authenticated=False, raise_exc=False)
         self.assertEqual(202, response.status_code, response.text)
 
     def import_through_proxy(self, source, *rules, timeout=90):

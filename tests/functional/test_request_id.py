@@ -38,10 +38,10 @@ class RequestIdAcrossRegionsTest(base.TestCase):
                                    disk_format='raw', container_format='bare')
         target = self.create_target()
         self.imported = True
-        result = base.retry_locked(
-            glance.images.image_import, target['id'],
-            method='glance-download', remote_region=base.REGION_ONE,
-            remote_image_id=source['id'], remote_service_interface='public')
+        result = glance.images.image_import(
+            target['id'], method='glance-download',
+            remote_region=base.REGION_ONE, remote_image_id=source['id'],
+            remote_service_interface='public')
         (request_id,) = result.request_ids
         image, task = self.wait_for_import(target['id'])
         self.assert_task_succeeded(task)

@@ -107,8 +107,6 @@ def tools_cloud(command, service_token=True):
 
 class TokenExpiryTest(fb.TestCase):
 
-    cloud_lock = None             # a cloud of its own
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -40,7 +40,7 @@ def last_results(venv, workspace):
                     % last.stderr.decode(errors='replace'))
     parsed = subprocess.run(
         [os.path.join(venv, 'bin', 'python'),
-         os.path.join(REPO, 'tools', 'flakes.py'), 'subunit'],
+         os.path.join(REPO, 'tools', 'stage_results.py'), 'subunit'],
         input=last.stdout, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, check=True)
     return [json.loads(line) for line in parsed.stdout.decode().splitlines()
