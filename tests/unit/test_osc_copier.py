@@ -572,24 +572,26 @@ class CopierTest(Base):
         self.assertIn('run the command again', result.message)
         self.assertEqual('queued', self.r2.images[result.target_id]['status'])
 
-    def test_timeout(self):
+    def timed_out(self, **task):
+        """The result of a copy whose import task stays as ``task`` says
+        until --timeout (15 s, on a clock of 10 s a poll) ends it.
+        """
         clock = itertools.count(0, 10)
         self.r2.outcome = 'never'
-        self.r2.stepped = lambda image, task: task.update(message='x')
+        self.r2.stepped = lambda image, t: t.update(task)
         _engine, [result] = self.run_copy(timeout=15,
                                           clock=lambda: next(clock))
         self.assertEqual(logic.FAILED, result.status)
+        return result
+
+    def test_timeout(self):
+        result = self.timed_out(message='x')
         self.assertIn('not finished after 20 s (task processing); the '
                       'import goes on in Glance', result.message)
         self.assertEqual(1, len(self.r2.images))
 
     def test_timeout_of_a_task_that_never_started(self):
-        clock = itertools.count(0, 10)
-        self.r2.outcome = 'never'
-        self.r2.stepped = lambda image, task: task.update(status='pending')
-        _engine, [result] = self.run_copy(timeout=15,
-                                          clock=lambda: next(clock))
-        self.assertEqual(logic.FAILED, result.status)
+        result = self.timed_out(status='pending')
         self.assertIn('(task pending); the import never started: Glance '
                       'may have lost its task; delete image %s'
                       % result.target_id, result.message)
