@@ -41,8 +41,8 @@ from glanceclient import exc as glance_exc
 
 from glance_download import opts
 from tests.functional import base
+from tests.functional import copy_command
 from tests.functional import fault_base as fb
-from tests.functional import test_osc_copy
 
 SOURCES = 8                 # each imported twice, once through each node
 IMPORTS = 2 * SOURCES
@@ -183,7 +183,7 @@ class LoadTest(fb.TestCase):
         runs = []
         for k in range(OSC_RUNS):
             pair = [sources[k]['id'], sources[(k + 1) % OSC_RUNS]['id']]
-            argv = [test_osc_copy.OPENSTACK, 'image', 'copy'] + pair + [
+            argv = [copy_command.OPENSTACK, 'image', 'copy'] + pair + [
                 '--to-region', fb.REGION_TWO, '-f', 'json',
                 '--timeout', str(int(LOAD_TIMEOUT))]
             runs.append(subprocess.Popen(
@@ -195,7 +195,7 @@ class LoadTest(fb.TestCase):
 
     def copies(self, source_id):
         return list(self.r2.images.list(filters={
-            test_osc_copy.ORIGIN_ID: source_id, 'visibility': 'all'}))
+            copy_command.ORIGIN_ID: source_id, 'visibility': 'all'}))
 
     def delete_copies(self, source_id):
         for image in self.copies(source_id):

@@ -29,6 +29,7 @@ import copy
 import gzip
 import hashlib
 import http.server
+from importlib import metadata as importlib_metadata
 import json
 import logging
 import socket
@@ -50,6 +51,7 @@ from taskflow import engines
 from taskflow.listeners import logging as logging_listener
 from taskflow.patterns import linear_flow as lf
 
+from glance_download import selection
 from glance_download import uri_filter
 
 
@@ -725,3 +727,18 @@ def run_like_glance(flow):
     with logging_listener.DynamicLoggingListener(
             engine, log=logging.getLogger('glance.async_.taskflow_executor')):
         engine.run()
+
+
+# The entry points of Glance's internal plugins that are ours.
+
+def entry_point(value, name='glance_download'):
+    return importlib_metadata.EntryPoint(name=name, value=value,
+                                         group=selection.NAMESPACE)
+
+
+OURS = {
+    'glance_download': entry_point(
+        'glance_download.plugins.glance_download:get_flow'),
+    'web_download': entry_point(
+        'glance_download.plugins.web_download:get_flow', 'web_download'),
+}

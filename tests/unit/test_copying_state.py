@@ -21,7 +21,7 @@ import testtools
 
 from glance_download.copying import logic
 from glance_download.copying import state
-from tests.unit import test_osc_copier as fakes
+from tests.unit import copying_fakes as fakes
 from tests.unit.test_osc_logic import copy
 from tests.unit.test_osc_logic import source
 

@@ -34,7 +34,7 @@ from glance_download.osc import copy as copy_cmd
 from glance_download.osc import plugin
 from glance_download.osc import progress
 from tests import terminal
-from tests.unit import test_osc_copier as fakes
+from tests.unit import copying_fakes as fakes
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
