@@ -98,6 +98,18 @@ def read_rc(cloud_dir, user):
     return env
 
 
+def password_auth(cloud_dir, user):
+    """keystoneauth1's password plugin for ``user`` of the cloud in
+    ``cloud_dir`` (its ``<user>.rc``).
+    """
+    env = read_rc(cloud_dir, user)
+    return v3.Password(
+        auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
+        password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
+        user_domain_name=env.get('OS_USER_DOMAIN_NAME', 'Default'),
+        project_domain_name=env.get('OS_PROJECT_DOMAIN_NAME', 'Default'))
+
+
 def _ini(path):
     parser = configparser.ConfigParser(strict=False, interpolation=None)
     parser.read(path)
@@ -309,15 +321,8 @@ class Cloud:
 
     def session(self, user='demo'):
         if user not in self.sessions:
-            env = read_rc(self.dir, user)
-            auth = v3.Password(
-                auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-                password=env['OS_PASSWORD'],
-                project_name=env['OS_PROJECT_NAME'],
-                user_domain_name=env.get('OS_USER_DOMAIN_NAME', 'Default'),
-                project_domain_name=env.get('OS_PROJECT_DOMAIN_NAME',
-                                            'Default'))
-            self.sessions[user] = ks_session.Session(auth=auth)
+            self.sessions[user] = ks_session.Session(
+                auth=password_auth(self.dir, user))
         return self.sessions[user]
 
     def glance(self, user, region):

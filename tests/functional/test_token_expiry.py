@@ -59,7 +59,6 @@ import os
 import subprocess
 import time
 
-from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
 from tests.functional import base
@@ -123,12 +122,8 @@ class TokenExpiryTest(fb.TestCase):
 
     def fresh_token(self):
         """A new demo token and when it expires (epoch seconds)."""
-        env = fb.read_rc(CLOUD_DIR, 'demo')
-        auth = v3.Password(
-            auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-            password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
-            user_domain_name='Default', project_domain_name='Default')
-        ref = auth.get_auth_ref(ks_session.Session())
+        ref = base.password_auth(CLOUD_DIR, 'demo').get_auth_ref(
+            ks_session.Session())
         expires = ref.expires.timestamp()
         self.assertLess(expires - time.time(), TOKEN_LIFETIME + 1)
         return ref.auth_token, expires
