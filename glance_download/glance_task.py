@@ -33,7 +33,8 @@ LOG = logging.getLogger(__name__)
 
 class Progress:
     """A ``progress(done, total, restarted)`` callback for
-    :class:`Transfer`."""
+    :class:`Transfer`.
+    """
 
     def __init__(self, task_repo, task_id, image_repo, image_id, label,
                  interval):
@@ -74,7 +75,8 @@ class Progress:
 
     def _still_wanted(self):
         """The import's task, while the import goes on; ImportCancelled
-        once its image was deleted or its task no longer processing."""
+        once its image was deleted or its task no longer processing.
+        """
         try:
             image = self.image_repo.get(self.image_id)
         except host.NotFound:
@@ -117,7 +119,8 @@ def fail_before_start(action_wrapper, stores, task_repo, task_id, message):
 
 def fail_now(task_repo, task_id, message):
     """Mark the task failed with ``message`` if it is still processing
-    (Glance's executor leaves an already failed task alone)."""
+    (Glance's executor leaves an already failed task alone).
+    """
     task = host.get_task(task_repo, task_id)
     if task is None or task.status != 'processing':
         return

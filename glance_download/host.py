@@ -47,9 +47,9 @@ import sys
 from glance.async_.flows import api_image_import
 from glance.async_ import utils as async_utils
 from glance.common import exception
+from glance.common.scripts import utils as script_utils
 from glance.common import store_utils
 from glance.common import utils as common_utils
-from glance.common.scripts import utils as script_utils
 
 from glance_download import address_rules
 

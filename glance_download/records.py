@@ -47,7 +47,8 @@ _COPIED = re.compile(r'Copied (\d+) MiB')
 
 def progress_message(done, total, origin, restarted=False):
     """The plugin's message for ``done`` of ``total`` bytes (None: not
-    known) from ``origin``."""
+    known) from ``origin``.
+    """
     if total:
         text = 'Downloaded %d of %d MiB from %s' % (
             done // _MiB, total // _MiB, origin)
@@ -58,7 +59,8 @@ def progress_message(done, total, origin, restarted=False):
 
 def parse_progress(message):
     """``(phase, done_mib, total_mib or None)`` from an import task's
-    message (DOWNLOAD: the plugin's; STORE: Glance's), or None."""
+    message (DOWNLOAD: the plugin's; STORE: Glance's), or None.
+    """
     match = _DOWNLOADED.search(message or '')
     if match:
         total = match.group(2)

@@ -42,7 +42,8 @@ _RETRIABLE = [500, 502, 503, 504]
 def _computable(algo):
     """Whether this host computes ``algo``, asked the way the transfer
     will (``hashlib.new``): FIPS mode refuses md5, and an unknown or
-    misspelt name is refused everywhere."""
+    misspelt name is refused everywhere.
+    """
     try:
         hashlib.new(algo)
     except (TypeError, ValueError):

@@ -89,7 +89,8 @@ def anonymous(conf):
 def _load(conf, group, **kwargs):
     """keystoneauth1's session from ``group``, once its TLS files are
     known to be readable: requests would only find out when connecting,
-    with an OSError that Glance reports as "Internal Error"."""
+    with an OSError that Glance reports as "Internal Error".
+    """
     for name in ('cafile', 'certfile', 'keyfile'):
         path = conf[group][name]
         if not path:

@@ -118,7 +118,8 @@ class _End(Stream):
 def _cause(exc):
     """The OS's words for a broken connection ("Connection reset by
     peer"), else the exception's name; never the exception's text, which
-    may hold the URL."""
+    may hold the URL.
+    """
     for cause in _causes(exc):
         if isinstance(cause, OSError) and cause.strerror:
             return cause.strerror
@@ -127,7 +128,8 @@ def _cause(exc):
 
 def _causes(exc):
     """``exc`` and what it wraps: keystoneauth1 raises its exceptions
-    while handling requests', which hold urllib3's, which hold the OS's."""
+    while handling requests', which hold urllib3's, which hold the OS's.
+    """
     seen = []
     todo = [exc]
     while todo:
@@ -235,7 +237,8 @@ class HttpSource:
 
     def _check(self, url, hop):
         """``url`` as it is sent, once the caller's check approved it; the
-        session then reaches its host only at the approved address."""
+        session then reaches its host only at the approved address.
+        """
         try:
             approved = self.check_url(url)
         except errors.ImportFailed as exc:
@@ -275,7 +278,8 @@ class HttpSource:
 
     def _connect_error(self, url, exc):
         """The error for a request that got no answer: a certificate that
-        was not accepted will not be accepted on a retry either."""
+        was not accepted will not be accepted on a retry either.
+        """
         reason, retriable = connect_failure(exc, url, self.timeouts)
         error = errors.TransferInterrupted if retriable else \
             errors.ImportFailed

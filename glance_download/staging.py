@@ -60,7 +60,8 @@ class StagingFile:
     def _writing(self):
         """Turn the OS's refusal (a full disk, permissions, a read-only
         file system) into a reason the task can show, instead of Glance's
-        "Internal Error"."""
+        "Internal Error".
+        """
         try:
             yield
         except OSError as exc:

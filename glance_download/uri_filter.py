@@ -83,7 +83,8 @@ def _redacted_text(exc, *urls):
 
 def _as_sent(url, what):
     """``url`` in the form requests sends it, after refusing the spellings
-    the filter and the HTTP client would read differently."""
+    the filter and the HTTP client would read differently.
+    """
     if not url:
         return url
     try:
@@ -140,7 +141,8 @@ def _host_and_port(netloc):
 
 def _destination(url):
     """``(scheme, host, port)`` that requests connects to for ``url``,
-    read as requests reads a prepared URL to pick its connection pool."""
+    read as requests reads a prepared URL to pick its connection pool.
+    """
     parts = parse.urlparse(url)
     scheme = parts.scheme.lower()
     return scheme, parts.hostname, parts.port or _DEFAULT_PORTS.get(scheme)
@@ -192,7 +194,8 @@ class _PinnedAdapter(ks_session.TCPKeepAliveAdapter):
 
     def address(self, url):
         """The approved address for ``url``'s destination; ImportFailed
-        when it has none (the request is not sent)."""
+        when it has none (the request is not sent).
+        """
         address = self._approved.get(_destination(url))
         if address is None:
             raise errors.ImportFailed(

@@ -35,7 +35,8 @@ ESCAPES = re.compile(r'\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*'
 
 class Terminal:
     """A pseudo-terminal of ``columns`` x ``lines``, read as it is written
-    to (a terminal whose reader stops blocks its writer)."""
+    to (a terminal whose reader stops blocks its writer).
+    """
 
     def __init__(self, columns=200, lines=50):
         self.master, self.slave = pty.openpty()
@@ -60,7 +61,8 @@ class Terminal:
 
     def text(self, timeout=30):
         """What was written, without escape sequences, once every end of
-        the slave has been closed (by the test and by the program)."""
+        the slave has been closed (by the test and by the program).
+        """
         self._reader.join(timeout)
         if self._reader.is_alive():
             raise AssertionError('the terminal was still open after %d s'

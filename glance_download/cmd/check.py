@@ -58,7 +58,8 @@ def _describe(entry_point):
 
 def _prefix_warnings(config_dir):
     """Warnings about ``[glance_download_properties]`` prefixes in the
-    files Glance reads from ``config_dir`` (None: where Glance looks)."""
+    files Glance reads from ``config_dir`` (None: where Glance looks).
+    """
     env = os.environ if config_dir is None else {
         'OS_GLANCE_CONFIG_DIR': config_dir}
     files = host.config_files(env)

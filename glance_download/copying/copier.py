@@ -80,7 +80,8 @@ def describe_error(exc):
 def _causes(exc):
     """``exc`` and what led to it, outermost first: the exceptions it was
     raised from or while handling, and requests' and urllib3's wrapped
-    ones (``args[0]``, ``reason``)."""
+    ones (``args[0]``, ``reason``).
+    """
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -95,7 +96,8 @@ def _causes(exc):
 def _connection_problem(exc):
     """Why a call got no answer, in words, from the innermost cause that
     says it: never the text of the outer errors, which holds the endpoint's
-    URL (and whatever that URL carries)."""
+    URL (and whatever that URL carries).
+    """
     problem = None
     for cause in _causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
@@ -119,7 +121,8 @@ def _connection_problem(exc):
 
 def candidates(glance, source, project_id):
     """The images of ``project_id`` in ``glance``'s region that say they
-    are copies of ``source`` (logic.decide() picks the real ones)."""
+    are copies of ``source`` (logic.decide() picks the real ones).
+    """
     return [dict(i) for i in glance.images.list(filters={
         logic.ORIGIN_ID: source['id'], 'owner': project_id,
         'visibility': 'all'})]
@@ -132,7 +135,8 @@ def import_tasks(glance, image_id):
 
 class SilentReporter:
     """The reporter of a caller that shows the results, not the steps (the
-    dashboard reads progress back from Glance's tasks: see state.py)."""
+    dashboard reads progress back from Glance's tasks: see state.py).
+    """
 
     def __enter__(self):
         return self
@@ -209,7 +213,8 @@ class Copier:
     def select(self, names, filters):
         """``(sources, problems)``: the source images meant by ``names``
         and the bulk ``filters``, and ``(label, source id, reason)`` for
-        each that cannot be copied."""
+        each that cannot be copied.
+        """
         sources, problems = [], []
         for name in names:
             try:
@@ -286,7 +291,8 @@ class Copier:
 
     def _interrupt(self, submitted):
         """Ctrl-C: stop the jobs, then delete what this run created that is
-        not active. A second Ctrl-C skips the wait for the jobs."""
+        not active. A second Ctrl-C skips the wait for the jobs.
+        """
         self.interrupted = True
         self.stop.set()
         for future in submitted:
@@ -303,7 +309,8 @@ class Copier:
     def clean_up(self):
         """Delete the images this run created that are still queued or
         importing (see _discard). A job that registers an image later (its
-        create call was in flight) deletes it itself: see _register()."""
+        create call was in flight) deletes it itself: see _register().
+        """
         with self._lock:
             self._cleaning = True
             created = list(self._created.items())
@@ -322,7 +329,8 @@ class Copier:
         before, is one of DISCARDABLE and no other run has joined it
         (logic.JOINED). Glance has no conditional delete: the one round
         trip between the read and the delete is the narrowest the API
-        allows."""
+        allows.
+        """
         glance = self.regions.glance(region)
         try:
             image = glance.images.get(image_id)
@@ -513,7 +521,8 @@ class Copier:
     def _in_stores(self, result, image):
         """``result`` of a verified copy, failed when it is not in every
         store that was chosen (an import with allow_failure goes active in
-        the others), with where it is, store by store."""
+        the others), with where it is, store by store.
+        """
         missing, report = self.stores.missing(image)
         if report:
             result.message = '; '.join(filter(None, (result.message,
@@ -526,7 +535,8 @@ class Copier:
 
     def _settle(self, glance, source, region, key, decision, joined):
         """A job whose decision needs no new copy: already there, a
-        conflict, left alone, a dry run, or an import to follow."""
+        conflict, left alone, a dry run, or an import to follow.
+        """
         target_id = decision.image['id'] if decision.image else None
         if decision.action == logic.PRESENT:
             return self._in_stores(self._result(
@@ -594,7 +604,8 @@ class Copier:
     def _register(self, region, target_id, result):
         """Record an image this run created for the Ctrl-C clean-up;
         False when the clean-up has taken its list already, and the
-        caller must delete the image itself (not leave it orphaned)."""
+        caller must delete the image itself (not leave it orphaned).
+        """
         with self._lock:
             if self._cleaning:
                 return False
@@ -607,7 +618,8 @@ class Copier:
 
     def _done(self, source, region, target_id, status, message, **fields):
         """The result of a job; the one registered for clean-up when this
-        run created the target, so that Ctrl-C can amend it."""
+        run created the target, so that Ctrl-C can amend it.
+        """
         result = self._registered(region, target_id) or self._result(
             source, region, target_id=target_id)
         result.status = status
@@ -619,14 +631,16 @@ class Copier:
     @staticmethod
     def _finished(tasks):
         """The ids of the tasks that have ended: any other one is the
-        import that holds the image."""
+        import that holds the image.
+        """
         return {t['id'] for t in tasks
                 if t['status'] in ('success', 'failure')}
 
     def _join(self, glance, region, target_id):
         """Mark a copy this run follows but did not create (logic.JOINED),
         so that a Ctrl-C of the run that created it keeps it; True when
-        this run marked it."""
+        this run marked it.
+        """
         if self._registered(region, target_id):
             return False
         try:
@@ -644,7 +658,8 @@ class Copier:
 
     def _unjoin(self, glance, region, target_id):
         """Remove logic.JOINED once the import this run joined has ended:
-        the copy is no longer anyone's to keep from a Ctrl-C."""
+        the copy is no longer anyone's to keep from a Ctrl-C.
+        """
         try:
             glance.images.update(target_id, remove_props=[logic.JOINED])
         except glance_exc.HTTPNotFound:
@@ -657,7 +672,8 @@ class Copier:
     def _follow(self, glance, source, region, key, target_id, known, note,
                 started=None):
         """Poll the target and its new import task until the import ended
-        (or is dead); verify an active target against the source."""
+        (or is dead); verify an active target against the source.
+        """
         # Not osc_lib.utils.wait_for_status (deprecated; time.sleep): it
         # reads only the image's status, while a failed import sends the
         # image back to queued (neither success nor error) and says why on
@@ -732,7 +748,8 @@ class Copier:
                note):
         """The result of an import that has ended, as one poll read it
         (``image``, its newest new ``task``, all its import ``tasks``):
-        verified, failed, or dead; None while it goes on."""
+        verified, failed, or dead; None while it goes on.
+        """
         if image.get('status') == 'active':
             same, how = logic.verify(source, image)
             message = '; '.join(filter(None, (how, note)))

@@ -109,7 +109,8 @@ class SelectionError(ValueError):
 def unique_regions(names):
     """``names`` without repeats, compared case-insensitively as copy_id()
     compares them, in first-seen order and first spelling: two spellings
-    of one region would be two jobs racing on one copy."""
+    of one region would be two jobs racing on one copy.
+    """
     seen = set()
     unique = []
     for name in names:
@@ -136,7 +137,8 @@ def parse_properties(pairs):
 
 def list_filters(public=False, tags=(), properties=None):
     """The glanceclient ``images.list(filters=...)`` for a bulk selection
-    (all criteria must hold), or None when no bulk criterion was given."""
+    (all criteria must hold), or None when no bulk criterion was given.
+    """
     if not (public or tags or properties):
         return None
     filters = {'status': 'active'}
@@ -169,7 +171,8 @@ def unique_sources(images):
 
 def pick_by_name(name, matches):
     """The one image named ``name`` among ``matches`` (a name lookup),
-    or a SelectionError that says what to do."""
+    or a SelectionError that says what to do.
+    """
     matches = [m for m in matches if m.get('name') == name]
     if not matches:
         raise SelectionError('no image with name or ID %r' % name)
@@ -217,7 +220,8 @@ def copy_id(source, source_region, region, project_id, generation=0):
     """The image id of the ``generation``-th copy of ``source`` in
     ``region`` for ``project_id``: the same in every run, so that two runs
     racing to create one copy ask Glance for one id (AWS's CopyImage
-    ClientToken, done with what Glance has)."""
+    ClientToken, done with what Glance has).
+    """
     return str(uuid.uuid5(COPY_ID_NAMESPACE, '\n'.join((
         source_region.lower(), source['id'], region.lower(),
         project_id or '', str(generation)))))
@@ -225,7 +229,8 @@ def copy_id(source, source_region, region, project_id, generation=0):
 
 def target_fields(source, source_region, visibility):
     """What to create the target image with: the source's name, formats,
-    minimums and tags, the requested visibility, and the origin."""
+    minimums and tags, the requested visibility, and the origin.
+    """
     fields = {'visibility': visibility}
     for key in ('name', 'disk_format', 'container_format', 'min_disk',
                 'min_ram'):
@@ -342,7 +347,8 @@ def utcnow():
 def parse_time(text):
     """A Glance timestamp as an aware UTC datetime, or None. Glance writes
     UTC, with or without microseconds, and with or without a "Z" (its
-    image-tasks call: without; its tasks API: with)."""
+    image-tasks call: without; its tasks API: with).
+    """
     if not text:
         return None
     try:
@@ -357,7 +363,8 @@ def parse_time(text):
 def lock_holder(image, tasks):
     """The import task that holds ``image``'s import lock: the one Glance
     names in os_glance_import_task, else the newest pending or processing
-    one, or None."""
+    one, or None.
+    """
     lock = image.get('os_glance_import_task')
     for task in tasks:
         if lock and task['id'] == lock:
@@ -370,7 +377,8 @@ def lock_holder(image, tasks):
 def dead_task(image, tasks, now, dead_after=DEAD_AFTER):
     """The task holding ``image``'s import lock (one of its import
     ``tasks``) when it is dead at ``now``: not changed for ``dead_after``
-    seconds, twice that when pending (Glance's rule); else None."""
+    seconds, twice that when pending (Glance's rule); else None.
+    """
     task = lock_holder(image, tasks)
     if task is None or task.get('status') not in LOCK_STATES:
         return None
@@ -405,7 +413,8 @@ def dead_reason(image, task):
 
 def _unless_dead(decision, replace, tasks_of, now, dead_after):
     """``decision`` (FOLLOW or RETRY), unless the import holding its copy
-    is dead: then DEAD, or REPLACE with ``replace``."""
+    is dead: then DEAD, or REPLACE with ``replace``.
+    """
     copy = decision.image
     if tasks_of is None or (copy.get('status') == 'queued' and
                             not copy.get('os_glance_import_task')):
@@ -524,7 +533,8 @@ class Stores:
 
     def missing(self, image):
         """``(missing, report)``: the chosen stores ``image`` is not in,
-        and where it is, store by store ('' when none was chosen)."""
+        and where it is, store by store ('' when none was chosen).
+        """
         if not (self.names or self.every):
             return [], ''
         have = _listed(image.get('stores'))
@@ -551,7 +561,8 @@ def _listed(text):
 
 def task_progress(message, size_mib):
     """``(phase, done_mib, total_mib)`` from an import task's message, or
-    None (records.parse_progress; ``size_mib`` where it says no total)."""
+    None (records.parse_progress; ``size_mib`` where it says no total).
+    """
     progress = records.parse_progress(message)
     if progress is None:
         return None
@@ -580,7 +591,8 @@ class Result:
     @property
     def failed(self):
         """The copy is not there: failed, or left alone (someone else
-        acts on the copy there; a loop running the command must notice)."""
+        acts on the copy there; a loop running the command must notice).
+        """
         return self.status in (FAILED, LEFT_ALONE)
 
     def row(self):
@@ -599,7 +611,8 @@ def throughput(size_bytes, seconds):
 
 def exit_code(results, interrupted=False):
     """130 after Ctrl-C, 1 when any copy failed or was left alone,
-    else 0."""
+    else 0.
+    """
     if interrupted:
         return 130
     return 1 if any(r.failed for r in results) else 0

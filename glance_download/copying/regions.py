@@ -21,7 +21,8 @@ import copy
 
 class GlanceRegions:
     """glanceclient v2 clients, one per region, over one keystoneauth
-    session (OSC's), reaching Glance by the catalog's ``interface``."""
+    session (OSC's), reaching Glance by the catalog's ``interface``.
+    """
 
     # The import call is retried on these, with keystoneauth's backoff
     # (0.5 s, doubling: 7.5 s in all). Glance answers 500 when its own
@@ -52,7 +53,8 @@ class GlanceRegions:
 
     def importer(self, region):
         """The client for the import call alone, whose 5xx answers
-        keystoneauth retries (see import_retries)."""
+        keystoneauth retries (see import_retries).
+        """
         return self._client(
             region, 'import', status_code_retries=self.import_retries,
             retriable_status_codes=list(self.import_retry_codes),
@@ -60,7 +62,8 @@ class GlanceRegions:
 
     def checker(self, region):
         """The client for the region check alone, which gives up after
-        check_timeout seconds (see there)."""
+        check_timeout seconds (see there).
+        """
         return self._client(region, 'check', session=self._timed_session())
 
     def _timed_session(self):

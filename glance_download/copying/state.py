@@ -56,7 +56,8 @@ def _newest(tasks):
 def summarise(region, source, decision, tasks):
     """The state of the copy ``decision`` (logic.decide) found, given the
     import ``tasks`` of its image (ignored unless the copy is queued or
-    importing)."""
+    importing).
+    """
     copy = decision.image
     target_id = copy['id'] if copy else None
     total = logic.size_mib(source)
@@ -103,7 +104,8 @@ def observe(glance, source, source_region, project_id, region,
             dead_after=logic.DEAD_AFTER):
     """The state of ``source``'s copy in ``region`` (``glance`` is that
     region's client); a copy whose import is dead (logic.dead_task) has
-    failed, with the reason."""
+    failed, with the reason.
+    """
     read = {}
 
     def tasks_of(image_id):

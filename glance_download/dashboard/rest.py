@@ -43,7 +43,8 @@ START_BODY = ('{"regions": ["RegionTwo"], "visibility": "private", '
 
 def remote_interface():
     """Which endpoint of the source region's Glance the target regions
-    download from (glance_service_interface)."""
+    download from (glance_service_interface).
+    """
     return getattr(settings, 'GLANCE_DOWNLOAD_REMOTE_INTERFACE', 'public')
 
 
@@ -56,7 +57,8 @@ def make_copier(request, **options):
 
 def check_regions(engine, regions):
     """``{region: reason}`` for ``regions``, asked at the same time;
-    reason is None when the region offers glance-download."""
+    reason is None when the region offers glance-download.
+    """
     regions = list(regions)
     if not regions:
         return {}
@@ -67,7 +69,8 @@ def check_regions(engine, regions):
 
 def target_regions(request, engine):
     """``(region, reason)`` for every other region of the user's catalog;
-    reason is None when the region offers glance-download."""
+    reason is None when the region offers glance-download.
+    """
     source_region = request.user.services_region
     targets = [region for region in request.user.available_services_regions
                if region != source_region]
@@ -79,7 +82,8 @@ def start_request(data):
     """``(regions, visibility, replace)`` of a start's body, the regions
     without repeats (the first spelling of each, whatever its case: copy
     ids are case-blind); AjaxError 400 saying what is expected, for a body
-    of another shape."""
+    of another shape.
+    """
     if not isinstance(data, dict):
         raise rest_utils.AjaxError(
             400, 'the body must be a JSON object such as %s' % START_BODY)
@@ -136,7 +140,8 @@ class Copies(generic.View):
     @rest_utils.ajax()
     def get(self, request, image_id):
         """The state in each region of ``?region=`` (repeated), or in every
-        region that offers glance-download."""
+        region that offers glance-download.
+        """
         engine = make_copier(request)
         source = source_image(engine, image_id)
         wanted = request.GET.getlist('region') or [
@@ -171,7 +176,8 @@ class Copies(generic.View):
     def post(self, request, image_id):
         """Start copies: ``{"regions": [...], "visibility": "private",
         "replace": false}``. One result per region: started, exists,
-        failed or left-alone, with the reason."""
+        failed or left-alone, with the reason.
+        """
         wanted, visibility, replace = start_request(request.DATA)
         if not wanted:
             raise rest_utils.AjaxError(400, 'choose at least one region')

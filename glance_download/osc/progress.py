@@ -25,7 +25,8 @@ import time
 
 def make_reporter(stream=None, terminal=None):
     """A :class:`LiveReporter` when ``stream`` (default stderr) is a
-    terminal, else a :class:`LineReporter`."""
+    terminal, else a :class:`LineReporter`.
+    """
     stream = stream or sys.stderr
     if terminal is None:
         try:

@@ -30,9 +30,9 @@ from glance_download import opts
 from glance_download import plugins
 from glance_download import records
 from glance_download import remote_glance
-from glance_download import tracing
 from glance_download.tasks import download
 from glance_download.tasks import metadata
+from glance_download import tracing
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF

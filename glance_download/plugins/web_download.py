@@ -31,9 +31,9 @@ from glance_download import opts
 from glance_download import plugins
 from glance_download import sessions
 from glance_download import source
+from glance_download.tasks import download
 from glance_download import transfer
 from glance_download import uri_filter
-from glance_download.tasks import download
 
 CONF = cfg.CONF
 

@@ -145,7 +145,8 @@ class StageImageData(tracing.RequestTask, task.Task,
     def restore(self, action):
         """Put the image back as the import found it, but for its status
         where Glance's own metadata step (earlier in the flow, so reverted
-        after us) restores it."""
+        after us) restores it.
+        """
         action.remove_importing_stores(self.stores)
         action.add_failed_stores(self.stores)
         status = action.image_status
@@ -181,7 +182,8 @@ class StageImageData(tracing.RequestTask, task.Task,
 
     def _record(self, reason):
         """Write ``reason`` into the task now, before Glance's executor
-        writes its own (see :meth:`_later_reason` and :func:`_own_reason`)."""
+        writes its own (see :meth:`_later_reason` and :func:`_own_reason`).
+        """
         if reason is None:
             return
         try:

@@ -67,7 +67,8 @@ def select_properties(attributes, prefixes):
 class Snapshot:
     """Formats and properties (but Glance's reserved ones) of an image at
     one moment: all of them, whatever their names, so that a revert gives
-    each back."""
+    each back.
+    """
 
     def __init__(self, disk_format, container_format, properties):
         self.disk_format = disk_format

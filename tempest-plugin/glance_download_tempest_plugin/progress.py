@@ -27,7 +27,8 @@ _DOWNLOADED = re.compile(r'Downloaded (\d+)(?: of (\d+))? MiB')
 
 def downloaded(message):
     """``(downloaded MiB, total MiB or None)`` of a progress message, or
-    None for any other message."""
+    None for any other message.
+    """
     match = _DOWNLOADED.search(message or '')
     if match:
         return int(match.group(1)), match.group(2) and int(match.group(2))

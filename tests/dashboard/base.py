@@ -12,7 +12,8 @@
 
 """What the dashboard tests share: the local cloud (tests/functional's
 helpers: sessions, the fault proxy, source images), a Django test client
-logged in to Horizon, and the copies a test must clean up."""
+logged in to Horizon, and the copies a test must clean up.
+"""
 
 import io
 import os
@@ -64,7 +65,8 @@ class TestCase(fault_base.TestCase):
     def refuse_import_info(self):
         """Until the test ends, RegionFaulty's Glance (RegionOne's behind
         the fault proxy) answers GET /v2/info/import with 503: a region
-        whose Glance does not say that it offers glance-download."""
+        whose Glance does not say that it offers glance-download.
+        """
         self.proxy.queue_path(INFO_IMPORT, {'mode': 'status', 'status': 503,
                                             'count': 1000})
         self.addCleanup(self.proxy.clear_path, INFO_IMPORT)
@@ -99,15 +101,16 @@ class TestCase(fault_base.TestCase):
     def make_differing_copy(self, source):
         """An active image in RegionTwo that says it is a copy of
         ``source`` (its origin properties) but holds other data of the
-        same size."""
-        copy = fault_base.retry_locked(
-            self.r2.images.create, name=source['name'],
+        same size.
+        """
+        copy = self.r2.images.create(
+            name=source['name'],
             disk_format='raw', container_format='bare', **{
                 logic.ORIGIN_ID: source['id'],
                 logic.ORIGIN_REGION: REGION_ONE})
-        fault_base.retry_locked(lambda: self.r2.images.upload(
-            copy['id'], io.BytesIO(os.urandom(source['size'])),
-            image_size=source['size']))
+        self.r2.images.upload(copy['id'],
+                              io.BytesIO(os.urandom(source['size'])),
+                              image_size=source['size'])
         copy = dict(self.r2.images.get(copy['id']))
         self.assertEqual('active', copy['status'])
         self.assertNotEqual(source['os_hash_value'], copy['os_hash_value'])
@@ -120,7 +123,7 @@ class TestCase(fault_base.TestCase):
     def delete_copies(self, glance, source_id):
         for copy in self.copies(glance, source_id):
             try:
-                fault_base.retry_locked(glance.images.delete, copy['id'])
+                glance.images.delete(copy['id'])
             except glance_exc.HTTPNotFound:
                 pass
 
@@ -134,7 +137,8 @@ class Horizon:
     """A browser-like HTTP session logged in to the running Horizon as
     ``user``; calls the plugin's REST API the way the page does (AJAX,
     JSON, Django's CSRF token). Real HTTP: django.test.Client cannot
-    carry Horizon's JSONResponse (it has a read-only ``json``)."""
+    carry Horizon's JSONResponse (it has a read-only ``json``).
+    """
 
     def __init__(self, user='demo', password='demo'):
         self.http = requests.Session()
@@ -179,7 +183,8 @@ class Horizon:
 
     def wait_for(self, image_id, region, states, timeout=COPY_TIMEOUT):
         """Poll the copies' state until ``region``'s is one of ``states``;
-        every state seen, in order."""
+        every state seen, in order.
+        """
         seen = []
         deadline = time.time() + timeout
         while True:

@@ -11,7 +11,8 @@
 # under the License.
 
 """Headless Chromium (Debian's chromium and chromium-driver) driven by
-Selenium, on the Horizon that tools/dashboard runs."""
+Selenium, on the Horizon that tools/dashboard runs.
+"""
 
 import os
 import shutil
@@ -71,7 +72,8 @@ class Browser:
         """Log in; in ``region`` (the one Horizon's region menu remembers in
         its cookie). Not switch_services_region after the login: with
         cookie-backed sessions, a late answer to a request of the page
-        before could write the old region back."""
+        before could write the old region back.
+        """
         self.driver.get(HORIZON_URL + 'auth/login/')
         if region:
             self.driver.add_cookie({'name': 'services_region',
@@ -110,7 +112,8 @@ class Browser:
     def dialog(self):
         """The copy dialog once it stands still: Bootstrap slides a modal
         in (0.3 s), and a click during the slide lands beside its target
-        (CI saw a region's box stay unticked that way)."""
+        (CI saw a region's box stay unticked that way).
+        """
         element = self.find('//div[contains(@class, "glance-download-copy")]')
         where = []
 

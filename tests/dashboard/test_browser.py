@@ -15,7 +15,8 @@ an image to RegionTwo and watch it arrive; an image already there; a copy
 whose data differs, replaced on request; regions that do not offer
 glance-download or do not answer; an import that fails. Screenshots go to
 $GD_SCREENSHOT_DIR (default <state dir>/horizon/screenshots);
-doc/dashboard-*.png are three of them."""
+doc/dashboard-*.png are three of them.
+"""
 
 import os
 import time
@@ -60,7 +61,8 @@ class BrowserTest(base.TestCase):
 
     def tick_and_copy(self, region=base.REGION_TWO):
         """Tick ``region``, press Copy, and wait for the start's answer
-        (the dialog unticks the regions it started)."""
+        (the dialog unticks the regions it started).
+        """
         b = self.browser
         b.dialog()
         box = b.region_row(region).find_element(

@@ -12,7 +12,8 @@
 
 """The plugin's REST view (glance_download.dashboard.rest) over HTTP, through
 the running Horizon's own login, session, CSRF and URL routing, against the
-local cloud."""
+local cloud.
+"""
 
 import time
 
@@ -189,7 +190,8 @@ class RestTest(base.TestCase):
 class UnansweredRegionTest(base.TestCase):
     """Regions of the catalog whose Glance gives no answer, beside
     RegionTwo and RegionFaulty: each is listed as not offered, with the
-    reason; the others are offered, and copies to them go on."""
+    reason; the others are offered, and copies to them go on.
+    """
 
     maxDiff = None
 

@@ -31,5 +31,4 @@ Environment:
     GD_WEB_PORT_WAIT   seconds to wait for that port if busy (150)
     GD_IMPORT_TIMEOUT  seconds an import may take (60)
     GD_START_TIMEOUT   seconds an import task may stay pending (20)
-    GD_LOCK_TIMEOUT    seconds to wait for the tests of another process (240)
 """

@@ -24,8 +24,6 @@ functional run that skips would look green without testing anything.
 """
 
 import configparser
-import errno
-import fcntl
 import glob
 import hashlib
 import io
@@ -38,8 +36,8 @@ import sys
 import tempfile
 import time
 import unittest
-import uuid
 from urllib import parse
+import uuid
 
 from glanceclient import client as glance_client
 from glanceclient import exc as glance_exc
@@ -64,8 +62,6 @@ MiB = 1024 * 1024
 IMPORT_TIMEOUT = float(os.environ.get('GD_IMPORT_TIMEOUT', 60))
 START_TIMEOUT = float(os.environ.get('GD_START_TIMEOUT', 20))
 POLL = 0.25
-# How long a test waits for a lock held by a test of another process.
-LOCK_TIMEOUT = float(os.environ.get('GD_LOCK_TIMEOUT', 240))
 
 HOW_TO_START = ('Start it with `tools/cloud up` (or point GD_CLOUD_DIR at '
                 'the state directory of a running one).')
@@ -100,6 +96,18 @@ def read_rc(cloud_dir, user):
     if missing:
         raise CloudUnavailable('%s lacks %s.' % (path, ', '.join(missing)))
     return env
+
+
+def password_auth(cloud_dir, user):
+    """keystoneauth1's password plugin for ``user`` of the cloud in
+    ``cloud_dir`` (its ``<user>.rc``).
+    """
+    env = read_rc(cloud_dir, user)
+    return v3.Password(
+        auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
+        password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
+        user_domain_name=env.get('OS_USER_DOMAIN_NAME', 'Default'),
+        project_domain_name=env.get('OS_PROJECT_DOMAIN_NAME', 'Default'))
 
 
 def _ini(path):
@@ -202,7 +210,8 @@ class GlanceServer:
 
     def worker_pids(self):
         """PIDs of this glance-api's workers (the children of its uWSGI or
-        standalone master): the processes that run the imports."""
+        standalone master): the processes that run the imports.
+        """
         master = str(self.master_pid())
         pids = []
         for stat in glob.glob('/proc/[0-9]*/stat'):
@@ -220,7 +229,8 @@ class GlanceServer:
         """SIGKILL this glance-api, master and workers, as a crash or a
         node's power loss stops it: the imports its workers run stop where
         they are, and nothing of Glance's clean-up runs. cloud_up() starts
-        it again."""
+        it again.
+        """
         pids = [self.master_pid()] + self.worker_pids()
         for pid in pids:
             try:
@@ -254,7 +264,8 @@ def _alive(pid):
 def cloud_up(cloud_dir=CLOUD_DIR):
     """``tools/cloud up`` for the cloud of ``cloud_dir`` (its ports: the
     GD_* of this process's environment): starts again what is not running,
-    a glance-api a test killed for one."""
+    a glance-api a test killed for one.
+    """
     env = dict(os.environ, GD_CLOUD_DIR=cloud_dir)
     proc = subprocess.run([os.path.join(REPO, 'tools', 'cloud'), 'up'],
                           env=env, stdin=subprocess.DEVNULL,
@@ -270,7 +281,8 @@ def cloud_up(cloud_dir=CLOUD_DIR):
 class Cloud:
     """One tools/cloud state directory (``cloud_dir``, the main cloud by
     default) as a test process sees it: sessions, clients, servers, logs.
-    Raises CloudUnavailable unless Keystone and both Glances answer."""
+    Raises CloudUnavailable unless Keystone and both Glances answer.
+    """
 
     def __init__(self, cloud_dir=CLOUD_DIR):
         check_cloud_dir(cloud_dir)
@@ -309,15 +321,8 @@ class Cloud:
 
     def session(self, user='demo'):
         if user not in self.sessions:
-            env = read_rc(self.dir, user)
-            auth = v3.Password(
-                auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-                password=env['OS_PASSWORD'],
-                project_name=env['OS_PROJECT_NAME'],
-                user_domain_name=env.get('OS_USER_DOMAIN_NAME', 'Default'),
-                project_domain_name=env.get('OS_PROJECT_DOMAIN_NAME',
-                                            'Default'))
-            self.sessions[user] = ks_session.Session(auth=auth)
+            self.sessions[user] = ks_session.Session(
+                auth=password_auth(self.dir, user))
         return self.sessions[user]
 
     def glance(self, user, region):
@@ -334,7 +339,8 @@ class Cloud:
         """A new region ``<prefix>-<random>`` whose public image endpoint
         is ``url``, in the catalog of every token issued from now on;
         ``add_cleanup`` (a test's addCleanup) is given its removal.
-        Returns the region's name."""
+        Returns the region's name.
+        """
         (service,) = self.keystone(
             'GET', '/services?type=image').json()['services']
         region = '%s-%s' % (prefix, random_id()[:8])
@@ -357,7 +363,8 @@ _cloud_error = None
 
 def get_cloud():
     """The per-process :class:`Cloud`; a failure is remembered, not retried
-    per test (each test then fails at once with the same reason)."""
+    per test (each test then fails at once with the same reason).
+    """
     global _cloud, _cloud_error
     if _cloud is None and _cloud_error is None:
         try:
@@ -369,44 +376,10 @@ def get_cloud():
     return _cloud
 
 
-def take_lock(name, timeout=LOCK_TIMEOUT):
-    """Take the cloud's lock ``name``; return it for release_lock().
-
-    stestr runs tests in several processes, and other programs use the
-    cloud too: what must not overlap takes a lock file in the cloud's state
-    directory (CLOUD_DIR), so that suites against other clouds on the same
-    machine (other worktrees, other ports) do not wait for each other. Any
-    test that drives the cloud can take ``'cloud'`` to take turns with this
-    suite's tests. Raises TimeoutError after ``timeout``.
-    """
-    path = os.path.join(CLOUD_DIR, 'functional-%s.lock' % name)
-    lock = open(path, 'w')
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return lock
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                lock.close()
-                raise
-        if time.monotonic() > deadline:
-            lock.close()
-            raise TimeoutError('%s stayed locked by another process for '
-                               '%.0f s' % (path, timeout))
-        time.sleep(0.1)
-
-
-def release_lock(lock):
-    try:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    finally:
-        lock.close()
-
-
 def cloud_log_sizes():
     """Every server log of the local clouds (the main one and those the
-    tests start beside it, .cloud-*), with its current size."""
+    tests start beside it, .cloud-*), with its current size.
+    """
     paths = set(glob.glob(os.path.join(CLOUD_DIR, 'logs', '*.log')))
     paths.update(glob.glob(os.path.join(REPO, '.cloud-*', 'logs', '*.log')))
     return {path: os.path.getsize(path) for path in paths}
@@ -415,7 +388,8 @@ def cloud_log_sizes():
 def lines_since(sizes, pattern):
     """``log name: line`` for each line matching the bytes regex
     ``pattern`` written to a cloud log after ``sizes`` (from
-    :func:`cloud_log_sizes`)."""
+    :func:`cloud_log_sizes`).
+    """
     found = []
     for path, size in sorted(cloud_log_sizes().items()):
         with open(path, 'rb') as log:
@@ -428,36 +402,10 @@ def lines_since(sizes, pattern):
     return found
 
 
-def locked_since(sizes):
-    """A "database is locked" line written to a cloud log after ``sizes``,
-    or None."""
-    locked = lines_since(sizes, rb'database is locked')
-    return locked[0] if locked else None
-
-
-def retry_locked(call, *args, **kwargs):
-    """``call(*args, **kwargs)``, again after an HTTP 500 that the local
-    cloud's SQLite caused: it answers "database is locked" to a write now
-    and then when many tests write at once (the write did not happen;
-    trying again is safe). A 500 without such a line in a cloud log is
-    raised at once: it may be ours."""
-    for attempt in range(5):
-        sizes = cloud_log_sizes()
-        try:
-            return call(*args, **kwargs)
-        except glance_exc.HTTPInternalServerError:
-            time.sleep(0.2)     # the server's log line may trail its answer
-            locked = locked_since(sizes)
-            if attempt == 4 or locked is None:
-                raise
-            print('retry_locked: HTTP 500 from SQLite (%s); trying again'
-                  % locked)
-            time.sleep(0.5 * (attempt + 1))
-
-
 class ImportNotOver(AssertionError):
     """An import did not end in time; ``task`` and ``seen`` tell how far
-    it got."""
+    it got.
+    """
 
     def __init__(self, message, task, seen):
         super().__init__(message)
@@ -532,7 +480,8 @@ def generate(size):
 
 def qcow2_of(raw):
     """The qcow2 image of the bytes ``raw`` (qemu-img, from qemu-utils:
-    GD_CONVERT installs it)."""
+    GD_CONVERT installs it).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         raw_path = os.path.join(tmp, 'disk.raw')
         qcow2_path = os.path.join(tmp, 'disk.qcow2')
@@ -563,29 +512,9 @@ class TestCase(unittest.TestCase):
         self.demo = {r: self.cloud.glance('demo', r) for r in REGIONS}
         self.region_two = self.cloud.servers[REGION_TWO]
         self.imported = False
-        # One test at a time against the cloud, whatever stestr's
-        # concurrency: both Glances keep their state in SQLite, shared by
-        # two uWSGI workers each, and concurrent requests make Glance's own
-        # code fail now and then with "database is locked": an HTTP 500,
-        # an import task failing with "Internal Error", or a task lost
-        # before it starts (Glance 33 starts a task in a thread pool whose
-        # exceptions nobody reads). Serialized, the suite tests our plugin,
-        # not SQLite. (Takes the lock after the check above: a missing
-        # cloud fails at once.)
-        self.hold_lock('cloud')
         # Registered before the test's own cleanups, so it runs after them
-        # (the image deletions are logged too), still under the lock.
+        # (the image deletions are logged too).
         self.addCleanup(self._check_token_not_logged)
-
-    # -- locks ------------------------------------------------------------
-
-    def hold_lock(self, name, timeout=LOCK_TIMEOUT):
-        """Hold the cloud's lock ``name`` until the test ends."""
-        try:
-            lock = take_lock(name, timeout)
-        except TimeoutError as exc:
-            self.fail(str(exc))
-        self.addCleanup(release_lock, lock)
 
     # -- images -----------------------------------------------------------
 
@@ -611,7 +540,8 @@ class TestCase(unittest.TestCase):
 
     def create_target(self, **fields):
         """An empty image in RegionTwo to import into: qcow2/ovf and
-        os_distro=windows, so that changes made by an import show."""
+        os_distro=windows, so that changes made by an import show.
+        """
         fields.setdefault('disk_format', 'qcow2')
         fields.setdefault('container_format', 'ovf')
         fields.setdefault('os_distro', 'windows')
@@ -662,7 +592,8 @@ class TestCase(unittest.TestCase):
 
     def wait_for_log(self, server, *needles, timeout=10):
         """Lines of ``server``'s log containing all ``needles`` (waiting a
-        little: a log line may trail the API state it explains)."""
+        little: a log line may trail the API state it explains).
+        """
         deadline = time.monotonic() + timeout
         while True:
             lines = server.log_lines(*needles)
@@ -674,7 +605,8 @@ class TestCase(unittest.TestCase):
 
     def assert_token_not_logged(self):
         """Neither demo's token nor its first 16 characters are in any
-        server log (Keystone's, both Glances', the set-up logs)."""
+        server log (Keystone's, both Glances', the set-up logs).
+        """
         token = self.cloud.session('demo').get_token()
         logs = self.cloud.logs()
         self.assertIn(self.region_two.log, logs)
@@ -693,7 +625,8 @@ class TestCase(unittest.TestCase):
 
     def task_log(self, task, server=None, levels=('ERROR', 'WARNING')):
         """The log lines of ``server`` about ``task`` at ``levels``,
-        for failure messages."""
+        for failure messages.
+        """
         server = server or self.region_two
         lines = [line for line in server.log_lines(task['id'])
                  if any(' %s ' % level in line for level in levels)]

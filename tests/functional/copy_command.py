@@ -44,7 +44,8 @@ LINE = re.compile(r'^(\d\d:\d\d:\d\d |Retriable status code 50[0234]\. )')
 
 class TestCase(base.TestCase):
     """Runs the real ``openstack image copy`` as the demo user, with
-    RegionOne as its current region."""
+    RegionOne as its current region.
+    """
 
     def setUp(self):
         super().setUp()
@@ -62,7 +63,8 @@ class TestCase(base.TestCase):
 
     def make_source(self, size=3 * base.MiB + 4321, data=None, **fields):
         """An active image in RegionOne (of ``size`` random bytes, or of
-        ``data``); its copies in RegionTwo are deleted after the test."""
+        ``data``); its copies in RegionTwo are deleted after the test.
+        """
         if data is None:
             data = base.generate(size)[0]
         fields.setdefault('name', 'gd-osc-%s-%s' % (
@@ -132,7 +134,8 @@ class TestCase(base.TestCase):
 
     def read_until(self, proc, pattern, stderr):
         """The first group of ``pattern`` in the first stderr line of
-        ``proc`` that has it; the lines read are appended to ``stderr``."""
+        ``proc`` that has it; the lines read are appended to ``stderr``.
+        """
         deadline = time.monotonic() + COMMAND_TIMEOUT
         for line in proc.stderr:
             stderr.append(line)
@@ -144,14 +147,16 @@ class TestCase(base.TestCase):
 
     def trickle(self, source):
         """Make RegionFaulty (the fault proxy in front of RegionOne) send
-        the data of ``source``'s next download at 2 MiB/s."""
+        the data of ``source``'s next download at 2 MiB/s.
+        """
         proxy = fb.FaultCloud(self.cloud.dir).proxy
         proxy.queue(source['id'], {'mode': 'trickle', 'rate': 2 * base.MiB})
         self.addCleanup(proxy.clear, source['id'])
 
     def wait_for_download(self, target_id, mib):
         """Wait until the import into ``target_id`` has downloaded more
-        than ``mib`` MiB (its task's message says)."""
+        than ``mib`` MiB (its task's message says).
+        """
         deadline = time.monotonic() + base.IMPORT_TIMEOUT
         while True:
             tasks = self.demo[base.REGION_TWO].images.\

@@ -14,8 +14,8 @@
 (tools/faultproxy, the image endpoint of RegionFaulty) of a tools/cloud
 and the assertions both test modules share.
 
-Built on tests/functional/base.py (its Cloud, read_rc, wait_for_import,
-retry_locked, locks). The token-expiry tests run against a second cloud of
+Built on tests/functional/base.py (its Cloud, read_rc, wait_for_import).
+The token-expiry tests run against a second cloud of
 their own, in another state directory, while the fault tests use the main
 one: :class:`FaultCloud` takes the state directory.
 """
@@ -34,10 +34,16 @@ import urllib.request
 from glanceclient import exc as glance_exc
 
 from tests.functional import base
+
 # Re-exported for the test modules.
-from tests.functional.base import (  # noqa: F401
-    MiB, NeverStarted, POLL, read_rc, REGION_ONE, REGION_TWO, REPO,
-    retry_locked, wait_for_import)
+MiB = base.MiB
+NeverStarted = base.NeverStarted
+POLL = base.POLL
+read_rc = base.read_rc
+REGION_ONE = base.REGION_ONE
+REGION_TWO = base.REGION_TWO
+REPO = base.REPO
+wait_for_import = base.wait_for_import
 
 REGION_FAULTY = 'RegionFaulty'
 STORE = 'fast'                    # RegionTwo's only store (tools/cloud)
@@ -54,7 +60,8 @@ COPIED = ('hw_disk_bus', 'os_distro')
 
 def default_driver(conf):
     """The driver of the default store of a glance-api.conf (parsed):
-    'file', 'rbd', ... (tools/cloud's GD_STORE)."""
+    'file', 'rbd', ... (tools/cloud's GD_STORE).
+    """
     drivers = dict(backend.strip().split(':') for backend in
                    conf.get('DEFAULT', 'enabled_backends').split(','))
     return drivers[conf.get('glance_store', 'default_backend')]
@@ -91,7 +98,8 @@ class Proxy:
 
     def queue_path(self, path, *rules):
         """Queue ``rules`` for the GETs of ``path`` (not an image's data:
-        /v2/info/import, for instance)."""
+        /v2/info/import, for instance).
+        """
         return self._call('POST', body={'path': path, 'rules': list(rules)})
 
     def clear_path(self, path):
@@ -143,21 +151,11 @@ class TestCase(unittest.TestCase):
     """Imports into RegionTwo from RegionFaulty of the cloud ``cloud``."""
 
     cloud = None              # a FaultCloud; set by subclasses or setUp
-    # Tests on the main cloud take turns with the other functional tests
-    # (base.take_lock: its SQLite fails concurrent writes now and then);
-    # a test class with a cloud of its own sets None.
-    cloud_lock = 'cloud'
 
     def setUp(self):
         super().setUp()
         if self.cloud is None:
             type(self).cloud = FaultCloud()
-        if self.cloud_lock:
-            try:
-                lock = base.take_lock(self.cloud_lock)
-            except TimeoutError as exc:
-                self.fail(str(exc))
-            self.addCleanup(base.release_lock, lock)
         self.r1 = self.cloud.glance('demo', REGION_ONE)
         self.r2 = self.cloud.glance('demo', REGION_TWO)
         self.proxy = self.cloud.proxy
@@ -170,23 +168,23 @@ class TestCase(unittest.TestCase):
     def _delete_later(self, glance, image_id):
         def delete():
             try:
-                retry_locked(glance.images.delete, image_id)
+                glance.images.delete(image_id)
             except glance_exc.HTTPNotFound:
                 pass
         self.addCleanup(delete)
 
     def make_source(self, size, name=None):
         """An active raw/bare image in RegionOne of random ``size`` bytes:
-        (image, sha512)."""
+        (image, sha512).
+        """
         data = os.urandom(size)
         sha512 = hashlib.sha512(data).hexdigest()
-        image = retry_locked(
-            self.r1.images.create,
+        image = self.r1.images.create(
             name=name or 'gd-fault-src-%s' % self._testMethodName,
             disk_format='raw', container_format='bare', **SOURCE_PROPERTIES)
         self._delete_later(self.r1, image['id'])
-        retry_locked(lambda: self.r1.images.upload(
-            image['id'], io.BytesIO(data), image_size=size))
+        self.r1.images.upload(image['id'], io.BytesIO(data),
+                              image_size=size)
         image = self.r1.images.get(image['id'])
         self.assertEqual('active', image['status'])
         self.assertEqual(sha512, image['os_hash_value'])
@@ -195,9 +193,9 @@ class TestCase(unittest.TestCase):
 
     def make_target(self):
         """A queued qcow2/ovf image in RegionTwo with os_distro=windows:
-        what a failed import must leave exactly as it was."""
-        image = retry_locked(
-            self.r2.images.create,
+        what a failed import must leave exactly as it was.
+        """
+        image = self.r2.images.create(
             name='gd-fault-dst-%s' % self._testMethodName,
             disk_format='qcow2', container_format='ovf',
             os_distro='windows', visibility='private')
@@ -209,34 +207,27 @@ class TestCase(unittest.TestCase):
                      token=None, node_url=None):
         """POST the glance-download import (as demo, or with ``token``) to
         RegionTwo's catalog node (or the glance-api at ``node_url``) and
-        return at once."""
+        return at once.
+        """
         session = self.cloud.session('demo')
         token = token or session.get_token()
         self.tokens.add(token)
-        for attempt in range(3):
-            sizes = base.cloud_log_sizes()
-            response = session.post(
-                '%s/v2/images/%s/import' % (
-                    node_url or self.cloud.region_two_url, target['id']),
-                json={'method': {'name': 'glance-download',
-                                 'glance_image_id': source['id'],
-                                 'glance_region': region,
-                                 'glance_service_interface': 'public'}},
-                headers={'Content-Type': 'application/json',
-                         'X-Auth-Token': token},
-                authenticated=False, raise_exc=False)
-            if response.status_code != 500 or self.r2.images.get(
-                    target['id'])['status'] != 'queued':
-                break
-            time.sleep(0.2)     # the server's log line may trail its answer
-            if base.locked_since(sizes) is None:
-                break           # a 500 SQLite does not explain: ours
-            time.sleep(1)       # SQLite's "database is locked" (retry_locked)
+        response = session.post(
+            '%s/v2/images/%s/import' % (
+                node_url or self.cloud.region_two_url, target['id']),
+            json={'method': {'name': 'glance-download',
+                             'glance_image_id': source['id'],
+                             'glance_region': region,
+                             'glance_service_interface': 'public'}},
+            headers={'Content-Type': 'application/json',
+                     'X-Auth-Token': token},
+            authenticated=False, raise_exc=False)
         self.assertEqual(202, response.status_code, response.text)
 
     def import_through_proxy(self, source, *rules, timeout=90):
         """Queue ``rules`` for ``source``, import it into a new target;
-        return (target as created, image after, task)."""
+        return (target as created, image after, task).
+        """
         if rules:
             self.proxy.queue(source['id'], *rules)
         for attempt in (1, 2):
@@ -259,7 +250,8 @@ class TestCase(unittest.TestCase):
 
     def wait_for_bytes(self, source, count, timeout=30):
         """Wait until the first data request for ``source`` passed more
-        than ``count`` bytes."""
+        than ``count`` bytes.
+        """
         deadline = time.monotonic() + timeout
         while True:
             requests = self.proxy.file_requests(source['id'])
@@ -341,7 +333,8 @@ class TestCase(unittest.TestCase):
     def assert_no_token_logged(self):
         """None of the tokens this test imported with, nor their first 16
         characters, is in any log of the cloud (Keystone, both Glances,
-        the fault proxy, set-up logs)."""
+        the fault proxy, set-up logs).
+        """
         logs = self.cloud.logs()
         for path in logs:
             with open(path, 'rb') as f:
@@ -357,7 +350,8 @@ class TestCase(unittest.TestCase):
         """The GETs of /file among ``requests`` that carried the image's
         data: all of them when RegionOne's store serves Range; else every
         other one, for each resume asked for a Range, was refused (400)
-        and the plugin asked again for the whole image."""
+        and the plugin asked again for the whole image.
+        """
         if self.cloud.source_resumes:
             return requests
         for refused in requests[1::2]:
@@ -369,7 +363,8 @@ class TestCase(unittest.TestCase):
 
     def received(self, requests):
         """How many bytes the plugin held after ``requests`` (the
-        restarts' data counts once, the last time)."""
+        restarts' data counts once, the last time).
+        """
         data = self.data_requests(requests)
         if self.cloud.source_resumes:
             return sum(r['bytes_sent'] for r in data)
@@ -382,7 +377,8 @@ class TestCase(unittest.TestCase):
         (206) the data from the exact byte where they had stopped, and
         with ``size`` the image was sent exactly once in all. From one
         that refuses Range (400, Glance on RBD): it started again from
-        byte 0, and with ``size`` the last GET sent the whole image."""
+        byte 0, and with ``size`` the last GET sent the whole image.
+        """
         self.assertGreaterEqual(len(requests), 2, requests)
         self.assertIsNone(requests[0]['range'], requests)
         if not self.cloud.source_resumes:

@@ -52,7 +52,8 @@ class AfterTheDownloadTest(copy_command.TestCase):
 
     def assert_failed_cleanly(self, row, *reason):
         """The row says failed with ``reason``; the copy is queued with the
-        formats it was created with, unlocked, with no staged data."""
+        formats it was created with, unlocked, with no staged data.
+        """
         self.assertEqual('failed', row['Status'], row)
         for words in reason:
             self.assertIn(words, row['Message'])
@@ -107,7 +108,8 @@ class AfterTheDownloadTest(copy_command.TestCase):
 
     def break_rbd_store(self):
         """Until the test ends, RegionTwo's RBD store cannot write: its
-        Ceph user may write to another pool only (an operator's slip)."""
+        Ceph user may write to another pool only (an operator's slip).
+        """
         store = [name for name, driver in self.drivers.items()
                  if driver == 'rbd'][0]
         conf = self.region_two.conf

@@ -44,11 +44,13 @@ ATTEMPTS = 4                      # max_retries = 3
 
 class FaultTest(fb.TestCase):
     """An import of a new SIZE-byte source through the proxy, with the
-    misbehaviours ``rules`` queued for its data."""
+    misbehaviours ``rules`` queued for its data.
+    """
 
     def copied(self, *rules):
         """It ends active with the source's data: (source, the proxy's
-        record of each GET of /file)."""
+        record of each GET of /file).
+        """
         source, sha512 = self.make_source(SIZE)
         target, image, task = self.import_through_proxy(source, *rules)
         self.assert_active_copy(source, sha512, image, task)
@@ -56,7 +58,8 @@ class FaultTest(fb.TestCase):
 
     def refused(self, rules, *words):
         """It fails, says ``words`` and changes nothing: (source, task,
-        the proxy's record of each GET of /file)."""
+        the proxy's record of each GET of /file).
+        """
         source, sha512 = self.make_source(SIZE)
         target, image, task = self.import_through_proxy(source, *rules)
         self.assert_failed_and_restored(target, image, task, *words)
@@ -173,7 +176,8 @@ class RangeIgnoredTest(FaultTest):
 
     def test_source_ignores_range(self):
         """After a drop the resume asks for a Range and gets the whole
-        image (200): the plugin starts over and still ends right."""
+        image (200): the plugin starts over and still ends right.
+        """
         _source, requests = self.copied({'mode': 'drop', 'at': 50},
                                         {'mode': 'ignore_range'})
         self.assertEqual(2, len(requests))
@@ -226,7 +230,8 @@ class RedirectTest(FaultTest):
 
     def test_redirect_to_another_port(self):
         """The plugin follows a 302 to another origin (the trap port) but
-        sends it neither the user's nor a service token."""
+        sends it neither the user's nor a service token.
+        """
         source, proxied = self.copied({'mode': 'redirect'})
         self.assertEqual([302], [r['status'] for r in proxied])
         self.assertTrue(proxied[0]['auth_token'])
@@ -256,7 +261,8 @@ class DeletedMidDownloadTest(fb.TestCase):
 
     def test_target_deleted_mid_download(self):
         """Deleting the target while its data trickles in stops the
-        transfer within a few seconds and leaves nothing staged."""
+        transfer within a few seconds and leaves nothing staged.
+        """
         size = 24 * fb.MiB
         source, sha512 = self.make_source(size)
         # 24 MiB at 2 MiB/s: 12 s if nothing stopped it. The plugin looks

@@ -181,7 +181,8 @@ class GlanceDownloadRefusedTest(base.TestCase):
 
 class GlanceDownloadFailureTest(base.TestCase):
     """Imports that are accepted (202) and whose task must fail, saying why,
-    with the target left as it was."""
+    with the target left as it was.
+    """
 
     def import_and_fail(self, remote_image_id, *words, **kwargs):
         target = self.create_target()
@@ -235,7 +236,8 @@ class CatalogShapeTest(base.TestCase):
 
     def region_with_image_url(self, suffix):
         """A new region whose public image endpoint is RegionOne's Glance
-        URL + ``suffix``; return (region, url)."""
+        URL + ``suffix``; return (region, url).
+        """
         (service,) = self.cloud.keystone(
             'GET', '/services?type=image').json()['services']
         (one,) = self.cloud.keystone(

@@ -41,8 +41,8 @@ from glanceclient import exc as glance_exc
 
 from glance_download import opts
 from tests.functional import base
+from tests.functional import copy_command
 from tests.functional import fault_base as fb
-from tests.functional import test_osc_copy
 
 SOURCES = 8                 # each imported twice, once through each node
 IMPORTS = 2 * SOURCES
@@ -88,7 +88,8 @@ def staged_bytes(directory):
 
 class Sampler(threading.Thread):
     """Samples RSS of the workers of ``servers`` and the bytes in their
-    staging directories until stopped; keeps the peaks."""
+    staging directories until stopped; keeps the peaks.
+    """
 
     def __init__(self, servers):
         super().__init__(daemon=True)
@@ -131,7 +132,8 @@ class Sampler(threading.Thread):
     def workers(self):
         """Per worker: node, RSS at start, peak during the run. VmHWM is
         the kernel's exact peak, but over the worker's whole life: it is
-        the run's peak only if it grew during the run."""
+        the run's peak only if it grew during the run.
+        """
         rows = []
         for pid, (node, rss, hwm) in sorted(self.first.items()):
             peak = self.peak_rss[pid]
@@ -181,7 +183,7 @@ class LoadTest(fb.TestCase):
         runs = []
         for k in range(OSC_RUNS):
             pair = [sources[k]['id'], sources[(k + 1) % OSC_RUNS]['id']]
-            argv = [test_osc_copy.OPENSTACK, 'image', 'copy'] + pair + [
+            argv = [copy_command.OPENSTACK, 'image', 'copy'] + pair + [
                 '--to-region', fb.REGION_TWO, '-f', 'json',
                 '--timeout', str(int(LOAD_TIMEOUT))]
             runs.append(subprocess.Popen(
@@ -193,7 +195,7 @@ class LoadTest(fb.TestCase):
 
     def copies(self, source_id):
         return list(self.r2.images.list(filters={
-            test_osc_copy.ORIGIN_ID: source_id, 'visibility': 'all'}))
+            copy_command.ORIGIN_ID: source_id, 'visibility': 'all'}))
 
     def delete_copies(self, source_id):
         for image in self.copies(source_id):
@@ -206,7 +208,8 @@ class LoadTest(fb.TestCase):
         """{target id: (image, task)} once every import is over; fails
         naming those still running at ``deadline``. One poll of each
         running import per round: polling must not load the cloud more
-        than the imports do."""
+        than the imports do.
+        """
         over = {}
         while True:
             for target in targets:
@@ -295,7 +298,8 @@ class LoadTest(fb.TestCase):
     def check_import(self, target, source, node, image, task):
         """Downloaded by ``node``, the one it was sent to (and only there);
         active with the source's data, or failed, said why and restored;
-        returns the task's status."""
+        returns the task's status.
+        """
         for name, server in self.nodes.items():
             self.assertEqual(1 if name == node else 0, len(server.log_lines(
                 'glance_download.tasks.download',
@@ -315,7 +319,8 @@ class LoadTest(fb.TestCase):
 
     def check_osc(self, returncode, stdout, stderr):
         """The rows of one run: each copied or found, verified, or failed
-        with a message (and then the exit status says so)."""
+        with a message (and then the exit status says so).
+        """
         rows = json.loads(stdout)
         self.assertEqual(2, len(rows), stderr)
         for row in rows:
@@ -330,7 +335,8 @@ class LoadTest(fb.TestCase):
 
     def check_copies(self, source):
         """Every copy of ``source`` the runs made is active with its hash,
-        or a queued left-over with no data (the next run retries it)."""
+        or a queued left-over with no data (the next run retries it).
+        """
         copies = self.copies(source['id'])
         self.assertTrue(copies, source['id'])
         for copy in copies:

@@ -219,7 +219,8 @@ class OscCopyTest(copy_command.TestCase):
 
     def interrupt(self, proc, stderr):
         """Ctrl-C the command ``proc`` (its stderr read so far in
-        ``stderr``): its one row, once it exited 130."""
+        ``stderr``): its one row, once it exited 130.
+        """
         proc.send_signal(signal.SIGINT)
         stdout, rest = proc.communicate(timeout=copy_command.COMMAND_TIMEOUT)
         stderr.append(rest)

@@ -31,16 +31,17 @@ class RequestIdAcrossRegionsTest(base.TestCase):
 
     def copy(self, glance):
         """Copy a new RegionOne image with ``glance`` (a RegionTwo client);
-        return (source, target, the import call's request id)."""
+        return (source, target, the import call's request id).
+        """
         data, sha512 = base.generate(base.MiB + 4321)
         source = self.create_image(base.REGION_ONE, data=data,
                                    disk_format='raw', container_format='bare')
         target = self.create_target()
         self.imported = True
-        result = base.retry_locked(
-            glance.images.image_import, target['id'],
-            method='glance-download', remote_region=base.REGION_ONE,
-            remote_image_id=source['id'], remote_service_interface='public')
+        result = glance.images.image_import(
+            target['id'], method='glance-download',
+            remote_region=base.REGION_ONE, remote_image_id=source['id'],
+            remote_service_interface='public')
         (request_id,) = result.request_ids
         image, task = self.wait_for_import(target['id'])
         self.assert_task_succeeded(task)

@@ -38,7 +38,8 @@ class MultiStoreTest(base.TestCase):
 
     def copy(self, **import_args):
         """glance-download a new source into a new target with
-        ``import_args`` (stores, all_stores...); the target after."""
+        ``import_args`` (stores, all_stores...); the target after.
+        """
         data, sha512 = base.generate(SIZE)
         source = self.create_image(base.REGION_ONE, data=data,
                                    disk_format='raw', container_format='bare')

@@ -59,7 +59,6 @@ import os
 import subprocess
 import time
 
-from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
 from tests.functional import base
@@ -107,8 +106,6 @@ def tools_cloud(command, service_token=True):
 
 class TokenExpiryTest(fb.TestCase):
 
-    cloud_lock = None             # a cloud of its own
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -125,12 +122,8 @@ class TokenExpiryTest(fb.TestCase):
 
     def fresh_token(self):
         """A new demo token and when it expires (epoch seconds)."""
-        env = fb.read_rc(CLOUD_DIR, 'demo')
-        auth = v3.Password(
-            auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-            password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
-            user_domain_name='Default', project_domain_name='Default')
-        ref = auth.get_auth_ref(ks_session.Session())
+        ref = base.password_auth(CLOUD_DIR, 'demo').get_auth_ref(
+            ks_session.Session())
         expires = ref.expires.timestamp()
         self.assertLess(expires - time.time(), TOKEN_LIFETIME + 1)
         return ref.auth_token, expires
@@ -177,7 +170,8 @@ class TokenExpiryTest(fb.TestCase):
 
     def assert_resume_after_expiry(self, run, status):
         """A's data came in two requests, the second (a resume) made after
-        the token expired, with the given answer."""
+        the token expired, with the given answer.
+        """
         first, resume = self.proxy.file_requests(run['source_a']['id'])
         self.assertEqual('dropped', first['end'])
         self.assertLess(first['time'], run['expires'])
@@ -187,7 +181,8 @@ class TokenExpiryTest(fb.TestCase):
 
     def assert_b_started_after_expiry(self, run):
         """B's first request to the source is after the token expired and
-        is refused; B failed naming the token, and nothing changed."""
+        is refused; B failed naming the token, and nothing changed.
+        """
         records = self.proxy.log(run['source_b']['id'], kind='image')
         self.assertTrue(records)
         self.assertGreater(records[0]['time'], run['expires'])

@@ -57,7 +57,8 @@ class TwoNodesTest(fb.TestCase):
 
     def start_slow_import(self, size=24 * fb.MiB):
         """A glance-download through node b that trickles at 2 MiB/s;
-        returns (source, target) once 4 MiB arrived."""
+        returns (source, target) once 4 MiB arrived.
+        """
         source, _sha512 = self.make_source(size)
         self.proxy.queue(source['id'], {'mode': 'trickle',
                                         'rate': 2 * fb.MiB})

@@ -115,7 +115,8 @@ class WebDownloadTest(base.TestCase):
 
     def test_web_download_through_the_second_node(self):
         """RegionTwo's second node (GD_GLANCE2_NODES=2) runs the import it
-        was asked for, into its own staging directory."""
+        was asked for, into its own staging directory.
+        """
         try:
             node_b = base.GlanceServer(base.REGION_TWO, self.cloud.dir,
                                        node='glance2b')

@@ -16,10 +16,10 @@ import logging
 import os
 
 import fixtures
-from glance.common import utils as glance_utils
-from keystoneauth1 import loading as ks_loading
 # Registers [import_filtering_opts] (Glance's own import filter options).
 import glance.async_.flows._internal_plugins  # noqa: F401
+from glance.common import utils as glance_utils
+from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 from oslo_log import log as oslo_log
 import testtools
@@ -41,7 +41,8 @@ KSA_TLS_OPTIONS = 'tls_min_version' in [
 def rule_refused(part):
     """What this Glance says when its ``part`` rule ('scheme', 'host',
     'port') refuses a URL: 33 names the rule, 28-32 only answer yes or no
-    (glance_download.host.validated_address)."""
+    (glance_download.host.validated_address).
+    """
     if hasattr(glance_utils, 'get_validated_address'):
         return '%s not allowed' % part
     return 'scheme, host or port not allowed'
@@ -74,7 +75,8 @@ class TestCase(testtools.TestCase):
     def resolve_with(self, getaddrinfo):
         """Let ``getaddrinfo`` answer every name lookup: ours (the
         standard library's) and Glance's (28-32 resolve through
-        ``eventlet.green.socket``, which keeps its own reference)."""
+        ``eventlet.green.socket``, which keeps its own reference).
+        """
         self.useFixture(fixtures.MonkeyPatch('socket.getaddrinfo',
                                              getaddrinfo))
         self.useFixture(fixtures.MockPatchObject(
@@ -91,7 +93,8 @@ class TestCase(testtools.TestCase):
         """Every logger at DEBUG, keystoneauth1's included (oslo.log puts
         it at WARN unless the operator lowers it), but urllib3's, which
         stay at oslo.log's defaults: at DEBUG urllib3 logs each request
-        line, query string and all, whoever sends the request."""
+        line, query string and all, whoever sends the request.
+        """
         levels = dict(level.split('=')
                       for level in oslo_log.get_default_log_levels())
         for name, level in [(name, level) for name, level in levels.items()

@@ -29,14 +29,15 @@ import copy
 import gzip
 import hashlib
 import http.server
+from importlib import metadata as importlib_metadata
 import json
 import logging
 import socket
 import ssl
 import struct
 import threading
-import uuid
 from unittest import mock
+import uuid
 
 import fixtures
 from glance.async_.flows import api_image_import
@@ -50,6 +51,7 @@ from taskflow import engines
 from taskflow.listeners import logging as logging_listener
 from taskflow.patterns import linear_flow as lf
 
+from glance_download import selection
 from glance_download import uri_filter
 
 
@@ -71,7 +73,8 @@ class Drop:
 class Reset:
     """Announce the full length, send ``after`` bytes, then reset the
     connection (RST, not a clean close), as a crashed peer or a middlebox
-    does."""
+    does.
+    """
 
     def __init__(self, after):
         self.after = after
@@ -112,7 +115,8 @@ class Chunked:
     """HTTP/1.1 ``Transfer-Encoding: chunked``, in chunks of ``size``
     bytes, as servers that stream without knowing the length send it.
     ``terminated=False``: every data chunk, then the connection closes
-    without the last (empty) chunk, as when it breaks after the data."""
+    without the last (empty) chunk, as when it breaks after the data.
+    """
 
     def __init__(self, size=10000, terminated=True):
         self.size = size
@@ -154,7 +158,8 @@ class WrongRange:
 
 class Gzip:
     """Send the body gzip-compressed (``Content-Encoding: gzip``, the
-    compressed length as Content-Length) whatever Accept-Encoding asked."""
+    compressed length as Content-Length) whatever Accept-Encoding asked.
+    """
 
 
 # ---------------------------------------------------------------------------
@@ -428,7 +433,8 @@ SECRETS = ('s3cret', 'SECRET')
 
 def secret_url(port, path='/img', user_info=True):
     """A URL with both secrets; without user info (which Glance's import
-    filter refuses, see uri_filter) for URLs that must pass the filter."""
+    filter refuses, see uri_filter) for URLs that must pass the filter.
+    """
     return ('http://%s127.0.0.1:%d%s?temp_url_sig=SECRET'
             '&temp_url_expires=1' % ('user:s3cret@' if user_info else '',
                                      port, path))
@@ -436,7 +442,8 @@ def secret_url(port, path='/img', user_info=True):
 
 def loopback(url):
     """A ``check_url`` for tests of anything but the import filter:
-    every URL approved, reached at 127.0.0.1 (where test servers are)."""
+    every URL approved, reached at 127.0.0.1 (where test servers are).
+    """
     return uri_filter.Approved(requests.Request('GET', url).prepare().url,
                                '127.0.0.1')
 
@@ -452,7 +459,8 @@ def closed_port():
 def serve_tls(server, certificates):
     """Make ``server`` (a FakeGlanceServer) speak HTTPS with the
     certificate of ``certificates``; return the list its connection
-    attempts (TLS handshakes, failed or not) are appended to."""
+    attempts (TLS handshakes, failed or not) are appended to.
+    """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificates.server_cert,
                             certificates.server_key)
@@ -475,7 +483,8 @@ def serve_tls(server, certificates):
 
 def catalog_v2(*regions):
     """A v2 catalog (what keystonemiddleware hands Glance) with one image
-    service; ``regions`` are (name, url) or (name, {interface: url})."""
+    service; ``regions`` are (name, url) or (name, {interface: url}).
+    """
     endpoints = []
     for name, urls in regions:
         if isinstance(urls, str):
@@ -631,7 +640,8 @@ class GlanceHost:
     def glances_flow(self, *flows):
         """``flows`` behind Glance's own first step, as Glance runs it:
         its ``_ImageLock`` stops a flow whose task lost the image's lock
-        (``TaskAbortedError``), as one failed while it was built has."""
+        (``TaskAbortedError``), as one failed while it was built has.
+        """
         whole = lf.Flow('api_image_import')
         whole.add(api_image_import._ImageLock(
             self.task_id, 'api_image_import', self.action_wrapper), *flows)
@@ -711,8 +721,24 @@ class GlanceRelease(fixtures.Fixture):
 def run_like_glance(flow):
     """Run ``flow`` as Glance's task executor does: with taskflow's
     DynamicLoggingListener, which logs a failed task with its traceback
-    (``exc_info``), chained exceptions included."""
+    (``exc_info``), chained exceptions included.
+    """
     engine = engines.load(flow, engine='serial')
     with logging_listener.DynamicLoggingListener(
             engine, log=logging.getLogger('glance.async_.taskflow_executor')):
         engine.run()
+
+
+# The entry points of Glance's internal plugins that are ours.
+
+def entry_point(value, name='glance_download'):
+    return importlib_metadata.EntryPoint(name=name, value=value,
+                                         group=selection.NAMESPACE)
+
+
+OURS = {
+    'glance_download': entry_point(
+        'glance_download.plugins.glance_download:get_flow'),
+    'web_download': entry_point(
+        'glance_download.plugins.web_download:get_flow', 'web_download'),
+}

@@ -103,7 +103,8 @@ class SummaryTest(testtools.TestCase):
 
 class RbdReportTest(testtools.TestCase):
     """An RBD run's tables: the OSD's CPU shown, columns it has no figure
-    for (no in-tree import) left out, its stores named."""
+    for (no in-tree import) left out, its stores named.
+    """
 
     def results(self):
         def rec(method, profile, seconds, osd):
@@ -217,7 +218,8 @@ class PySpyTest(testtools.TestCase):
 
 class ProfileFitTest(testtools.TestCase):
     """A profile of a store's options runs only on a cloud whose store has
-    that driver: else Glance would ignore the options without a word."""
+    that driver: else Glance would ignore the options without a word.
+    """
 
     RBD = cloud_control.parse_conf(
         '[DEFAULT]\nenabled_backends = fast:rbd,cheap:file\n')
@@ -369,7 +371,8 @@ class SourceDataTest(testtools.TestCase):
 
 class PhasesTest(testtools.TestCase):
     """Where the staging-to-store copy starts when the bench cannot see
-    the store's file (RBD, or RegionTwo's second store)."""
+    the store's file (RBD, or RegionTwo's second store).
+    """
 
     TARGET = '11111111-2222-3333-4444-555555555555'
     SRC = '66666666-7777-8888-9999-000000000000'

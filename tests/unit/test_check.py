@@ -22,7 +22,7 @@ from glance_download.cmd import check
 from glance_download import host
 from glance_download import selection
 from tests.unit import base
-from tests.unit import test_selection
+from tests.unit import fakes
 
 
 class PrefixWarningTest(base.TestCase):
@@ -33,7 +33,7 @@ class PrefixWarningTest(base.TestCase):
             'sys.stderr', io.StringIO())).new_value
         self.useFixture(fixtures.MonkeyPatch('sys.stdout', io.StringIO()))
         self.useFixture(fixtures.MockPatchObject(
-            selection, 'lookup', side_effect=test_selection.OURS.get))
+            selection, 'lookup', side_effect=fakes.OURS.get))
         self.dir = self.useFixture(fixtures.TempDir()).path
 
     def write(self, name, text):

@@ -11,7 +11,8 @@
 # under the License.
 
 """Where a copy stands in a region, from its images and tasks
-(glance_download.copying.state): what the dashboard's progress shows."""
+(glance_download.copying.state): what the dashboard's progress shows.
+"""
 
 import datetime
 from unittest import mock
@@ -20,7 +21,7 @@ import testtools
 
 from glance_download.copying import logic
 from glance_download.copying import state
-from tests.unit import test_osc_copier as fakes
+from tests.unit import copying_fakes as fakes
 from tests.unit.test_osc_logic import copy
 from tests.unit.test_osc_logic import source
 
@@ -103,7 +104,8 @@ class SummariseTest(testtools.TestCase):
 
 class DeadImportStateTest(fakes.Base):
     """The dashboard's state of a copy whose import a stopped glance-api
-    left behind: failed, with the reason, not "importing" for ever."""
+    left behind: failed, with the reason, not "importing" for ever.
+    """
 
     def setUp(self):
         super().setUp()

@@ -16,8 +16,8 @@ import socket
 import sqlite3
 
 import fixtures
-import testtools
 from glance.common import utils as glance_utils
+import testtools
 
 from glance_download import host
 from tests.unit import base

@@ -11,7 +11,8 @@
 # under the License.
 
 """openstack image copy: the OSC plugin module, the command's options and
-output, the progress reporters, and the client-only imports."""
+output, the progress reporters, and the client-only imports.
+"""
 
 import argparse
 import configparser
@@ -28,12 +29,12 @@ import fixtures
 from osc_lib import exceptions as osc_exceptions
 import testtools
 
-from glance_download.osc import copy as copy_cmd
 from glance_download.copying import logic
+from glance_download.osc import copy as copy_cmd
 from glance_download.osc import plugin
 from glance_download.osc import progress
 from tests import terminal
-from tests.unit import test_osc_copier as fakes
+from tests.unit import copying_fakes as fakes
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -79,7 +80,8 @@ class PluginTest(testtools.TestCase):
 
     def assert_imports_nothing_of(self, modules, bad):
         """Importing ``modules`` in a fresh interpreter loads no module
-        for which the Python expression ``bad`` (over ``m``) holds."""
+        for which the Python expression ``bad`` (over ``m``) holds.
+        """
         code = ('import sys\n'
                 'import %s\n'
                 'print(sorted(m for m in sys.modules if %s))\n'
@@ -337,7 +339,8 @@ class ReporterTest(testtools.TestCase):
 
 class LiveOnATerminalTest(testtools.TestCase):
     """The live display as a user's terminal gets it: on a real
-    pseudo-terminal, where rich draws (a StringIO or a pipe gets lines)."""
+    pseudo-terminal, where rich draws (a StringIO or a pipe gets lines).
+    """
 
     def setUp(self):
         super().setUp()

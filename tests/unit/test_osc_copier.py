@@ -11,10 +11,10 @@
 # under the License.
 
 """openstack image copy: the per-region jobs (glance_download.copying.copier)
-against in-memory fake Glance regions, no network."""
+against in-memory fake Glance regions, no network.
+"""
 
 import datetime
-import io
 import itertools
 import threading
 import time
@@ -27,251 +27,19 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import fixture as ks_fixture
 from keystoneauth1.identity import access as access_plugin
 from keystoneauth1 import session as ks_session
-import testtools
 
 from glance_download.copying import copier
 from glance_download.copying import logic
-from glance_download import records
 from glance_download.copying import regions as copying_regions
 from glance_download.osc import progress
+from tests.unit.copying_fakes import Base
+from tests.unit.copying_fakes import FakeRegions
+from tests.unit.copying_fakes import new_id
+from tests.unit.copying_fakes import NOW
+from tests.unit.copying_fakes import PROJECT
 from tests.unit import fakes
 from tests.unit import tls
 from tests.unit import unanswered
-
-PROJECT = 'p1'
-MiB = logic.MiB
-# The fake regions' clock (tasks' updated_at) and the copier's utcnow.
-NOW = datetime.datetime(2026, 1, 2, 0, 10, tzinfo=datetime.timezone.utc)
-_ids = itertools.count(1)
-
-
-def new_id():
-    return '00000000-0000-4000-8000-%012d' % next(_ids)
-
-
-class FakeImages:
-    """The glanceclient ``images`` calls the copier makes, in memory.
-
-    An import runs when the image is read: the first get() shows the task
-    downloading, the next one the outcome (``self.outcome``: 'success',
-    'failure' or 'corrupt'; 'converted': success, the data made raw by an
-    import plugin; 'stuck': failure, and a revert of Glance's that failed
-    left the lock; 'never': the task stays as it is). Each write
-    of a task stamps its updated_at with ``self.now()``; an image holding
-    an import lock (os_glance_import_task) refuses another import with 409,
-    as Glance does until the lock expires.
-    """
-
-    def __init__(self, region, methods=('glance-download',)):
-        self.region = region
-        self.methods = list(methods)
-        self.images = {}
-        self.tasks = {}
-        self.imports = []
-        self.deleted = []
-        self.outcome = 'success'
-        self.sources = {}           # id -> source image, for the outcome
-        self.stepped = None         # called on each import step
-        self.updates = []           # (image id, set properties, removed)
-        self.backends = ['fast', 'ceph']    # the first is the default
-        self.failing = set()        # stores that fail every import
-        self.wanted = {}            # image id -> (stores, allow_failure)
-        self.now = lambda: NOW
-
-    def add(self, **fields):
-        image = {'id': new_id(), 'status': 'queued', 'owner': PROJECT,
-                 'created_at': '2026-01-01T00:00:%02d' % len(self.images),
-                 'visibility': 'shared'}
-        image.update(fields)
-        self.images[image['id']] = image
-        self.tasks.setdefault(image['id'], [])
-        return image
-
-    def get(self, image_id):
-        if image_id not in self.images:
-            raise glance_exc.HTTPNotFound('no image %s' % image_id)
-        image = self.images[image_id]
-        task = self.tasks[image_id][-1] if self.tasks[image_id] else None
-        if task and task['status'] == 'processing':
-            self._step(image, task)
-        return dict(image)
-
-    def _step(self, image, task):
-        if self.stepped:
-            self.stepped(image, task)
-        if self.outcome == 'never':
-            return
-        if not task['message']:
-            self.write(task, message='Downloaded 1 of 3 MiB from RegionOne')
-            image['status'] = 'importing'
-            return
-        source = self.sources[image[logic.ORIGIN_ID]]
-        wanted, allow_failure = self.wanted.get(image['id'],
-                                                (self.backends[:1], True))
-        failed = [name for name in wanted if name in self.failing]
-        if failed and not allow_failure:
-            self.write(task, status='failure',
-                       message='store %s failed' % failed[0])
-            image['status'] = 'queued'
-            image.pop('os_glance_import_task', None)
-            return
-        image.update(stores=','.join(n for n in wanted if n not in failed),
-                     os_glance_failed_import=','.join(failed))
-        if self.outcome in ('failure', 'stuck'):
-            self.write(task, status='failure', message='Remote image gone')
-            image['status'] = 'queued'
-            if self.outcome == 'failure':
-                image.pop('os_glance_import_task', None)
-            return
-        image.update(status='active', size=source['size'],
-                     os_hash_algo=source['os_hash_algo'],
-                     os_hash_value=source['os_hash_value'],
-                     checksum=source['checksum'])
-        if self.outcome == 'corrupt':
-            image['os_hash_value'] = 'bad'
-        if self.outcome == 'converted':
-            image.update(size=source['size'] + 1, os_hash_value='raw',
-                         checksum='raw', disk_format='raw', **{
-                             records.VERIFIED_HASH: logic.source_hash(
-                                 source)})
-        self.write(task, status='success', message='Copied 3 MiB')
-        image.pop('os_glance_import_task', None)
-
-    def write(self, task, **fields):
-        """Change ``task`` as Glance's task repo saves it."""
-        task.update(fields, updated_at=self.now().strftime(
-            '%Y-%m-%dT%H:%M:%S.%f'))
-
-    def list(self, filters=None):
-        filters = dict(filters or {})
-        filters.pop('visibility', None)
-        tags = filters.pop('tag', [])
-        for image in list(self.images.values()):
-            if all(image.get(k) == v for k, v in filters.items()) and \
-                    all(t in image.get('tags', []) for t in tags):
-                yield dict(image)
-
-    def create(self, **fields):
-        # Glance's database: an id is given out once, deleted or not.
-        if fields.get('id') in self.images or \
-                fields.get('id') in self.deleted:
-            raise glance_exc.HTTPConflict('image id %s exists' % fields['id'])
-        return dict(self.add(**fields))
-
-    def delete(self, image_id):
-        if image_id not in self.images:
-            raise glance_exc.HTTPNotFound('no image %s' % image_id)
-        del self.images[image_id]
-        self.deleted.append(image_id)
-
-    def update(self, image_id, remove_props=None, **properties):
-        if image_id not in self.images:
-            raise glance_exc.HTTPNotFound('no image %s' % image_id)
-        image = self.images[image_id]
-        image.update(properties)
-        for name in remove_props or ():
-            image.pop(name, None)
-        self.updates.append((image_id, properties, remove_props))
-        return dict(image)
-
-    def image_import(self, image_id, method, remote_region=None,
-                     remote_image_id=None, remote_service_interface=None,
-                     stores=None, allow_failure=True, all_stores=None):
-        image = self.images[image_id]
-        if image['status'] != 'queued':
-            raise glance_exc.HTTPConflict('image is %s' % image['status'])
-        if image.get('os_glance_import_task'):
-            raise glance_exc.HTTPConflict('Image has active task')
-        self.imports.append((image_id, method, remote_region,
-                             remote_image_id, remote_service_interface))
-        self.wanted[image_id] = (list(self.backends) if all_stores else
-                                 stores or self.backends[:1], allow_failure)
-        task = {'id': new_id(), 'status': 'processing', 'message': '',
-                'created_at': '2026-01-02T00:00:%02d'
-                % len(self.tasks[image_id])}
-        self.write(task)
-        self.tasks[image_id].append(task)
-        image['os_glance_import_task'] = task['id']
-
-    def get_associated_image_tasks(self, image_id):
-        return {'tasks': [dict(t) for t in self.tasks.get(image_id, [])]}
-
-    def get_import_info(self):
-        return {'import-methods': {'value': self.methods}}
-
-
-class MissingImages:
-    def __getattr__(self, name):
-        def call(*args, **kwargs):
-            raise ks_exc.EndpointNotFound('image in region Nowhere')
-        return call
-
-
-class FakeRegions:
-    interface = 'public'
-
-    def __init__(self, **regions):
-        self.regions = regions
-        self.importers = []     # regions asked for their import client
-
-    def glance(self, region):
-        images = self.regions.get(region) or MissingImages()
-        return mock.Mock(images=images)
-
-    def importer(self, region):
-        self.importers.append(region)
-        return self.glance(region)
-
-    def checker(self, region):
-        return self.glance(region)
-
-
-class Base(testtools.TestCase):
-
-    def setUp(self):
-        super().setUp()
-        self.r1 = FakeImages('RegionOne')
-        self.r2 = FakeImages('RegionTwo')
-        self.r3 = FakeImages('RegionThree', methods=['web-download'])
-        self.regions = FakeRegions(RegionOne=self.r1, RegionTwo=self.r2,
-                                   RegionThree=self.r3)
-        self.source = self.make_source('cirros')
-        self.err = io.StringIO()
-
-    def make_source(self, name, **fields):
-        fields.setdefault('tags', ['golden'])
-        source = self.r1.add(
-            name=name, status='active', size=3 * MiB,
-            os_hash_algo='sha512', os_hash_value=name * 10,
-            checksum='c' * 32, disk_format='qcow2',
-            container_format='bare', min_disk=1, min_ram=64,
-            visibility='public', **fields)
-        for fake in (self.r2, self.r3):
-            fake.sources[source['id']] = source
-        return source
-
-    def importing_copy(self, written=None, status='importing'):
-        """A copy of the source in RegionTwo with an import under way, as
-        another run left it: (copy, its task), the task last written at
-        ``written`` (naive UTC text, as Glance shows it)."""
-        copy = self.r2.add(**logic.origin_properties(self.source,
-                                                     'RegionOne'))
-        self.r2.image_import(copy['id'], 'glance-download')
-        copy['status'] = status
-        task = self.r2.tasks[copy['id']][-1]
-        if written:
-            task['updated_at'] = written
-        return copy, task
-
-    def copier(self, **kwargs):
-        kwargs.setdefault('poll', 0)
-        kwargs.setdefault('utcnow', lambda: NOW)
-        return copier.Copier(self.regions, 'RegionOne', PROJECT,
-                             progress.LineReporter(self.err), **kwargs)
-
-    def run_copy(self, regions=('RegionTwo',), sources=None, **kwargs):
-        engine = self.copier(**kwargs)
-        return engine, engine.run(sources or [self.source], list(regions))
 
 
 class CopierTest(Base):
@@ -570,24 +338,26 @@ class CopierTest(Base):
         self.assertIn('run the command again', result.message)
         self.assertEqual('queued', self.r2.images[result.target_id]['status'])
 
-    def test_timeout(self):
+    def timed_out(self, **task):
+        """The result of a copy whose import task stays as ``task`` says
+        until --timeout (15 s, on a clock of 10 s a poll) ends it.
+        """
         clock = itertools.count(0, 10)
         self.r2.outcome = 'never'
-        self.r2.stepped = lambda image, task: task.update(message='x')
+        self.r2.stepped = lambda image, t: t.update(task)
         _engine, [result] = self.run_copy(timeout=15,
                                           clock=lambda: next(clock))
         self.assertEqual(logic.FAILED, result.status)
+        return result
+
+    def test_timeout(self):
+        result = self.timed_out(message='x')
         self.assertIn('not finished after 20 s (task processing); the '
                       'import goes on in Glance', result.message)
         self.assertEqual(1, len(self.r2.images))
 
     def test_timeout_of_a_task_that_never_started(self):
-        clock = itertools.count(0, 10)
-        self.r2.outcome = 'never'
-        self.r2.stepped = lambda image, task: task.update(status='pending')
-        _engine, [result] = self.run_copy(timeout=15,
-                                          clock=lambda: next(clock))
-        self.assertEqual(logic.FAILED, result.status)
+        result = self.timed_out(status='pending')
         self.assertIn('(task pending); the import never started: Glance '
                       'may have lost its task; delete image %s'
                       % result.target_id, result.message)
@@ -636,7 +406,8 @@ STALE = '2026-01-01T22:10:00.000000'
 
 class StoresTest(Base):
     """--store, --all-stores: Glance's stores / all_stores /
-    all_stores_must_succeed, and where the copy ended, store by store."""
+    all_stores_must_succeed, and where the copy ended, store by store.
+    """
 
     def test_default_store(self):
         _engine, [result] = self.run_copy()
@@ -690,7 +461,8 @@ class StoresTest(Base):
 
 class AfterTheDownloadTest(Base):
     """What the target region's Glance does after our download: convert
-    the data, or fail and (a revert of its own failing) keep the lock."""
+    the data, or fail and (a revert of its own failing) keep the lock.
+    """
 
     def test_converted_copy_is_copied_and_verified(self):
         self.r2.outcome = 'converted'
@@ -731,7 +503,8 @@ class DeadImportTest(Base):
     """A copy whose import died with its glance-api (restarted during the
     import): reported with what to do, replaced with --replace, never
     followed without end. Each run has a --timeout on a fake clock, so
-    that a run that follows such an import ends too."""
+    that a run that follows such an import ends too.
+    """
 
     def run_copy(self, **kwargs):
         clock = itertools.count(0, 10)
@@ -816,7 +589,8 @@ class DeadImportTest(Base):
 class JoinTest(Base):
     """A run that follows a copy it did not create marks it (JOINED), so
     that the creating run's Ctrl-C keeps it, and removes the mark once the
-    import has ended."""
+    import has ended.
+    """
 
     def marks(self, image_id):
         return [(properties, removed)
@@ -897,7 +671,8 @@ class JoinTest(Base):
 
 class InterruptTest(Base):
     """Ctrl-C: the run stops and deletes what it created and is not
-    active, and nothing else."""
+    active, and nothing else.
+    """
 
     def test_ctrl_c_deletes_created_not_active(self):
         engine = self.copier()
@@ -1085,7 +860,8 @@ class TransientTest(Base):
 
 class CatalogRegions(FakeRegions):
     """FakeRegions' regions in memory; any other through ``real``, a
-    GlanceRegions over a keystoneauth session with a catalog."""
+    GlanceRegions over a keystoneauth session with a catalog.
+    """
 
     def __init__(self, real, **regions):
         super().__init__(**regions)
@@ -1106,7 +882,8 @@ class UnreachableRegionTest(Base):
     """A --to-region whose Glance cannot be asked fails alone, in words and
     without its URL, while the copy to RegionTwo (in memory) goes on. That
     region goes through the real GlanceRegions, glanceclient and
-    keystoneauth to a real socket on 127.0.0.1."""
+    keystoneauth to a real socket on 127.0.0.1.
+    """
 
     def setUp(self):
         super().setUp()
@@ -1115,7 +892,8 @@ class UnreachableRegionTest(Base):
 
     def copy_to(self, url, session_timeout=None, check_timeout=0.5):
         """Copy the source to RegionTwo and to RegionDown, whose image
-        endpoint is ``url``: (RegionDown's reason, seconds the run took)."""
+        endpoint is ``url``: (RegionDown's reason, seconds the run took).
+        """
         token = ks_fixture.V3Token()
         token.add_service('image').add_standard_endpoints(
             public=url, region='RegionDown')

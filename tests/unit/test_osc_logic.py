@@ -11,7 +11,8 @@
 # under the License.
 
 """openstack image copy: selection, idempotency decisions, verification,
-progress parsing and output rows (glance_download.copying.logic)."""
+progress parsing and output rows (glance_download.copying.logic).
+"""
 
 import datetime
 
@@ -163,7 +164,8 @@ class VerifyTest(testtools.TestCase):
     def converted(self, recorded='sha512:' + 'aa' * 64):
         """A copy that RegionTwo's image_conversion made raw: its own size
         and hash; the hash its download was verified against, recorded by
-        the server plugin."""
+        the server plugin.
+        """
         return copy(size=4 * logic.MiB, os_hash_value='ee' * 64,
                     checksum='f' * 32, disk_format='raw',
                     **{records.VERIFIED_HASH: recorded})
@@ -298,7 +300,8 @@ class DecideTest(testtools.TestCase):
 
 def task(task_id, status, age, **fields):
     """An import task as Glance's image-tasks call shows it, last written
-    ``age`` seconds before NOW (naive UTC, as Glance writes it)."""
+    ``age`` seconds before NOW (naive UTC, as Glance writes it).
+    """
     written = NOW - datetime.timedelta(seconds=age)
     record = {'id': task_id, 'status': status, 'message': '',
               'created_at': '2026-01-01T00:00:00.000000',
@@ -309,7 +312,8 @@ def task(task_id, status, age, **fields):
 
 class DeadImportTest(testtools.TestCase):
     """A copy whose import a stopped glance-api left behind (Glance's
-    lock-expiry rule) is reported or replaced, never followed."""
+    lock-expiry rule) is reported or replaced, never followed.
+    """
 
     def decide(self, copy_, tasks, replace=False, **kwargs):
         asked = []

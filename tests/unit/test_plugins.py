@@ -20,17 +20,17 @@ import fixtures
 from glance.api import property_protections
 from glance.async_.flows import api_image_import
 from glance.async_.flows.plugins import image_conversion
-from glance.common import property_utils
 from glance.common import exception as glance_exception
+from glance.common import property_utils
 from taskflow import engines
 from taskflow import task as tf_task
 
 from glance_download import errors
 from glance_download import opts
 from glance_download import plugins
-from glance_download import records
 from glance_download.plugins import glance_download as gd_plugin
 from glance_download.plugins import web_download as wd_plugin
+from glance_download import records
 from glance_download import remote_glance
 from glance_download import selection
 from tests.unit import base
@@ -269,7 +269,8 @@ class GlanceDownloadFlowTest(base.TestCase):
     def assert_fails_early(self, reason, flow):
         """Before any step ran: the image is queued as it was, its store
         failed and its lock dropped, then the task failed with ``reason``;
-        Glance's flow stops at its first step."""
+        Glance's flow stops at its first step.
+        """
         image = self.host.image
         props = dict(image.extra_properties)
         self.assertEqual('queued', image.status)
@@ -348,7 +349,8 @@ class GlanceDownloadFlowTest(base.TestCase):
         """The whole flow in Glance's order, Glance's real _ImportMetadata
         included: with a catalog URL ending in a slash, and with Glance's
         ``extra_properties = [os_]``, which makes that step copy core
-        attributes (os_hash_value, os_hidden, ...) as properties."""
+        attributes (os_hash_value, os_hidden, ...) as properties.
+        """
         self.catalog = fakes.catalog_v2(('RegionOne', self.server.url + '/'))
         self.config(group='glance_download_properties',
                     extra_properties=['os_'])
@@ -516,7 +518,8 @@ class WebDownloadTlsFileTest(WebDownloadFlowTest):
 
 class Staged(tf_task.Task):
     """Glance's _VerifyStaging, as far as later steps see it: the staged
-    data's file:// URI as ``file_path``."""
+    data's file:// URI as ``file_path``.
+    """
 
     default_provides = 'file_path'
 

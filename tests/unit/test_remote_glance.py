@@ -173,7 +173,8 @@ class RemoteImageTest(base.TestCase):
 
     def refuse_hashes(self, *refused):
         """Make hashlib refuse ``refused``, as a FIPS-mode host refuses
-        md5 (the names stay in hashlib.algorithms_available)."""
+        md5 (the names stay in hashlib.algorithms_available).
+        """
         real = hashlib.new
 
         def new(name, *args, **kwargs):

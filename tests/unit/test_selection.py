@@ -12,7 +12,6 @@
 
 """selection and glance-download-check: which plugin Glance runs."""
 
-from importlib import metadata as importlib_metadata
 import io
 import os
 import subprocess
@@ -24,19 +23,10 @@ import fixtures
 from glance_download.cmd import check
 from glance_download import selection
 from tests.unit import base
+from tests.unit import fakes
 
-
-def entry_point(value, name='glance_download'):
-    return importlib_metadata.EntryPoint(name=name, value=value,
-                                         group=selection.NAMESPACE)
-
-
-OURS = {
-    'glance_download': entry_point(
-        'glance_download.plugins.glance_download:get_flow'),
-    'web_download': entry_point(
-        'glance_download.plugins.web_download:get_flow', 'web_download'),
-}
+entry_point = fakes.entry_point
+OURS = fakes.OURS
 
 
 GLANCE = {

@@ -219,7 +219,8 @@ class PinBypassTest(base.TestCase):
 
     def redirect_to(self, url):
         """The origin's data answers redirect to ``url``, the retries'
-        too."""
+        too.
+        """
         self.origin.clear_script()
         # As a server sends a Unicode Location: UTF-8 bytes (http.server
         # writes header text as Latin-1).

@@ -79,7 +79,8 @@ class StagingFileTest(base.TestCase):
 
 class _Partial:
     """A raw file that takes at most ``most`` bytes per write, as a disk
-    that is filling up does."""
+    that is filling up does.
+    """
 
     def __init__(self, raw, most):
         self.raw = raw

@@ -42,7 +42,8 @@ GLOBAL_ID = 'req-5d1f6a0e-0c1b-4f27-9a53-2b8f4c7e9d10'
 
 class _Lines(logging.Handler):
     """glance_download's log lines, as glance-api's oslo.log writes them,
-    with the context oslo.context's store held when each was written."""
+    with the context oslo.context's store held when each was written.
+    """
 
     def __init__(self):
         super().__init__(logging.DEBUG)
@@ -57,7 +58,8 @@ class _Lines(logging.Handler):
 
 def _in_pool_thread(func):
     """Run ``func`` in a new thread (an empty store); return what it
-    returned or raise what it raised, and the store it left behind."""
+    returned or raise what it raised, and the store it left behind.
+    """
     outcome = {}
 
     def run():

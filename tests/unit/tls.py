@@ -27,10 +27,10 @@ import os
 import ssl
 import threading
 
-from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
+from cryptography import x509
 from cryptography.x509.oid import NameOID
 import fixtures
 
@@ -73,7 +73,8 @@ def _issue(subject, key, issuer, issuer_key, ca=False, ip=None):
 
 class Certificates(fixtures.Fixture):
     """PEM files: ``ca``, ``server_cert``/``server_key``,
-    ``client_cert``/``client_key`` (the client's, signed by the same CA)."""
+    ``client_cert``/``client_key`` (the client's, signed by the same CA).
+    """
 
     def _setUp(self):
         directory = self.useFixture(fixtures.TempDir()).path
@@ -106,7 +107,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class HttpsServer(fixtures.Fixture):
     """``url`` answers ``DATA`` at ``/data``; ``client_certs`` lists, per
-    request, whether the client offered a certificate."""
+    request, whether the client offered a certificate.
+    """
 
     def __init__(self, certificates, max_tls=None):
         super().__init__()

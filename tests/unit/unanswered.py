@@ -32,13 +32,15 @@ def _socket(test):
 
 def refusing(test):
     """Bound and not listening: the port stays ours, and every connection
-    is refused."""
+    is refused.
+    """
     return _socket(test)[1]
 
 
 def silent(test):
     """Listening and never accepting: the kernel completes the handshake,
-    the request is sent, and no answer ever comes."""
+    the request is sent, and no answer ever comes.
+    """
     sock, url = _socket(test)
     sock.listen(16)
     return url

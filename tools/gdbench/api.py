@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Both regions' image API as the demo user, and the bench's images:
 RegionOne's sources (kept across runs) and RegionTwo's targets."""
 
@@ -5,9 +17,9 @@ import os
 import time
 import uuid
 
-import requests
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
+import requests
 
 from gdbench import context
 from gdcloud import keystone
@@ -94,7 +106,8 @@ class Glance:
 
 def generated_data(size, zeros_from=None):
     """SIZE bytes in 1 MiB chunks: random, each MiB different; zero bytes
-    from ZEROS_FROM on (a whole MiB) if given."""
+    from ZEROS_FROM on (a whole MiB) if given.
+    """
     MiB = context.MiB
     pool = os.urandom(64 * MiB + 4096)
     zeros = bytes(MiB)
@@ -115,7 +128,8 @@ def generated_data(size, zeros_from=None):
 def same_data(image, source):
     """Whether IMAGE's hashes say it holds SOURCE's data: os_hash_value if
     both have the same os_hash_algo (a profile may change RegionTwo's),
-    else the md5 checksum both always have."""
+    else the md5 checksum both always have.
+    """
     if image.get('size') != source['size']:
         return False
     if image.get('os_hash_algo') == source['os_hash_algo']:
@@ -146,7 +160,8 @@ class Cloud:
     def source(self, size, fresh=False, sparse=False):
         """An active RegionOne image of SIZE bytes (reused across runs);
         SPARSE: its second half zero bytes, as the free space of a raw disk
-        image."""
+        image.
+        """
         name = 'gd-bench-%s-%d' % ('sparse' if sparse else 'source', size)
         for image in self.r1.list(name=name):
             if fresh or image['status'] != 'active' or image['size'] != size:

@@ -1,7 +1,20 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """One benchmark run: the order of the measurements (interleaved
 repetitions, as few glance-api restarts as that allows), what RegionTwo
 runs for each, retries of measurements Glance failed, and putting the
-cloud back at the end."""
+cloud back at the end.
+"""
 
 import json
 import os
@@ -43,7 +56,8 @@ def stations(methods_, import_modes, profiles, profile_methods):
     """[(profile, mode, [methods])]: every server state the run needs,
     with what is measured in it. The default profile measures every
     method; another only PROFILE_METHODS. Methods that import nothing
-    themselves (client, limit) run at their profile's last station."""
+    themselves (client, limit) run at their profile's last station.
+    """
     out = []
     for profile in profiles:
         wanted = methods_ if profile.name == profiles_mod.DEFAULT else \
@@ -152,7 +166,8 @@ class Run:
 
     def hold_a_worker(self):
         """A RegionTwo download left unread (a 64 MiB image in RegionTwo,
-        uploaded once per run): its worker blocks writing it."""
+        uploaded once per run): its worker blocks writing it.
+        """
         for _ in range(2):
             if self.hold_image is None:
                 self.hold_image = self.cloud.r2.create('gd-bench-hold')
@@ -216,7 +231,8 @@ class Run:
 
     def prepare(self, sizes, sparse_sizes=()):
         """Source images of SIZES (and half-zero ones of SPARSE_SIZES), then
-        wait for a quiet machine."""
+        wait for a quiet machine.
+        """
         args = self.args
         self.cloud.cleanup_targets()
         self.sources = {
@@ -232,7 +248,8 @@ class Run:
 
     def execute(self, sizes, body, sparse_sizes=()):
         """prepare(SIZES, SPARSE_SIZES), BODY(), and the cloud put back
-        whatever happens; returns the results."""
+        whatever happens; returns the results.
+        """
         self.prepare(sizes, sparse_sizes)
         t_start = time.time()
         try:
@@ -292,7 +309,8 @@ class Run:
     def spy(self, spy_dir, size, methods_):
         """One import of SIZE per profile and method in METHODS_ (direct,
         direct-sparse, ours, in-tree) under py-spy; its summaries in the
-        results."""
+        results.
+        """
         self.results['py_spy'] = []
 
         def body():

@@ -1,10 +1,23 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Glance 33's staging-to-store read path outside the cloud: the same
 classes from the cloud venv (CooperativeReader and LimitingReader twice,
 CallbackIterator, oslo.utils' InspectWrapper) around a staged file, then
 read, hashed (sha512 + md5) and written as glance_store's file driver
 does, per chunk size, with Glance's ``sleep(0)`` and without it (the
 upstream fix doc/source/admin/tuning.rst proposes; patched in this process
-only)."""
+only).
+"""
 
 import hashlib
 import os
@@ -28,10 +41,10 @@ def staged_file(size, directory):
 
 def copy(path, out, chunk):
     """One copy through Glance's layers; (wall s, CPU s)."""
+    from glance.common.scripts import utils as script_utils
     from glance.common import utils
     from glance_store.common import utils as store_utils
     from oslo_utils.imageutils import format_inspector
-    from glance.common.scripts import utils as script_utils
 
     t0, c0 = time.perf_counter(), time.process_time()
     data = utils.LimitingReader(utils.CooperativeReader(open(path, 'rb')),
@@ -52,7 +65,8 @@ def copy(path, out, chunk):
 
 def measure(size, repeat, directory=None):
     """[(chunk, 'sleep(0)' or 'no sleep', wall s, CPU s)], best of
-    REPEAT, interleaved."""
+    REPEAT, interleaved.
+    """
     with warnings.catch_warnings():
         # futurist, imported by Glance, warns that eventlet is deprecated
         warnings.simplefilter('ignore')

@@ -1,7 +1,20 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The machine a run measured: CPU, memory, versions, the plugin's commit,
 and the CPU's single-thread sha512 and md5 speeds (the two hashes
 glance_store computes over every byte), so figures from other machines
-can be compared by ratio."""
+can be compared by ratio.
+"""
 
 import hashlib
 import os
@@ -20,7 +33,8 @@ PACKAGES = ('glance', 'glance_store', 'keystone', 'python-glanceclient',
 
 def hash_speeds(size=256 * context.MiB, chunk=64 * 1024):
     """CPU seconds per GiB of sha512 and md5 over CHUNK-sized updates (as
-    glance_store feeds them), best of three."""
+    glance_store feeds them), best of three.
+    """
     buf = os.urandom(chunk)
     out = {}
     for name in ('sha512', 'md5'):
@@ -38,7 +52,8 @@ def hash_speeds(size=256 * context.MiB, chunk=64 * 1024):
 
 def sleep0_us(n=20000):
     """Wall microseconds of one time.sleep(0): Glance's cooperative
-    readers call it twice per chunk of the staging-to-store copy."""
+    readers call it twice per chunk of the staging-to-store copy.
+    """
     t0 = time.perf_counter()
     for _ in range(n):
         time.sleep(0)
@@ -47,7 +62,8 @@ def sleep0_us(n=20000):
 
 def ceph_version():
     """The version of the cloud's Ceph (GD_STORE=rbd): its daemons and
-    Glance's librados come from the same Debian packages."""
+    Glance's librados come from the same Debian packages.
+    """
     path = debian.program('ceph')
     if path is None:
         return '?'

@@ -1,7 +1,20 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The measurements: one import (ours, in-tree or another build), a
 client-side copy, the limit's two parts (raw GET, glance-direct of staged
 data) and concurrent imports. Each returns a record of seconds, phases,
-memory and CPU."""
+memory and CPU.
+"""
 
 import re
 import threading
@@ -24,7 +37,8 @@ COPY_START = re.compile(r'Task [0-9a-f-]{36}: Got image data uri ')
 def imported(cloud, meter, target_id, size, method):
     """POST the import of TARGET_ID, wait until it is active; return (the
     POST's time, when seen active, the image, METER's record). A failed
-    import discards the target and raises."""
+    import discards the target and raises.
+    """
     t0 = time.time()
     cloud.r2.import_(target_id, method)
     try:
@@ -101,7 +115,8 @@ def phases(meter, target_id, src_id, t0, seen, mode):
 
 def completed_at(lines, image_id, t0, seen):
     """When the import task of IMAGE_ID logged "completed" (between the
-    POST at T0 and the poll that SAW it active), else SEEN."""
+    POST at T0 and the poll that SAW it active), else SEEN.
+    """
     tasks = task_of(lines, image_id)
     for line in lines:
         m = COMPLETED.search(line)
@@ -114,7 +129,8 @@ def completed_at(lines, image_id, t0, seen):
 
 def task_of(lines, image_id):
     """Ids of the import tasks of IMAGE_ID, from Glance's own log line
-    ("Task <id>: Got image data uri file://.../staging/<image id> ...")."""
+    ("Task <id>: Got image data uri file://.../staging/<image id> ...").
+    """
     ids = set()
     for line in lines:
         m = re.search(r'Task ([0-9a-f-]{36}): Got image data uri \S*/%s '
@@ -179,7 +195,8 @@ def run_direct(cloud, src, tag, staged=None):
     """Stage the data in RegionTwo (not timed), then time glance-direct.
 
     STAGED: called once the data is staged, before the import (to start a
-    profiler, say)."""
+    profiler, say).
+    """
     size = src['size']
     target = cloud.target(tag)
     resp = cloud.r1.file(src['id'])

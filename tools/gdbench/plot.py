@@ -1,7 +1,20 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The benchmark plot: throughput of every method, where an import's time
 goes (download vs Glance's store copy), concurrent imports and, with
 tuning profiles, each profile's store copy against the default. The
-documentation draws it from the committed results at build time."""
+documentation draws it from the committed results at build time.
+"""
 
 from gdbench import report
 from gdbench import units
@@ -111,7 +124,8 @@ def plot(path, results, rows, scaling):
 
 def profile_panel(ax, rows, sizes, names, row):
     """Glance's store copy per GiB under each profile: glance-direct of
-    staged data if every profile ran it, else our import's store phase."""
+    staged data if every profile ran it, else our import's store phase.
+    """
     width = 0.8 / len(names)
     method = 'direct' if all(report.find_any(rows, 'direct', name)
                              for name in names) else 'ours'

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Tuning profiles: named Glance, glance_store and uWSGI settings the bench
 applies to RegionTwo (on top of the cloud's own), to measure what each
 changes in an import. doc/source/admin/tuning.rst explains each one for
@@ -104,7 +116,8 @@ HOW = {(TARGET, 'file'): 'GD_STORE=file, the default',
 
 def backends(conf):
     """{store name: driver} of a parsed glance-api.conf (its
-    ``enabled_backends``, "fast:rbd,cheap:file")."""
+    ``enabled_backends``, "fast:rbd,cheap:file").
+    """
     text = conf.get('DEFAULT', {}).get('enabled_backends', '')
     pairs = (item.strip().partition(':') for item in text.split(','))
     return {name: driver for name, _, driver in pairs if name}
@@ -112,7 +125,8 @@ def backends(conf):
 
 def unfit(profile, conf):
     """Why PROFILE cannot be measured on a RegionTwo of CONF (a parsed
-    glance-api.conf), or None."""
+    glance-api.conf), or None.
+    """
     have = backends(conf)
     for store, driver in sorted(profile.stores.items()):
         if have.get(store) != driver:

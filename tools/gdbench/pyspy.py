@@ -1,10 +1,23 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Where a RegionTwo worker's seconds go during an import: py-spy records
 every RegionTwo glance-api worker (it needs ptrace: run as root, or with
 kernel.yama.ptrace_scope = 0) while one import runs, idle samples
 included (a thread in ``sleep`` or blocked in I/O counts: that is wall
 time of the copy), and the samples of the thread that ran Glance's
 staging-to-store copy (glance_store's ``Store.add``) are ranked by the
-line they were on."""
+line they were on.
+"""
 
 import collections
 import linecache
@@ -33,7 +46,8 @@ def binary():
 
 class Recording:
     """py-spy record (raw collapsed stacks) of every RegionTwo worker, from
-    start() until stop()."""
+    start() until stop().
+    """
 
     def __init__(self, prefix):
         self.prefix = prefix
@@ -85,7 +99,8 @@ def source_line(frame):
 def summarize(paths, top=12):
     """Top frames of the store-copy thread: (samples, [(share, frame,
     source line)]) by the innermost Python line, and the copy's layers
-    (inclusive shares of the readers between the file and the store)."""
+    (inclusive shares of the readers between the file and the store).
+    """
     leaf = collections.Counter()
     inclusive = collections.Counter()
     total = 0
@@ -118,7 +133,8 @@ def frames_below_add(inclusive):
 
 def keep(paths, out):
     """Write the store-copy thread's stacks to OUT, shortened: the frames
-    down to Store.add are the same in every sample."""
+    down to Store.add are the same in every sample.
+    """
     merged = collections.Counter()
     for path in paths:
         for frames, count in _frames(path):

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Turn a run's records into medians and ratios, and those into
 reStructuredText: the benchmarks page of the documentation, which renders
 it from the committed results (doc/benchmarks.json) at build time.
@@ -443,7 +455,8 @@ def find_any(rows, method, profile=DEFAULT):
 
 def spy_page(results):
     """The py-spy summaries of a --py-spy run, as tables of top frames
-    (the lines of a page body)."""
+    (the lines of a page body).
+    """
     m = results['machine']
     out = ['py-spy %s samples per second (idle ones included) of the '
            'RegionTwo worker thread that ran Glance\'s staging-to-store '

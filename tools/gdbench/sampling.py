@@ -1,6 +1,19 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """What a measurement observes from outside Glance: its workers' memory
 and CPU time in /proc, the staging and store directories every 50 ms, and
-Glance's log lines written meanwhile."""
+Glance's log lines written meanwhile.
+"""
 
 import datetime
 import os
@@ -70,7 +83,8 @@ def malloc_heaps(pid):
 def _pid_of(name, arg):
     """The pid in the cloud's run/NAME.pid if that process's command line
     has ARG (so it is the cloud's own, not another process that got the
-    pid since), else None."""
+    pid since), else None.
+    """
     text = util.read(context.STATE.run_file(name, 'pid'))
     if not text or not text.strip().isdigit():
         return None
@@ -87,7 +101,8 @@ def master_pid(service):
 
 def osd_pid():
     """The cloud's own Ceph OSD (GD_STORE=rbd), or None: on RBD it does
-    the store's writes, on the same cores."""
+    the store's writes, on the same cores.
+    """
     return _pid_of('ceph-osd', context.STATE.path('ceph', 'ceph.conf'))
 
 
@@ -109,7 +124,8 @@ def load1():
 
 def cpu_pressure():
     """The kernel's CPU pressure (PSI): the share of the last 60 s in
-    which some runnable task waited for a CPU, or None."""
+    which some runnable task waited for a CPU, or None.
+    """
     for line in (util.read('/proc/pressure/cpu') or '').splitlines():
         if line.startswith('some '):
             return float(dict(f.split('=') for f in line.split()[1:])

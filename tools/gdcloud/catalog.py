@@ -1,6 +1,19 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The Keystone catalog, projects and users: a spec handed to
 catalog_apply.py (run with the venv's keystoneauth1), re-applied only when
-it changed."""
+it changed.
+"""
 
 import json
 import os
@@ -16,7 +29,8 @@ def spec(settings, image_endpoints, remote_endpoints):
     """image_endpoints: [(region, glance_url)]; remote_endpoints: the
     same for each region's second glance-api node, registered as service
     type ``image_remote`` as devstack does for tempest's distributed
-    import tests."""
+    import tests.
+    """
     return {
         'auth_url': settings.auth_url,
         'admin_password': settings.admin_password,

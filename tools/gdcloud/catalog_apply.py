@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Create the local test cloud's catalog, projects, users and roles.
 
 Run by tools/cloud (gdcloud.catalog) with the cloud venv's python, once
@@ -18,8 +30,8 @@ safe. One process with keystoneauth1 takes about a second; the equivalent
 import json
 import sys
 
-from keystoneauth1 import session as ks_session
 from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
 
 INTERFACES = ('public', 'internal', 'admin')
 

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Ceph RBD image stores (GD_STORE=rbd), as production regions keep their
 images: a single-node Ceph cluster from Debian's packages (bindep.txt,
 profile rbd), not their system services.
@@ -35,7 +47,8 @@ PG_NUM = '8'
 
 class Daemon(service.Service):
     """ceph-mon, ceph-mgr or ceph-osd; it daemonises and writes its
-    pidfile, and its command line names ceph.conf."""
+    pidfile, and its command line names ceph.conf.
+    """
 
     def __init__(self, cluster, kind, daemon_id, port=None):
         super().__init__(cluster.ctx, port)
@@ -78,7 +91,8 @@ class Daemon(service.Service):
 
     def answering(self, port=None):
         """Whether its admin socket takes connections (the OSD and the
-        manager pick their ports themselves)."""
+        manager pick their ports themselves).
+        """
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(0.5)
             return s.connect_ex(self.socket) == 0
@@ -136,7 +150,8 @@ class Cluster(object):
         """Install the packages and the bindings if needed, make the
         cluster (first time) and start its daemons; ``start`` is
         Cloud.start for a list of servers (restarts on a changed
-        ceph.conf)."""
+        ceph.conf).
+        """
         debian.ensure('rbd', 'GD_STORE=rbd', self.ctx.setup)
         ceph_bindings.ensure(self.ctx.venv)
         made = util.read(self.stamp)
@@ -171,7 +186,8 @@ class Cluster(object):
 
     def _move_mon(self, old_port):
         """GD_CEPH_MON_PORT changed: the monitor's map still names the old
-        address, which it would bind and clients would not find."""
+        address, which it would bind and clients would not find.
+        """
         util.log('moving the Ceph monitor from port %s to %d'
                  % (old_port, self.mon_port))
         self.ctx.supervisor.stop_many([self.mon])
@@ -241,7 +257,8 @@ class Cluster(object):
 
     def wait_ready(self):
         """Until the OSD is up and in and every placement group
-        active+clean (HEALTH_OK comes before the groups have peered)."""
+        active+clean (HEALTH_OK comes before the groups have peered).
+        """
         t0 = time.time()
         while True:
             why = self.not_ready(self.status())
@@ -266,7 +283,8 @@ class Cluster(object):
     @staticmethod
     def not_ready(status):
         """Why a cluster in ``status`` (ceph status's JSON) cannot serve
-        yet, or None."""
+        yet, or None.
+        """
         osds = status['osdmap']
         osds = osds.get('osdmap', osds)       # Pacific nests it once more
         if (osds['num_up_osds'], osds['num_in_osds']) != (1, 1):

@@ -1,5 +1,18 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """ceph.conf of the cloud's single-node Ceph (gdcloud.ceph): what each
-setting is for, measured in ../shared/notes/ceph-facts.md."""
+setting is for, measured in ../shared/notes/ceph-facts.md.
+"""
 
 import uuid
 
@@ -29,7 +42,8 @@ def text(cluster):
 
     def daemon(kind, data):
         """Sockets, pidfile and log of a daemon in the cloud's run/ and
-        logs/ (in [global] every client would write them there too)."""
+        logs/ (in [global] every client would write them there too).
+        """
         d = cluster.daemons[kind]
         return {'%s data' % kind: data,
                 'admin socket': d.socket,

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """A local two-region OpenStack image cloud for testing glance_download.
 
     tools/cloud up [--reinstall] [--dashboard]
@@ -79,11 +91,13 @@ Environment:
                         database and image store, each with its own port,
                         staging directory and worker_self_reference_url
     GD_GLANCE2B_PORT    9297  the second node's port
-    GD_DB               sqlite (default: a file per service) or mariadb:
-                        Keystone and both regions on one MariaDB server of
-                        this tool's own (Debian's mariadb-server package
-                        must be installed; its system service need not
-                        run), data in <state dir>/mariadb/
+    GD_DB               sqlite (default: a file per service; for the quick
+                        demo) or mariadb: Keystone and both regions on one
+                        MariaDB server of this tool's own (Debian's
+                        mariadb-server, installed when missing; its system
+                        service need not run), data in <state dir>/mariadb/.
+                        The test stages (tools/run-tests, tox -e functional,
+                        tempest, tempest-plugin) set mariadb
     GD_DB_PORT          3306  MariaDB's port (GD_DB=mariadb), on 127.0.0.1
     GD_STORE            file (default: each region's images in a directory)
                         or rbd: each region's images in a pool of its own

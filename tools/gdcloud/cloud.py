@@ -1,5 +1,18 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The cloud as a whole: which services it has, and up, status, down and
-logs over them. Each service's details live in its own module."""
+logs over them. Each service's details live in its own module.
+"""
 
 import os
 import sys
@@ -17,8 +30,8 @@ from gdcloud import mariadb
 from gdcloud import paths
 from gdcloud import plugin
 from gdcloud import procs
-from gdcloud import settings as settings_mod
 from gdcloud import series
+from gdcloud import settings as settings_mod
 from gdcloud import sqlite
 from gdcloud import state as state_mod
 from gdcloud import util
@@ -74,7 +87,8 @@ class Cloud(object):
         """Servers an earlier `up` started that this one does without
         (found by their pidfiles; stopped by PID): the MariaDB of
         GD_DB=mariadb, the Ceph of GD_STORE=rbd, RegionTwo's second node
-        of GD_GLANCE2_NODES=2."""
+        of GD_GLANCE2_NODES=2.
+        """
         unused = []
         if not self.database.servers():
             unused.append(mariadb.MariaDB(self, self.settings.db_port, []))
@@ -117,7 +131,8 @@ class Cloud(object):
     def initialise(self, reinstall):
         """In parallel: keystone-manage and the glance db syncs (first run
         only), and the plugin install (when the working tree changed).
-        Returns whether the plugin was installed (and so checked)."""
+        Returns whether the plugin was installed (and so checked).
+        """
         procs_ = [p for p in [s.init() for s in self.services] +
                   [self.plugin.install(reinstall)] if p is not None]
         failures = []

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Debian packages that switches of the cloud need (GD_DB=mariadb,
 GD_STORE=rbd, GD_CONVERT, tools/dashboard test): listed once, by profile,
 in the repository's bindep.txt, and installed with apt-get the first time
@@ -29,7 +41,8 @@ _LINE = re.compile(r'^(?P<name>[\w.+-]+)\s*(?:\[(?P<selectors>[^\]]*)\])?')
 
 def packages(profile):
     """The packages bindep.txt lists for ``profile`` (lines such as
-    ``ceph-mon [platform:dpkg rbd]``)."""
+    ``ceph-mon [platform:dpkg rbd]``).
+    """
     names = []
     for line in (util.read(BINDEP) or '').splitlines():
         match = _LINE.match(line.split('#', 1)[0].strip())
@@ -59,7 +72,8 @@ def program(name):
 def ensure(profile, switch, setup):
     """Install the packages of ``profile`` that dpkg does not have, for
     ``switch`` (its name in messages); ``setup`` (a
-    gdcloud.procs.SetupCommands) logs apt-get's output."""
+    gdcloud.procs.SetupCommands) logs apt-get's output.
+    """
     missing = [p for p in packages(profile) if not installed(p)]
     if not missing:
         return

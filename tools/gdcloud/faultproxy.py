@@ -1,5 +1,18 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """tools/faultproxy as the image endpoint of RegionFaulty: a proxy in front
-of RegionOne's Glance that misbehaves on request."""
+of RegionOne's Glance that misbehaves on request.
+"""
 
 import json
 import subprocess
@@ -47,7 +60,8 @@ class FaultProxy(service.Service):
 
     def launch(self):
         """Start it in the background; it writes its pidfile once both of
-        its ports listen."""
+        its ports listen.
+        """
         util.remove(self.pidfile)
         with open(self.log, 'ab') as out:
             proc = subprocess.Popen(

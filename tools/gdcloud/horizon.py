@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Horizon on the local cloud, with this tree's "Copy to regions" plugin.
 
 Horizon 27.0.0 runs from its own venv, <state dir>/horizon/venv (its
@@ -113,7 +125,8 @@ class Dashboard(object):
     def install(self):
         """The venv once, this tree whenever it changed, the settings and
         the enabled file; returns their fingerprint (a change restarts
-        Horizon)."""
+        Horizon).
+        """
         for d in (self.state.run, self.state.logs):
             os.makedirs(d, exist_ok=True)
         self.venv.ensure(self.setup)

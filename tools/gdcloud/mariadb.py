@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The databases on MariaDB (GD_DB=mariadb), as production regions run them.
 
 Debian's mariadb-server package (``apt-get install mariadb-server``), but
@@ -68,7 +80,8 @@ class MariaDB(service.Service):
     def exists(self, database):
         """Whether ``database`` holds tables (a directory per database,
         with a file per table beside its db.opt), as a db sync leaves it:
-        an empty one, just created, is not enough."""
+        an empty one, just created, is not enough.
+        """
         try:
             names = os.listdir(os.path.join(self.datadir, database))
         except FileNotFoundError:
@@ -107,7 +120,8 @@ class MariaDB(service.Service):
 
     def install(self):
         """Install the server's package when it is missing (as root), and
-        create the data directory once (mariadb-install-db)."""
+        create the data directory once (mariadb-install-db).
+        """
         if debian.program('mariadbd') is None:
             debian.ensure('mariadb', 'GD_DB=mariadb', self.ctx.setup)
         if os.path.isdir(os.path.join(self.datadir, 'mysql')):
@@ -120,7 +134,8 @@ class MariaDB(service.Service):
 
     def launch(self):
         """Start mariadbd in the background; it writes its pid-file and
-        then listens."""
+        then listens.
+        """
         util.remove(self.pidfile)
         with open(self.log, 'ab') as out:
             proc = subprocess.Popen(
@@ -155,7 +170,8 @@ class MariaDB(service.Service):
 
     def create_databases(self):
         """The services' databases and their user (idempotent), as root
-        through the socket (the only way root may log in)."""
+        through the socket (the only way root may log in).
+        """
         sql = ["CREATE USER IF NOT EXISTS '%s'@'127.0.0.1' IDENTIFIED BY "
                "'%s'" % (USER, PASSWORD)]
         for database in self.databases:

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Processes: set-up commands with their logs, and the long-running
 services, found, started and stopped by PID only.
 
@@ -68,7 +80,8 @@ def port_taken(port, name):
 
 class SetupCommands(object):
     """One-shot commands (pip, db syncs, ...) logged to logs/setup-NAME.log,
-    so several can run in parallel and a failure shows its own log."""
+    so several can run in parallel and a failure shows its own log.
+    """
 
     def __init__(self, state, env):
         self.state = state
@@ -124,7 +137,8 @@ class Supervisor(object):
         names it: written by the server once it listens (faultproxy), or
         read before the exec of a script has finished (its cmdline does
         not name the script yet), or written by a daemon after its
-        launcher (``proc`` None) has exited (uWSGI)."""
+        launcher (``proc`` None) has exited (uWSGI).
+        """
         deadline = time.time() + timeout
         while self.pid(service) is None:
             if proc is not None and proc.poll() is not None:

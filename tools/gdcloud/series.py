@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The Glance series the local cloud can run, and the pip constraints of
 each, derived from upstream's upper-constraints.
 
@@ -101,7 +113,8 @@ def upstream_text(series):
 
 def write_all(check=False):
     """Write (or with check, compare) every derived file; return the
-    names of files that differ."""
+    names of files that differ.
+    """
     os.makedirs(DERIVED_DIR, exist_ok=True)
     stale = []
     for series in SERIES:

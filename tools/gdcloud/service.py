@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """What every long-running server of the cloud has in common.
 
 A service is a name, a port answering HTTP on a probe path, the config
@@ -38,7 +50,8 @@ class Service(object):
     @property
     def identities(self):
         """Every identity a process of this service may have been started
-        with (a service that can run in two ways is found in either)."""
+        with (a service that can run in two ways is found in either).
+        """
         return [self.identity]
 
     def files(self):
@@ -51,7 +64,8 @@ class Service(object):
 
     def init(self):
         """Start one-time set-up (db sync...) and return its process, or
-        None when nothing is to do. Runs beside the other services'."""
+        None when nothing is to do. Runs beside the other services'.
+        """
         return None
 
     def launch(self):
@@ -63,5 +77,6 @@ class Service(object):
 
     def answering(self, port=None):
         """Whether it serves requests (HTTP on ``probe``) on ``port``
-        (default: the one it is configured with)."""
+        (default: the one it is configured with).
+        """
         return procs.http_up(port or self.port, self.probe)

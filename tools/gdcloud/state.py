@@ -1,5 +1,18 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The state directory: its layout, the marker that says it is ours, and
-what --wipe may delete."""
+what --wipe may delete.
+"""
 
 import os
 import shutil
@@ -59,7 +72,8 @@ class StateDir(object):
 
     def wipe(self, owned, with_venv):
         """Delete only what this tool makes: other tools may keep their own
-        state next to it (e.g. a tempest venv), which stays."""
+        state next to it (e.g. a tempest venv), which stays.
+        """
         if not os.path.isdir(self.dir):
             return
         if not self.ours():

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Small file and text helpers every module of the cloud tool uses."""
 
 import hashlib
@@ -15,7 +27,8 @@ def log(msg):
 
 def env_int(name, default):
     """A GD_* number (port, count, seconds), refused in one message if it
-    is not one; tools/tempest and tools/bench read theirs with it too."""
+    is not one; tools/tempest and tools/bench read theirs with it too.
+    """
     value = os.environ.get(name, str(default))
     try:
         return int(value)

@@ -1,8 +1,20 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Run tempest against RegionTwo of the local cloud: tempest's own image API
 tests, or this project's tempest plugin.
 
     tools/tempest [--suite upstream|plugin] [--regex REGEX]
-                  [--concurrency N] [--retries N] [-- TEMPEST-RUN-ARGS...]
+                  [--concurrency N] [-- TEMPEST-RUN-ARGS...]
 
 Suites: upstream (default), tempest's image API tests, `--regex
 '^tempest\\.api\\.image'`; plugin, this project's tempest plugin
@@ -29,13 +41,7 @@ tempest-plugin do that first). Steps:
    web-download tests import. It runs in this process and stops with it.
 4. `tempest run --regex REGEX --concurrency 2 --exclude-list
    tools/tempest-exclude.txt` in the workspace.
-5. A test that failed runs again, serially, only if its failure is a
-   known host flake of tools/flakes.py (signature and evidence printed:
-   "re-running X: known host flake NAME: EVIDENCE"; --retries, default 1;
-   0 turns it off). Any other failure fails the run, and so does a
-   flake that fails every time. The summary counts "database is locked"
-   errors in the cloud's logs.
-6. A summary: counts, every skipped test with its reason, every failure;
+5. A summary: counts, every skipped test with its reason, every failure;
    and, when the suite's own regex ran, checks that our Glance plugin was
    exercised: RegionTwo's glance log got our plugin's "downloading image"
    line for tempest's images (and no line of Glance's in-tree import
@@ -44,22 +50,20 @@ tempest-plugin do that first). Steps:
    has everything the plugin's tests can use).
 
 Exits non-zero if the install failed, a test failed, or a check failed.
-The last line is tools/flakes.py's "totals: N passed, N failed, N
-skipped; N of the passed only on a known-flake re-run".
+The last line is "totals: N passed, N failed, N skipped"
+(tools/stage_results.py), which tools/run-tests reads.
 
 Environment: GD_CLOUD_DIR (default <repo>/.cloud, or .cloud/<series>
 for GD_GLANCE_SERIES), GD_WEB_PORT (8090),
 GD_WEB_PORT_WAIT (150 seconds to wait for that port when busy),
 GD_TEMPEST_REGION (RegionTwo), GD_TEMPEST_CONCURRENCY (2),
-GD_TEMPEST_RETRIES (1), GD_TEMPEST_LARGE_MIB (the plugin's large image,
-512 MiB).
+GD_TEMPEST_LARGE_MIB (the plugin's large image, 512 MiB).
 Stdlib only (runs with any python3); tempest runs in its venv. Both the
 venv and the workspace live in the cloud dir: `tools/cloud down --wipe`
 removes them, and the next run installs tempest again.
 """
 
 import argparse
-import collections
 import os
 import shlex
 import subprocess
@@ -67,12 +71,16 @@ import time
 import urllib.error
 import urllib.request
 
-import flakes
 from gdcloud import state
 from gdcloud.util import env_int
+import stage_results
 
-from tempest_runner.common import (clean_env, Error, parse_rc, REPO, say,
-                                   write)
+from tempest_runner.common import clean_env
+from tempest_runner.common import Error
+from tempest_runner.common import parse_rc
+from tempest_runner.common import REPO
+from tempest_runner.common import say
+from tempest_runner.common import write
 from tempest_runner import metadefs
 from tempest_runner import results
 from tempest_runner import suites
@@ -111,12 +119,6 @@ def parse_args():
                         help='tests to run (default: the suite\'s own)')
     parser.add_argument('--concurrency', type=int,
                         default=env_int('GD_TEMPEST_CONCURRENCY', 2))
-    parser.add_argument('--retries', type=int,
-                        default=env_int('GD_TEMPEST_RETRIES', 1),
-                        help='run a test whose failure is a known host '
-                        'flake (tools/flakes.py) again, serially, up to '
-                        'this many times (default %(default)s; 0: every '
-                        'failure counts)')
     parser.add_argument('extra', nargs='*',
                         help='more arguments for `tempest run` (after --)')
     return parser.parse_args()
@@ -149,7 +151,8 @@ class Paths(object):
 
 def prepare(paths):
     """Venv, workspace, tempest.conf, web files, metadefs; return the
-    seconds the install took."""
+    seconds the install took.
+    """
     admin = parse_rc(os.path.join(paths.cloud_dir, 'admin.rc'))
     wait_for_cloud(admin)
     install_time = tempest_venv.ensure_venv(paths.venv)
@@ -179,11 +182,14 @@ def prepare(paths):
     return install_time
 
 
-def run_tests(paths, args, regex, host):
-    """tempest run (and the known-flake re-runs) with the web server up;
-    return the outcome and the web server's requests."""
-    base = [os.path.join(paths.venv, 'bin', 'tempest'), 'run',
-            '--exclude-list', EXCLUDE_LIST]
+def run_tests(paths, args, regex):
+    """tempest run with the web server up.
+
+    :returns: (exit status, results, the web server's requests)
+    """
+    cmd = [os.path.join(paths.venv, 'bin', 'tempest'), 'run',
+           '--exclude-list', EXCLUDE_LIST, '--regex', regex,
+           '--concurrency', str(args.concurrency)] + args.extra
     env = clean_env(paths.venv,
                     TEMPEST_CONFIG_DIR=os.path.join(paths.workspace, 'etc'),
                     TEMPEST_CONFIG='tempest.conf')
@@ -191,46 +197,26 @@ def run_tests(paths, args, regex, host):
                        os.path.join(paths.workspace, 'logs',
                                     'web.log')) as server:
         say('serving %s on %s' % (paths.web_dir, paths.web_url))
-
-        def run(again):
-            if again:
-                print()
-                cmd = base + ['--regex', flakes.rerun_regex(again),
-                              '--serial']
-            else:
-                cmd = base + ['--regex', regex, '--concurrency',
-                              str(args.concurrency)] + args.extra
-            say('running (in %s): %s' % (paths.workspace, ' '.join(
-                shlex.quote(c) for c in cmd)))
-            rc = subprocess.call(cmd, cwd=paths.workspace, env=env,
-                                 stdin=subprocess.DEVNULL)
-            return rc, results.last_results(paths.venv, paths.workspace)
-
-        outcome = flakes.run_with_reruns(run, host, args.retries)
-        return outcome, list(server.requests)
+        say('running (in %s): %s' % (paths.workspace, ' '.join(
+            shlex.quote(c) for c in cmd)))
+        rc = subprocess.call(cmd, cwd=paths.workspace, env=env,
+                             stdin=subprocess.DEVNULL)
+        return (rc, results.last_results(paths.venv, paths.workspace),
+                list(server.requests))
 
 
-def report(outcome, host):
-    """Print skips, failures and lock errors; return the failures."""
-    skipped = [r for r in outcome.results if r['status'] == 'skip']
-    failed = [r for r in outcome.results if flakes.is_failure(r)]
+def report(outcome):
+    """Print skips and failures; return the failures."""
+    skipped = [r for r in outcome if r['status'] == 'skip']
+    failed = [r for r in outcome if stage_results.is_failure(r)]
     print()
     say('skipped tests (%d):' % len(skipped))
     for r in skipped:
         print('  %s\n      %s' % (r['id'], r['reason'] or '(no reason)'))
-    flakes.report(outcome)
     if failed:
         say('FAILED tests (%d):' % len(failed))
         for r in failed:
-            print('  %s\n      %s' % (r['id'], flakes.first_error(r)))
-    locks = collections.Counter(
-        os.path.basename(path)[:-len('.log')]
-        for path, _, line in host.log_lines()
-        if 'OperationalError) database is locked' in line)
-    if locks:
-        say('"database is locked" errors in the cloud\'s logs during the '
-            'run: %s' % ', '.join('%s %d' % kv for kv in sorted(
-                locks.items())))
+            print('  %s\n      %s' % (r['id'], stage_results.first_error(r)))
     return failed
 
 
@@ -244,17 +230,16 @@ def main():
 
     log_offset = results.log_size(paths.glance_log)
     tempest_offset = results.log_size(paths.tempest_log)
-    host = flakes.Host([paths.cloud_dir])
     t_run = time.time()
-    outcome, web_requests = run_tests(paths, args, regex, host)
+    rc, outcome, web_requests = run_tests(paths, args, regex)
     run_time = time.time() - t_run
 
-    failed = report(outcome, host)
+    failed = report(outcome)
     problems = []
-    if outcome.rc != 0 and not failed:
-        problems.append('tempest run exited %d' % outcome.rc)
+    if rc != 0 and not failed:
+        problems.append('tempest run exited %d' % rc)
     if regex == suite.regex:
-        problems += suite.problems(outcome.results, say)
+        problems += suite.problems(outcome, say)
         problems += results.check_plugin_served(
             paths.glance_log,
             results.glance_log_since(paths.glance_log, log_offset),
@@ -268,5 +253,5 @@ def main():
     say('wall time: %.0f s in all, tempest venv install %.0f s, '
         'tempest run %.0f s' % (time.time() - t_start, install_time,
                                 run_time))
-    print(flakes.totals(outcome), flush=True)
-    return 1 if (failed or problems or outcome.rc != 0) else 0
+    print(stage_results.totals(outcome), flush=True)
+    return 1 if (failed or problems or rc != 0) else 0

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Reading a run: stestr's results, and what the cloud's logs say about
 which implementation served tempest's imports."""
 
@@ -6,7 +18,11 @@ import os
 import re
 import subprocess
 
-from tempest_runner.common import clean_env, Error, read, REPO, say
+from tempest_runner.common import clean_env
+from tempest_runner.common import Error
+from tempest_runner.common import read
+from tempest_runner.common import REPO
+from tempest_runner.common import say
 
 # Our plugin's log line when a glance-download import starts.
 PLUGIN_LINE = 'glance_download.tasks.download'
@@ -24,7 +40,7 @@ def last_results(venv, workspace):
                     % last.stderr.decode(errors='replace'))
     parsed = subprocess.run(
         [os.path.join(venv, 'bin', 'python'),
-         os.path.join(REPO, 'tools', 'flakes.py'), 'subunit'],
+         os.path.join(REPO, 'tools', 'stage_results.py'), 'subunit'],
         input=last.stdout, env=env, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, check=True)
     return [json.loads(line) for line in parsed.stdout.decode().splitlines()

@@ -1,5 +1,18 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The two sets of tests tools/tempest runs, and what each must show
-beyond "no test failed"."""
+beyond "no test failed".
+"""
 
 DEFAULT = 'upstream'
 
@@ -17,7 +30,8 @@ class Suite(object):
 
 class Upstream(Suite):
     """Tempest's image API tests; ImportImagesTest's four glance-download
-    tests must run and pass, not skip."""
+    tests must run and pass, not skip.
+    """
 
     GLANCE_DOWNLOAD_TESTS = [
         'tempest.api.image.v2.test_images.ImportImagesTest.'
@@ -46,7 +60,8 @@ class Upstream(Suite):
 class Plugin(Suite):
     """This project's tempest plugin (tempest-plugin/). The local cloud
     gives it everything it can use (two regions, admin, a second project,
-    a web-download URL), so here a skip is a problem too."""
+    a web-download URL), so here a skip is a problem too.
+    """
 
     def problems(self, results, say):
         ran = [r for r in results if r['status'] == 'success']

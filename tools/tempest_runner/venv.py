@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Tempest's own venv, with the pins it was tested with, and our plugin."""
 
 import hashlib
@@ -6,8 +18,12 @@ import subprocess
 import sys
 import time
 
-from tempest_runner.common import (clean_env, Error, read, REPO, say,
-                                   write)
+from tempest_runner.common import clean_env
+from tempest_runner.common import Error
+from tempest_runner.common import read
+from tempest_runner.common import REPO
+from tempest_runner.common import say
+from tempest_runner.common import write
 
 PLUGIN_DIR = os.path.join(REPO, 'tempest-plugin')
 # What decides the plugin's installed metadata (its entry point); the
@@ -127,7 +143,8 @@ def _pip(venv, args, what):
 
 def ensure_plugin(venv):
     """Install tempest-plugin/ into VENV in develop mode, once per version
-    of its metadata (the tests are read from the working tree)."""
+    of its metadata (the tests are read from the working tree).
+    """
     stamp_file = os.path.join(venv, '.gd-tempest-plugin-stamp')
     h = hashlib.sha256(PLUGIN_DIR.encode() + b'\0')
     for name in PLUGIN_METADATA:

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The images web-download tests import, served from this process."""
 
 import functools
@@ -10,7 +22,8 @@ import time
 
 from gdcloud.util import env_int
 
-from tempest_runner.common import Error, say
+from tempest_runner.common import Error
+from tempest_runner.common import say
 
 
 def qcow2_image(virtual_size=1 << 20):

@@ -1,9 +1,24 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """The tempest workspace and the tempest.conf written into it."""
 
 import os
 import subprocess
 
-from tempest_runner.common import clean_env, Error, read, say
+from tempest_runner.common import clean_env
+from tempest_runner.common import Error
+from tempest_runner.common import read
+from tempest_runner.common import say
 
 # RegionTwo's [glance_download_properties] extra_properties_prefixes, as
 # tools/cloud writes them: what the plugin's copy tests expect copied.
@@ -28,7 +43,8 @@ def ensure_workspace(venv, cloud_dir, workspace):
 
 def second_node_running(cloud_dir):
     """Whether RegionTwo's second glance-api node (tools/cloud up with
-    GD_GLANCE2_NODES=2) runs: the catalog then has it as image_remote."""
+    GD_GLANCE2_NODES=2) runs: the catalog then has it as image_remote.
+    """
     pid = (read(os.path.join(cloud_dir, 'run', 'glance2b.pid')) or '').strip()
     return pid.isdigit() and os.path.exists('/proc/%s' % pid)
 

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """Benchmark figures in the documentation, rendered from committed results.
 
 ``tools/bench`` writes what it measured as JSON (``doc/benchmarks.json``;
@@ -157,7 +169,8 @@ class BenchmarkSpy(_Report):
 
 def _role(compute):
     """A role whose text ``compute(app, text)`` turns into a figure; a
-    figure the results do not hold is an error, shown where it is used."""
+    figure the results do not hold is an error, shown where it is used.
+    """
 
     def role(name, rawtext, text, lineno, inliner, options=None,
              content=None):
@@ -194,7 +207,8 @@ def _machine(app, text, name):
 
 def _spy_line(app, text, name):
     """(share of the copy thread's samples, the recording) of the line in
-    TEXT, "PROFILE [METHOD] FILE:LINE"."""
+    TEXT, "PROFILE [METHOD] FILE:LINE".
+    """
     words = text.split()
     if len(words) not in (2, 3):
         raise ValueError('give PROFILE [METHOD] FILE:LINE')

@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``.. glance-series-table::``: the Glance releases the plugin supports.
 
 Rendered from the local cloud's own table (``tools/gdcloud/series.py``),
@@ -22,7 +34,8 @@ from gdcloud import series as series_mod  # noqa: E402
 
 def _needs(series):
     """What Glance's environment of that series needs changed from
-    upstream's constraints, and why: one bullet list item each."""
+    upstream's constraints, and why: one bullet list item each.
+    """
     changes = [reason for _pkg, reason in series.drop]
     changes += ['``%s``: %s' % (req, reason) for req, reason in series.add]
     return ['* %s' % change for change in changes] or ['nothing changed']

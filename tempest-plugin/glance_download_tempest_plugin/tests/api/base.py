@@ -168,7 +168,8 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
 
     def create_source(self, size, client=None, **fields):
         """An active raw image of ``size`` random bytes in the source
-        region; return it and its data."""
+        region; return it and its data.
+        """
         client = client or self.source_client
         data = payload.Payload(size)
         fields.setdefault('disk_format', 'raw')
@@ -233,7 +234,8 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
 
     def watch_import(self, image_id, until=None):
         """Follow the image's import task until it ends (or ``until(task)``
-        is true); return the last task seen and every message it had."""
+        is true); return the last task seen and every message it had.
+        """
         messages = []
         task = None
         deadline = time.monotonic() + self.client.build_timeout
@@ -255,7 +257,8 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
     def settled_image(self, image_id, task):
         """The image once its import is over: out of ``importing`` with its
         import lock gone (Glance marks a task done before it drops the
-        lock)."""
+        lock).
+        """
         image = {}
 
         def settled():
@@ -288,7 +291,8 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
 
     def expected_properties(self, source, target):
         """The target's own properties plus the source's that the target
-        Glance's prefixes let through."""
+        Glance's prefixes let through.
+        """
         prefixes = CONF.glance_download.properties_prefixes
         copied = {k: v for k, v in properties(source).items()
                   if any(k.startswith(p) for p in prefixes)}
@@ -298,7 +302,8 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
         """Properties for a source image: one under each configured prefix,
         one under each prefix a Glance is commonly configured with, and one
         under none, so that a target copying more (or less) than
-        properties_prefixes says shows."""
+        properties_prefixes says shows.
+        """
         configured = CONF.glance_download.properties_prefixes
         probes = list(configured) + [p for p in PROBE_PREFIXES
                                      if p not in configured]
@@ -351,13 +356,15 @@ class GlanceDownloadTest(tempest.test.BaseTestCase):
 
     def assert_import_bookkeeping_gone(self, image):
         """No import lock and no store still to import to (a failed
-        import may list its store in os_glance_failed_import: Glance's)."""
+        import may list its store in os_glance_failed_import: Glance's).
+        """
         self.assertNotIn('os_glance_import_task', image)
         self.assertFalse(image.get('os_glance_importing_to_stores'))
 
     def assert_import_failed(self, before, task, *words):
         """The import into ``before`` failed, its task message names the
-        cause (``words``) and the image is as it was."""
+        cause (``words``) and the image is as it was.
+        """
         self.assertEqual('failure', task['status'], task['message'])
         message = task['message'] or ''
         self.assertNotIn('internal error', message.lower(),

@@ -73,7 +73,8 @@ class ProgressTest(LargeImportTestMixin, base.GlanceDownloadTest):
 
 class DeleteDuringImportTest(LargeImportTestMixin, base.GlanceDownloadTest):
     """The import task of a deleted image is visible to admins only (the
-    tasks API's default policy)."""
+    tasks API's default policy).
+    """
 
     credentials = ['primary', 'admin']
     switches = [('admin_tests',
