@@ -23,7 +23,7 @@ stay within what its chunked reads allow, and no log may show a 5xx or
 "database is locked".
 
 Needs the cloud on a real SQL server (``GD_DB=mariadb GD_GLANCE2_NODES=2
-tools/cloud up``; the functional@mariadb stage of tools/run-tests): on
+tools/cloud up``; the functional stage of tools/run-tests runs there): on
 SQLite, concurrent writes fail by design and the test skips. The figures
 (seconds, peak RSS per worker, peak staging bytes) are printed and written
 to ``<cloud dir>/load-figures.json``.
