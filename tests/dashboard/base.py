@@ -140,8 +140,11 @@ class Horizon:
     carry Horizon's JSONResponse (it has a read-only ``json``).
     """
 
-    def __init__(self, user='demo', password='demo'):
+    def __init__(self, user='demo', password='demo', region=REGION_ONE):
         self.http = requests.Session()
+        # The region the session works in, as the browser's region menu
+        # remembers it (Browser.log_in says why always one).
+        self.http.cookies.set('services_region', region)
         page = self.http.get(HORIZON_URL + 'auth/login/', timeout=TIMEOUT)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"',
                           page.text).group(1)

@@ -68,16 +68,18 @@ class Browser:
         self.driver.save_screenshot(path)
         return path
 
-    def log_in(self, user='demo', password='demo', region=None):
+    def log_in(self, user='demo', password='demo', region=base.REGION_ONE):
         """Log in; in ``region`` (the one Horizon's region menu remembers in
         its cookie). Not switch_services_region after the login: with
         cookie-backed sessions, a late answer to a request of the page
-        before could write the old region back.
+        before could write the old region back. Always a region: without
+        one Horizon takes the first region whose identity endpoint is the
+        Keystone it logged in to, and Keystone lists those in no fixed
+        order.
         """
         self.driver.get(HORIZON_URL + 'auth/login/')
-        if region:
-            self.driver.add_cookie({'name': 'services_region',
-                                    'value': region, 'path': '/'})
+        self.driver.add_cookie({'name': 'services_region',
+                                'value': region, 'path': '/'})
         self.find('//input[@id="id_username"]').send_keys(user)
         self.find('//input[@id="id_password"]').send_keys(password)
         self.find('//button[@id="loginBtn"]').click()
@@ -130,9 +132,16 @@ class Browser:
                          '@data-region="%s"]' % region)
 
     def region_state(self, region):
+        """``(state, percent, label)`` of ``region``'s row, read in one
+        script: read one by one, a poll's answer landing in between would
+        pair the last answer's bar with the new answer's label.
+        """
         row = self.region_row(region)
-        bars = row.find_elements(By.CSS_SELECTOR, '.gd-bar')
-        labels = row.find_elements(By.CSS_SELECTOR, '.gd-label')
-        return (row.get_attribute('data-state'),
-                int(bars[0].get_attribute('aria-valuenow')) if bars else None,
-                labels[0].text if labels else '')
+        state, percent, label = self.driver.execute_script(
+            "var row = arguments[0];"
+            "var bar = row.querySelector('.gd-bar');"
+            "var label = row.querySelector('.gd-label');"
+            "return [row.getAttribute('data-state'),"
+            "        bar && bar.getAttribute('aria-valuenow'),"
+            "        label ? label.innerText.trim() : ''];", row)
+        return state, int(percent) if percent is not None else None, label
