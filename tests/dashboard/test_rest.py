@@ -49,7 +49,7 @@ class RestTest(base.TestCase):
         self.assertTrue(faulty['reason'].startswith(
             'region RegionFaulty: GET /v2/info/import failed: HTTP 503: '),
             faulty)
-        self.assertIn('faultproxy answered 503', faulty['reason'])
+        self.assertIn('injected fault: HTTP 503', faulty['reason'])
 
         # Asked anyway, the copy fails with that reason and makes nothing
         # (RegionFaulty's images are RegionOne's).

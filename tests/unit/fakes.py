@@ -26,7 +26,6 @@ and format rules are Glance's own, and Glance's real
 """
 
 import copy
-import gzip
 import hashlib
 import http.server
 from importlib import metadata as importlib_metadata
@@ -34,7 +33,6 @@ import json
 import logging
 import socket
 import ssl
-import struct
 import threading
 from unittest import mock
 import uuid
@@ -53,116 +51,8 @@ from taskflow.patterns import linear_flow as lf
 
 from glance_download import selection
 from glance_download import uri_filter
+from tests import faults
 
-
-# ---------------------------------------------------------------------------
-# Scripted behaviours of the data endpoint. Each one describes a single
-# answer; the server uses them in order, then answers normally.
-
-class Normal:
-    """Honour Range with 206/Content-Range, else 200 with everything."""
-
-
-class Drop:
-    """Announce the full length, send ``after`` bytes, close the socket."""
-
-    def __init__(self, after):
-        self.after = after
-
-
-class Reset:
-    """Announce the full length, send ``after`` bytes, then reset the
-    connection (RST, not a clean close), as a crashed peer or a middlebox
-    does.
-    """
-
-    def __init__(self, after):
-        self.after = after
-
-
-class Stall:
-    """Send ``after`` bytes, then go silent for ``seconds``."""
-
-    def __init__(self, after=0, seconds=0.6, before_headers=False):
-        self.after = after
-        self.seconds = seconds
-        self.before_headers = before_headers
-
-
-class IgnoreRange:
-    """Answer 200 with the whole image whatever the Range header says."""
-
-
-class Announce:
-    """Announce ``extra`` more bytes than the image has and send them."""
-
-    def __init__(self, extra):
-        self.extra = extra
-
-
-class Overflow:
-    """No Content-Length; send the image plus ``extra`` bytes, then close."""
-
-    def __init__(self, extra):
-        self.extra = extra
-
-
-class NoLength:
-    """No Content-Length, the exact image bytes, then close."""
-
-
-class Chunked:
-    """HTTP/1.1 ``Transfer-Encoding: chunked``, in chunks of ``size``
-    bytes, as servers that stream without knowing the length send it.
-    ``terminated=False``: every data chunk, then the connection closes
-    without the last (empty) chunk, as when it breaks after the data.
-    """
-
-    def __init__(self, size=10000, terminated=True):
-        self.size = size
-        self.terminated = terminated
-
-
-class Truncate:
-    """No Content-Length, only ``after`` bytes, then a clean close."""
-
-    def __init__(self, after):
-        self.after = after
-
-
-class Flip:
-    """Serve normally but with the byte at ``index`` changed."""
-
-    def __init__(self, index):
-        self.index = index
-
-
-class Status:
-    """Answer HTTP ``code`` with a short body."""
-
-    def __init__(self, code):
-        self.code = code
-
-
-class Redirect:
-    """Answer ``code`` with ``Location: location`` (None: no header)."""
-
-    def __init__(self, location, code=302):
-        self.location = location
-        self.code = code
-
-
-class WrongRange:
-    """Answer a Range request with 206 but a Content-Range starting at 0."""
-
-
-class Gzip:
-    """Send the body gzip-compressed (``Content-Encoding: gzip``, the
-    compressed length as Content-Length) whatever Accept-Encoding asked.
-    """
-
-
-# ---------------------------------------------------------------------------
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.0'
@@ -179,24 +69,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             server._route(self, headers)
         except (BrokenPipeError, ConnectionResetError):
             pass
-
-    # helpers used by FakeGlanceServer._route -------------------------------
-
-    def send_body(self, code, body, headers=(), length=True):
-        self.send_response(code)
-        for name, value in headers:
-            self.send_header(name, value)
-        if length:
-            self.send_header('Content-Length', str(len(body)))
-        self.end_headers()
-        self.write(body)
-
-    def write(self, data):
-        if data:
-            # Counted before sending: the client may have read it all and
-            # the test asserted on the count before write() returns here.
-            self.server.owner._count(len(data))
-            self.wfile.write(data)
 
 
 class FakeGlanceServer(fixtures.Fixture):
@@ -267,20 +139,24 @@ class FakeGlanceServer(fixtures.Fixture):
         self.images[image_id] = {'record': image, 'data': data}
         return image
 
-    def script(self, *behaviours):
-        """Use ``behaviours`` for the next data answers, in order."""
+    def script(self, *answers):
+        """Use the faults ``answers`` (tests/faults.py) for the next data
+        answers, in order.
+        """
         with self._lock:
-            self._script.extend(behaviours)
+            self._script.extend(answers)
 
     def clear_script(self):
         """Forget the data answers scripted and not used yet."""
         with self._lock:
             self._script[:] = []
 
-    def script_record(self, *behaviours):
-        """Use ``behaviours`` (Status, Stall) for the next record answers."""
+    def script_record(self, *answers):
+        """Use ``answers`` (faults.Status, faults.StallHeaders) for the next
+        record answers.
+        """
         with self._lock:
-            self._record_script.extend(behaviours)
+            self._record_script.extend(answers)
 
     def route(self, path, data, content_type='application/octet-stream'):
         """Serve ``data`` at ``path`` (for web-download and redirects)."""
@@ -309,7 +185,7 @@ class FakeGlanceServer(fixtures.Fixture):
 
     def _next(self):
         with self._lock:
-            return self._script.pop(0) if self._script else Normal()
+            return self._script.pop(0) if self._script else faults.Fault()
 
     def _route(self, handler, headers):
         path = handler.path.split('?')[0]
@@ -319,109 +195,49 @@ class FakeGlanceServer(fixtures.Fixture):
                                     content_type=content_type)
         parts = path.strip('/').split('/')
         if parts[:2] != ['v2', 'images'] or len(parts) not in (3, 4):
-            return handler.send_body(404, b'not found')
+            return faults.send_whole(handler, 404, [], b'not found')
         image = self.images.get(parts[2])
         if len(parts) == 3:
             with self._lock:
-                how = (self._record_script.pop(0) if self._record_script
-                       else Normal())
-            if isinstance(how, Status):
-                return handler.send_body(how.code, b'error')
-            if isinstance(how, Stall):
-                self.stop_event.wait(how.seconds)
+                fault = (self._record_script.pop(0) if self._record_script
+                         else faults.Fault())
+            if fault.instead(handler, self.stop_event):
                 return None
             if image is None:
-                return handler.send_body(404, b'{"message": "no image"}')
-            body = json.dumps(image['record']).encode()
-            return handler.send_body(
-                200, body, [('Content-Type', 'application/json')])
+                return faults.send_whole(handler, 404, [],
+                                         b'{"message": "no image"}')
+            return faults.send_whole(
+                handler, 200, [('Content-Type', 'application/json')],
+                json.dumps(image['record']).encode())
         if parts[3] != 'file' or image is None:
-            return handler.send_body(404, b'not found')
+            return faults.send_whole(handler, 404, [], b'not found')
         return self._serve_data(handler, headers, image['data'])
-
-    @staticmethod
-    def _send_chunked(handler, body, size, ctype, terminated=True):
-        handler.protocol_version = 'HTTP/1.1'
-        handler.send_response(200)
-        handler.send_header(*ctype)
-        handler.send_header('Transfer-Encoding', 'chunked')
-        handler.send_header('Connection', 'close')
-        handler.end_headers()
-        for i in range(0, len(body), size):
-            piece = body[i:i + size]
-            handler.server.owner._count(len(piece))
-            handler.wfile.write(b'%x\r\n%s\r\n' % (len(piece), piece))
-        if terminated:
-            handler.wfile.write(b'0\r\n\r\n')
 
     def _serve_data(self, handler, headers, data,
                     content_type='application/octet-stream'):
-        how = self._next()
-        ctype = ('Content-Type', content_type)
-        if isinstance(how, Status) and how.code == 204:
-            return handler.send_body(204, b'', length=False)
-        if isinstance(how, Status):
-            return handler.send_body(how.code, b'error %d' % how.code,
-                                     [('Content-Type', 'text/plain')])
-        if isinstance(how, Redirect):
-            extra = [('Location', how.location)] if how.location else []
-            return handler.send_body(how.code, b'', extra)
-        if isinstance(how, Flip):
-            data = bytearray(data)
-            data[how.index] ^= 0xFF
-            data = bytes(data)
-        if isinstance(how, Stall) and how.before_headers:
-            self.stop_event.wait(how.seconds)
+        """``data`` as Glance serves it (Range honoured: 206 from the
+        offset asked, 416 past the end), misbehaving as scripted.
+        """
+        fault = self._next()
+        if fault.instead(handler, self.stop_event):
             return None
-
         start = 0
         wanted = headers.get('range', '')
-        if wanted.startswith('bytes=') and not isinstance(how, IgnoreRange):
+        if wanted.startswith('bytes=') and not fault.ignores_range:
             start = int(wanted[len('bytes='):].split('-')[0])
             if data and start >= len(data):
                 # As Glance does: nothing is left to send from there.
-                return handler.send_body(
-                    416, b'', [('Content-Range', 'bytes */%d' % len(data))])
+                return faults.send_whole(
+                    handler, 416, [('Content-Range', 'bytes */%d'
+                                    % len(data))])
         body = data[start:]
-        if isinstance(how, (Announce, Overflow)):
-            body = body + b'\0' * how.extra
-
-        if isinstance(how, Chunked):
-            return self._send_chunked(handler, body, how.size, ctype,
-                                      how.terminated)
-        handler.send_response(206 if start else 200)
-        handler.send_header(*ctype)
-        if isinstance(how, Gzip):
-            body = gzip.compress(body)
-            handler.send_header('Content-Encoding', 'gzip')
+        head = [('Content-Type', content_type),
+                ('Content-Length', str(len(body)))]
         if start:
-            first = 0 if isinstance(how, WrongRange) else start
-            handler.send_header('Content-Range', 'bytes %d-%d/%d' % (
-                first, len(data) - 1, len(data)))
-        if not isinstance(how, (Overflow, NoLength, Truncate)):
-            handler.send_header('Content-Length', str(len(body)))
-        handler.end_headers()
-
-        if isinstance(how, (Drop, Truncate)):
-            handler.write(body[:how.after])
-            return None
-        if isinstance(how, Stall):
-            handler.write(body[:how.after])
-            self.stop_event.wait(how.seconds)
-            return None
-        if isinstance(how, Reset):
-            handler.write(body[:how.after])
-            handler.wfile.flush()
-            # A moment for the client to read what was sent (well within
-            # the tests' 0.2 s read timeout): the reset is what it meets
-            # next, not a race with the data in flight.
-            self.stop_event.wait(0.05)
-            handler.connection.setsockopt(
-                socket.SOL_SOCKET, socket.SO_LINGER,
-                struct.pack('ii', 1, 0))
-            handler.connection.close()
-            return None
-        handler.write(body)
+            head.append(('Content-Range', 'bytes %d-%d/%d' % (
+                start, len(data) - 1, len(data))))
+        faults.respond(handler, fault, 206 if start else 200, head, [body],
+                       self.stop_event, self._count)
         return None
 
 

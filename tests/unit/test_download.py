@@ -30,6 +30,7 @@ from glance_download import opts
 from glance_download.plugins import glance_download as gd_plugin
 from glance_download.plugins import web_download as wd_plugin
 from glance_download import remote_glance
+from tests import faults
 from tests.unit import base
 from tests.unit import fakes
 
@@ -120,24 +121,24 @@ class DownloadTaskTest(base.TestCase):
         self.assertGreaterEqual(len(messages), self.size // (64 * 1024) + 1)
 
     def test_hash_mismatch(self):
-        self.server.script(fakes.Flip(12345))
+        self.server.script(faults.Flip(12345))
         self.assert_fails(self.task(), 'does not match the source image',
                           'sha512', self.record['os_hash_value'])
 
     def test_no_verification_when_turned_off(self):
         self.config(group=opts.TRANSFER_GROUP, verify_checksum=False)
-        self.server.script(fakes.Flip(12345))
+        self.server.script(faults.Flip(12345))
         self.task().execute()
         self.assertNotIn('verified', self.logs.output)
 
     def test_more_than_the_image_size(self):
-        self.server.script(fakes.Overflow(extra=100))
+        self.server.script(faults.Oversize(extra=100))
         self.assert_fails(self.task(), 'sent more data than expected '
                           '(over %d bytes)' % self.size)
         self.assertLessEqual(os.path.getsize(self.staged_file()), self.size)
 
     def test_announced_more_than_the_image_size(self):
-        self.server.script(fakes.Announce(extra=1))
+        self.server.script(faults.Oversize(announce=True, extra=1))
         self.assert_fails(self.task(), 'announced %d bytes but the image '
                           'has %d' % (self.size + 1, self.size))
 
@@ -149,15 +150,15 @@ class DownloadTaskTest(base.TestCase):
         self.assertEqual([], self.server.data_requests())
 
     def test_short_body_after_retries(self):
-        self.server.script(*[fakes.Drop(after=1000)] * 3)
+        self.server.script(*[faults.Close(1000)] * 3)
         self.assert_fails(self.task(), 'closed the connection before the '
                           'end of the data', 'Gave up after 3 attempts '
                           '(3000 of %d bytes received)' % self.size)
         self.assertEqual(3, len(self.server.data_requests()))
 
     def test_resumes_within_the_task(self):
-        self.server.script(fakes.Drop(after=300000), fakes.Stall(
-            after=200000, seconds=0.5))
+        self.server.script(faults.Close(300000), faults.Stall(
+            200000, hold=0.5))
         self.task().execute()
         with open(self.staged_file(), 'rb') as f:
             self.assertEqual(self.data, f.read())
@@ -169,7 +170,7 @@ class DownloadTaskTest(base.TestCase):
         for code, text in ((401, 'credentials were not accepted'),
                            (403, 'access is forbidden'),
                            (404, 'it was not found')):
-            self.server.script(fakes.Status(code))
+            self.server.script(faults.Status(code))
             self.assert_fails(self.task(), 'answered HTTP %d' % code, text)
 
     def test_cancelled_when_image_deleted(self):
@@ -209,7 +210,7 @@ class DownloadTaskTest(base.TestCase):
 
     def test_revert_cleans_up_but_leaves_status_to_glance(self):
         task = self.task()
-        self.server.script(fakes.Flip(0))
+        self.server.script(faults.Flip(0))
         exc = self.assertRaises(errors.ImportFailed, task.execute)
         self.assertTrue(os.path.exists(self.staged_file()))
         task.revert(result=failure.Failure.from_exception(exc))
@@ -309,7 +310,7 @@ class WebDownloadTaskTest(base.TestCase):
 
     def test_unknown_size_is_bounded_by_image_size_cap(self):
         self.config(image_size_cap=100000)
-        self.server.script(fakes.NoLength())
+        self.server.script(faults.NoLength())
         exc = self.assertRaises(glance_exception.UploadException,
                                 self.task().execute)
         self.assertIn('sent more data than expected (over 100000 bytes)',
@@ -324,7 +325,7 @@ class WebDownloadTaskTest(base.TestCase):
                       str(exc))
 
     def test_resume(self):
-        self.server.script(fakes.Drop(after=70000))
+        self.server.script(faults.Close(70000))
         self.task().execute()
         self.assertEqual(self.data, self.staged())
         self.assertEqual('bytes=70000-', self.server.requests_to(
@@ -340,16 +341,16 @@ class WebDownloadTaskTest(base.TestCase):
         self.assertEqual([], self.server.requests)
 
     def test_redirect_to_another_allowed_server(self):
-        self.server.script(fakes.Redirect(self.other.url +
-                                          '/mirror/cirros.img'))
+        self.server.script(faults.Redirect(self.other.url +
+                                           '/mirror/cirros.img'))
         self.task().execute()
         self.assertEqual(self.data, self.staged())
         self.assertEqual(1, len(self.other.requests))
 
     def test_redirect_refused_by_import_filter(self):
         self.allow_ports(self.server)
-        self.server.script(fakes.Redirect(self.other.url +
-                                          '/mirror/cirros.img'))
+        self.server.script(faults.Redirect(self.other.url +
+                                           '/mirror/cirros.img'))
         exc = self.assertRaises(glance_exception.UploadException,
                                 self.task().execute)
         self.assertIn("redirected to a URL this Glance refuses: The image "
@@ -360,7 +361,7 @@ class WebDownloadTaskTest(base.TestCase):
 
     def test_revert_requeues(self):
         task = self.task()
-        self.server.script(fakes.Status(404))
+        self.server.script(faults.Status(404))
         exc = self.assertRaises(errors.ImportFailed, task.execute)
         self.assertIn('HTTP 404', str(exc))
         task.revert(result=failure.Failure.from_exception(exc))

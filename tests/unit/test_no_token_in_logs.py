@@ -32,6 +32,7 @@ from glance_download.plugins import glance_download as gd_plugin
 from glance_download.plugins import web_download as wd_plugin
 from glance_download import selection
 from glance_download import sessions
+from tests import faults
 from tests.unit import base
 from tests.unit import fakes
 
@@ -86,7 +87,7 @@ class NoTokenInLogsTest(base.TestCase):
                 self.assertNotIn(fragment, self.host.task.message)
 
     def test_successful_import(self):
-        self.server.script(fakes.Drop(after=70000))
+        self.server.script(faults.Close(70000))
         self.run_import()
         self.assertIn('sha512 verified', self.logs.output)
         self.assertIn('Retrying', self.logs.output)
@@ -95,9 +96,9 @@ class NoTokenInLogsTest(base.TestCase):
     def test_failed_import(self):
         # Redirected elsewhere, stalls there; the resume starts again at
         # the source, which then sends a corrupt byte.
-        self.server.script(fakes.Redirect(
-            self.other.file_url(self.record['id'])), fakes.Flip(100000))
-        self.other.script(fakes.Stall(after=70000, seconds=0.5))
+        self.server.script(faults.Redirect(
+            self.other.file_url(self.record['id'])), faults.Flip(100000))
+        self.other.script(faults.Stall(70000, hold=0.5))
         exc = self.assertRaises(glance_exception.UploadException,
                                 self.run_import)
         self.assertIn('does not match the source image', str(exc))
@@ -111,7 +112,7 @@ class NoTokenInLogsTest(base.TestCase):
         self.assert_no_token()
 
     def test_import_failing_before_the_flow_runs(self):
-        self.server.script_record(fakes.Status(401))
+        self.server.script_record(faults.Status(401))
         self.flow()   # ends the import (Glance's flow stops at its lock)
         self.assertEqual('failure', self.host.task.status)
         self.assertIn('did not accept your token', self.host.task.message)
@@ -144,7 +145,7 @@ class NoUrlSecretInLogsTest(base.TestCase):
                 self.assertNotIn(secret, text)
 
     def test_successful_import(self):
-        self.server.script(fakes.Drop(after=70000))
+        self.server.script(faults.Close(70000))
         self.run_import(self.server.port)
         with open(self.staged_path(self.host.image_id), 'rb') as f:
             self.assertEqual(self.data, f.read())

@@ -32,6 +32,7 @@ from glance_download.copying import copier
 from glance_download.copying import logic
 from glance_download.copying import regions as copying_regions
 from glance_download.osc import progress
+from tests import faults
 from tests.unit.copying_fakes import Base
 from tests.unit.copying_fakes import FakeRegions
 from tests.unit.copying_fakes import new_id
@@ -963,10 +964,10 @@ class UnreachableRegionTest(Base):
     def test_server_error(self):
         server = self.useFixture(fakes.FakeGlanceServer())
         server.route('/v2/info/import', b'{}', 'application/json')
-        server.script(fakes.Status(502))
+        server.script(faults.Status(502))
         message, _seconds = self.copy_to(server.url)
         self.assertEqual('region RegionDown: GET /v2/info/import failed: '
-                         'HTTP 502: error 502', message)
+                         'HTTP 502: injected fault: HTTP 502', message)
 
     def test_untrusted_certificate(self):
         server = self.useFixture(fakes.FakeGlanceServer())

@@ -23,6 +23,7 @@ from glance_download import errors
 from glance_download import opts
 from glance_download import remote_glance
 from glance_download import sessions
+from tests import faults
 from tests.unit import base
 from tests.unit import fakes
 
@@ -90,7 +91,7 @@ class RemoteImageTest(base.TestCase):
         self.assertEqual([], self.server.requests)
 
     def test_token_refused(self):
-        self.server.script_record(fakes.Status(401))
+        self.server.script_record(faults.Status(401))
         exc = self.assertRaises(errors.ImportFailed, self.remote().describe)
         self.assertEqual(
             'Region regionone did not accept your token (HTTP 401) when '
@@ -103,7 +104,7 @@ class RemoteImageTest(base.TestCase):
 
     def test_missing_or_forbidden(self):
         for code in (403, 404):
-            self.server.script_record(fakes.Status(code))
+            self.server.script_record(faults.Status(code))
             exc = self.assertRaises(errors.ImportFailed,
                                     self.remote().describe)
             self.assertEqual(
@@ -123,13 +124,13 @@ class RemoteImageTest(base.TestCase):
 
     def test_server_error_is_retried(self):
         self.retries(2)
-        self.server.script_record(fakes.Status(503), fakes.Status(502))
+        self.server.script_record(faults.Status(503), faults.Status(502))
         self.assertEqual(self.image['id'], self.remote().describe()['id'])
         self.assertEqual(3, len(self.server.requests_to(self.image['id'])))
 
     def test_server_error(self):
         self.retries(2)
-        self.server.script_record(*[fakes.Status(503)] * 3)
+        self.server.script_record(*[faults.Status(503)] * 3)
         exc = self.assertRaises(errors.ImportFailed, self.remote().describe)
         self.assertEqual('The image API of region regionone answered HTTP '
                          '503 for image %s.' % self.image['id'], str(exc))
@@ -137,13 +138,13 @@ class RemoteImageTest(base.TestCase):
 
     def test_client_error_is_not_retried(self):
         self.retries(2)
-        self.server.script_record(fakes.Status(403))
+        self.server.script_record(faults.Status(403))
         self.assertRaises(errors.ImportFailed, self.remote().describe)
         self.assertEqual(1, len(self.server.requests_to(self.image['id'])))
 
     def test_unreachable(self):
         self.retries(1)
-        self.server.script_record(*[fakes.Stall(seconds=0.5)] * 2)
+        self.server.script_record(*[faults.StallHeaders(hold=0.5)] * 2)
         exc = self.assertRaises(errors.ImportFailed, self.remote().describe)
         self.assertIn('Could not reach the image API of region regionone',
                       str(exc))

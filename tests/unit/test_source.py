@@ -27,6 +27,7 @@ from glance_download import opts
 from glance_download import sessions
 from glance_download import source
 from glance_download import uri_filter
+from tests import faults
 from tests.unit import base
 from tests.unit import fakes
 from tests.unit import tls
@@ -111,7 +112,7 @@ class SourceTest(base.TestCase):
 
     def test_redirect_same_origin_keeps_credentials(self):
         self.use_service_user()
-        self.server.script(fakes.Redirect(
+        self.server.script(faults.Redirect(
             '/v2/images/%s/file' % self.image['id']))
         _stream, body = self.read(self.source())
         self.assertEqual(self.data, body)
@@ -122,7 +123,7 @@ class SourceTest(base.TestCase):
 
     def test_redirect_elsewhere_drops_credentials(self):
         self.use_service_user()
-        self.server.script(fakes.Redirect(self.other.file_url(
+        self.server.script(faults.Redirect(self.other.file_url(
             self.image['id']), code=307))
         stream, body = self.read(self.source())
         self.assertEqual(self.data, body)
@@ -135,9 +136,9 @@ class SourceTest(base.TestCase):
                       self.logs.output)
 
     def test_redirect_back_to_origin_gets_credentials_again(self):
-        self.server.script(fakes.Redirect(self.other.url + '/hop'))
+        self.server.script(faults.Redirect(self.other.url + '/hop'))
         self.other.route('/hop', b'')
-        self.other.script(fakes.Redirect(self.server.file_url(
+        self.other.script(faults.Redirect(self.server.file_url(
             self.image['id'])))
         _stream, body = self.read(self.source())
         self.assertEqual(self.data, body)
@@ -146,7 +147,7 @@ class SourceTest(base.TestCase):
                          self.server.data_requests()[1]['x-auth-token'])
 
     def test_redirect_with_range_keeps_range(self):
-        self.server.script(fakes.Redirect(self.other.file_url(
+        self.server.script(faults.Redirect(self.other.file_url(
             self.image['id'])))
         stream, body = self.read(self.source(), offset=600)
         self.assertEqual(self.data[600:], body)
@@ -156,7 +157,7 @@ class SourceTest(base.TestCase):
 
     def test_redirect_refused_by_import_filter(self):
         self.allow_ports(self.server)
-        self.server.script(fakes.Redirect(self.other.file_url(
+        self.server.script(faults.Redirect(self.other.file_url(
             self.image['id'])))
         exc = self.assertRaises(errors.ImportFailed, self.source().open)
         self.assertIn("A redirect (http://127.0.0.1:%d/v2/images/%s/file) "
@@ -167,13 +168,13 @@ class SourceTest(base.TestCase):
         self.assertEqual([], self.other.requests)
 
     def test_redirect_without_location(self):
-        self.server.script(fakes.Redirect(None))
+        self.server.script(faults.Redirect(None))
         exc = self.assertRaises(errors.ImportFailed, self.source().open)
         self.assertEqual('the image answered a redirect without a Location.',
                          str(exc))
 
     def test_redirect_loop(self):
-        self.server.script(*[fakes.Redirect(
+        self.server.script(*[faults.Redirect(
             '/v2/images/%s/file' % self.image['id'])] * 10)
         exc = self.assertRaises(errors.ImportFailed, self.source().open)
         self.assertEqual('the image redirected more than 5 times.', str(exc))
@@ -185,7 +186,7 @@ class SourceTest(base.TestCase):
                            (403, 'access is forbidden'),
                            (404, 'it was not found'),
                            (400, 'HTTP 400 Bad Request.')):
-            self.server.script(fakes.Status(code))
+            self.server.script(faults.Status(code))
             exc = self.assertRaises(errors.ImportFailed, self.source().open)
             self.assertNotIsInstance(exc, errors.TransferInterrupted)
             self.assertIn('the image answered HTTP %d' % code, str(exc))
@@ -193,7 +194,7 @@ class SourceTest(base.TestCase):
 
     def test_server_errors_may_be_retried(self):
         for code in (500, 503, 429):
-            self.server.script(fakes.Status(code))
+            self.server.script(faults.Status(code))
             exc = self.assertRaises(errors.TransferInterrupted,
                                     self.source().open)
             self.assertIn('answered HTTP %d' % code, str(exc))
@@ -201,7 +202,7 @@ class SourceTest(base.TestCase):
     def test_redirect_location_not_utf8(self):
         # requests decodes the Location of every redirect answer, followed
         # or not: a Latin-1 one raised UnicodeDecodeError, "Internal Error".
-        self.server.script(fakes.Redirect('http://h\u00e9.example/x'))
+        self.server.script(faults.Redirect('http://h\u00e9.example/x'))
         exc = self.assertRaises(errors.ImportFailed, self.source().open)
         self.assertEqual('the image answered a redirect whose Location is '
                          'not UTF-8.', str(exc))
@@ -249,7 +250,7 @@ class SourceTest(base.TestCase):
     def test_redirect_logged_without_secrets(self):
         self.debug_logging()
         self.server.route('/img', self.data)
-        self.other.script(fakes.Redirect(fakes.secret_url(self.server.port)))
+        self.other.script(faults.Redirect(fakes.secret_url(self.server.port)))
         self.other.route('/start', b'')
         src = source.HttpSource(
             sessions.anonymous(base.CONF), self.other.url + '/start',
@@ -282,7 +283,7 @@ class SourceTest(base.TestCase):
 
     def test_compressed_answer_refused(self):
         # Asked for identity, sent gzip: the bytes are not the image.
-        self.server.script(fakes.Gzip())
+        self.server.script(faults.Gzip())
         exc = self.assertRaises(errors.ImportFailed, self.source().open)
         self.assertNotIsInstance(exc, errors.TransferInterrupted)
         self.assertEqual(
@@ -295,7 +296,7 @@ class SourceTest(base.TestCase):
     def test_pieces_are_the_bytes_on_the_wire(self):
         # Counts, limits and Range offsets are in the bytes that
         # Content-Length and Content-Range count: the encoded ones.
-        self.server.script(fakes.Gzip())
+        self.server.script(faults.Gzip())
         response = sessions.anonymous(base.CONF).get(
             self.server.file_url(self.image['id']), stream=True, log=False)
         stream = source.Stream(response, 0, None, 'the image', 0.2)
@@ -307,7 +308,7 @@ class SourceTest(base.TestCase):
         self.assertEqual(self.data, gzip.decompress(body))
 
     def test_stall_before_headers(self):
-        self.server.script(fakes.Stall(before_headers=True, seconds=0.5))
+        self.server.script(faults.StallHeaders(hold=0.5))
         exc = self.assertRaises(errors.TransferInterrupted,
                                 self.source().open)
         self.assertEqual('Could not connect to the image: no answer within '
@@ -315,7 +316,7 @@ class SourceTest(base.TestCase):
                          str(exc))
 
     def test_range_ignored(self):
-        self.server.script(fakes.IgnoreRange())
+        self.server.script(faults.IgnoreRange())
         stream, body = self.read(self.source(), offset=500)
         self.assertEqual((0, 1000), (stream.start, stream.total))
         self.assertEqual(self.data, body)
@@ -323,7 +324,7 @@ class SourceTest(base.TestCase):
                          self.server.data_requests()[0]['range'])
 
     def test_wrong_content_range(self):
-        self.server.script(fakes.WrongRange())
+        self.server.script(faults.WrongRange())
         exc = self.assertRaises(errors.TransferInterrupted,
                                 self.source().open, 500)
         self.assertIn('wrong range (bytes 0-999/1000)', str(exc))

@@ -36,6 +36,7 @@ from glance.common import exception as glance_exception
 from glance_download.plugins import glance_download as gd_plugin
 from glance_download.plugins import web_download
 from glance_download import selection
+from tests import faults
 from tests.unit import base
 from tests.unit import fakes
 
@@ -225,7 +226,7 @@ class PinBypassTest(base.TestCase):
         # As a server sends a Unicode Location: UTF-8 bytes (http.server
         # writes header text as Latin-1).
         location = url.encode('utf-8').decode('latin-1')
-        self.origin.script(*[fakes.Redirect(location)] * 3)
+        self.origin.script(*[faults.Redirect(location)] * 3)
 
     def web_download(self, url):
         host = fakes.GlanceHost(stores=[None])

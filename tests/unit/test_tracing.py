@@ -34,6 +34,7 @@ from glance_download.plugins import glance_download as gd_plugin
 from glance_download.plugins import web_download as wd_plugin
 from glance_download import selection
 from glance_download import tracing
+from tests import faults
 from tests.unit import base
 from tests.unit import fakes
 
@@ -117,7 +118,7 @@ class TracingTestBase(base.TestCase):
 class RequestIdSentTest(TracingTestBase):
 
     def test_global_request_id_on_the_record_and_every_data_request(self):
-        self.server.script(fakes.Drop(after=70000))
+        self.server.script(faults.Close(70000))
         self.run_import(self.context(global_request_id=GLOBAL_ID))
         self.assert_staged()
         data = self.server.data_requests()
@@ -137,7 +138,7 @@ class RequestIdSentTest(TracingTestBase):
                              headers['x-openstack-request-id'])
 
     def test_not_sent_to_another_host_a_redirect_names(self):
-        self.server.script(fakes.Redirect(
+        self.server.script(faults.Redirect(
             self.other.file_url(self.record['id'])))
         self.run_import(self.context(global_request_id=GLOBAL_ID))
         (received,) = self.other.data_requests()
@@ -167,7 +168,7 @@ class RequestIdLoggedTest(TracingTestBase):
 
     def test_successful_import(self):
         ctx = self.context(global_request_id=GLOBAL_ID)
-        self.server.script(fakes.Drop(after=70000))
+        self.server.script(faults.Close(70000))
         _result, left = self.run_import(ctx)
         self.assert_every_line_carries(
             GLOBAL_ID, 'downloading image', 'Retrying', 'sha512 verified',
@@ -179,7 +180,7 @@ class RequestIdLoggedTest(TracingTestBase):
 
     def test_failed_import(self):
         ctx = self.context()
-        self.server.script(fakes.Flip(100000))
+        self.server.script(faults.Flip(100000))
         self.assertRaises(glance_exception.UploadException,
                           self.run_import, ctx)
         self.assert_every_line_carries(
@@ -188,7 +189,7 @@ class RequestIdLoggedTest(TracingTestBase):
 
     def test_import_failing_while_the_flow_is_built(self):
         ctx = self.context()
-        self.server.script_record(fakes.Status(404))
+        self.server.script_record(faults.Status(404))
         # Glance's flow then stops at its lock: only the build runs.
         _in_pool_thread(lambda: self.flow(ctx))
         self.assertEqual('failure', self.host.task.status)

@@ -27,6 +27,7 @@ from glance_download import sessions
 from glance_download import source
 from glance_download import staging
 from glance_download import transfer
+from tests import faults
 from tests.unit import base
 from tests.unit import fakes
 from tests.unit import tls
@@ -103,7 +104,7 @@ class TransferTest(base.TestCase):
         expected = self.expected(hash_algo='md5',
                                  hash_value=hashlib.md5(self.data).hexdigest())
         self.assertEqual(SIZE, self.run_transfer(expected))
-        self.server.script(fakes.Flip(7))
+        self.server.script(faults.Flip(7))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
                                 self.expected(hash_algo='md5',
                                               hash_value=expected.hash_value))
@@ -111,13 +112,13 @@ class TransferTest(base.TestCase):
                       str(exc))
 
     def test_no_hash_checks_only_size(self):
-        self.server.script(fakes.Flip(7))
+        self.server.script(faults.Flip(7))
         self.assertEqual(SIZE, self.run_transfer(
             self.expected(hash_algo=None, hash_value=None)))
         self.assertNotEqual(self.data, self.staged())
 
     def test_flipped_byte_fails_with_both_hashes(self):
-        self.server.script(fakes.Flip(SIZE // 2))
+        self.server.script(faults.Flip(SIZE // 2))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertIsInstance(exc, glance_exception.UploadException)
         actual = bytearray(self.data)
@@ -129,7 +130,7 @@ class TransferTest(base.TestCase):
     def test_resume_after_drop_from_last_byte_received(self):
         # Every byte that arrived was written, even in the middle of a
         # chunk: the resume asks for exactly the rest.
-        self.server.script(fakes.Drop(after=2 * CHUNK + 5000))
+        self.server.script(faults.Close(2 * CHUNK + 5000))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
         first, second = self.server.data_requests()
@@ -143,7 +144,7 @@ class TransferTest(base.TestCase):
                       % (2 * CHUNK + 5000), self.logs.output)
 
     def test_resume_after_reset(self):
-        self.server.script(fakes.Reset(after=CHUNK + 77))
+        self.server.script(faults.Reset(CHUNK + 77, delay=0.05))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
         self.assertEqual('bytes=%d-' % (CHUNK + 77),
@@ -153,14 +154,14 @@ class TransferTest(base.TestCase):
                       self.logs.output)
 
     def test_drop_within_the_first_chunk_is_resumed(self):
-        self.server.script(fakes.Drop(after=100))
+        self.server.script(faults.Close(100))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual('bytes=100-',
                          self.server.data_requests()[1]['range'])
         self.assertEqual(SIZE, self.server.bytes_served)
 
     def test_resume_after_stall(self):
-        self.server.script(fakes.Stall(after=3 * CHUNK, seconds=0.6))
+        self.server.script(faults.Stall(3 * CHUNK, hold=0.6))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
         ranges = [h.get('range') for h in self.server.data_requests()]
@@ -168,7 +169,7 @@ class TransferTest(base.TestCase):
         self.assertEqual(SIZE, self.server.bytes_served)
 
     def test_several_drops_resume_each_time(self):
-        self.server.script(fakes.Drop(after=CHUNK), fakes.Drop(after=CHUNK))
+        self.server.script(faults.Close(CHUNK), faults.Close(CHUNK))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
         ranges = [h.get('range') for h in self.server.data_requests()]
@@ -178,7 +179,7 @@ class TransferTest(base.TestCase):
 
     def test_restart_from_zero_when_range_ignored(self):
         # The hash must restart too: a stale hash would make this fail.
-        self.server.script(fakes.Drop(after=2 * CHUNK), fakes.IgnoreRange())
+        self.server.script(faults.Close(2 * CHUNK), faults.IgnoreRange())
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
         self.assertEqual(1, self.copy.restarts)
@@ -201,17 +202,17 @@ class TransferTest(base.TestCase):
     # (StoreRandomGetNotSupported) and a server may answer 416: the data is
     # then read again from the first byte.
     def test_restart_from_zero_when_resume_refused_400(self):
-        self.server.script(fakes.Drop(after=2 * CHUNK), fakes.Status(400))
+        self.server.script(faults.Close(2 * CHUNK), faults.Status(400))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
 
     def test_restart_from_zero_when_resume_refused_416(self):
-        self.server.script(fakes.Drop(after=2 * CHUNK), fakes.Status(416))
+        self.server.script(faults.Close(2 * CHUNK), faults.Status(416))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
 
     def test_give_up_after_max_retries(self):
-        self.server.script(*[fakes.Drop(after=CHUNK + 10)] * 3)
+        self.server.script(*[faults.Close(CHUNK + 10)] * 3)
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertNotIsInstance(exc, errors.TransferInterrupted)
         self.assertIsInstance(exc, glance_exception.UploadException)
@@ -221,7 +222,7 @@ class TransferTest(base.TestCase):
         self.assertEqual(3, len(self.server.data_requests()))
 
     def test_no_retries(self):
-        self.server.script(fakes.Drop(after=10))
+        self.server.script(faults.Close(10))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
                                 max_retries=0)
         self.assertIn('Gave up after 1 attempts (10 of %d bytes received)'
@@ -238,7 +239,7 @@ class TransferTest(base.TestCase):
     def test_break_after_the_last_byte_is_complete(self):
         # Every byte arrived, then the chunked framing broke off: nothing
         # is missing (a resume would ask for bytes=SIZE-, answered 416).
-        self.server.script(fakes.Chunked(size=7777, terminated=False))
+        self.server.script(faults.Chunked(size=7777, terminated=False))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
         self.assertEqual(1, len(self.server.data_requests()))
@@ -247,7 +248,7 @@ class TransferTest(base.TestCase):
         self.assertIn('All %d bytes had arrived' % SIZE, self.logs.output)
 
     def test_break_after_the_last_byte_still_verified(self):
-        self.server.script(fakes.Chunked(size=7777, terminated=False))
+        self.server.script(faults.Chunked(size=7777, terminated=False))
         self.image['os_hash_value'] = 'f' * 128
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertIn('does not match the source image', str(exc))
@@ -257,7 +258,7 @@ class TransferTest(base.TestCase):
         # Nothing said how many bytes would come: the resume asks for the
         # rest and the answer, 416 "bytes */SIZE", says there is none.
         expected = transfer.Expected(limit=10 * SIZE)
-        self.server.script(fakes.Chunked(size=7777, terminated=False))
+        self.server.script(faults.Chunked(size=7777, terminated=False))
         self.assertEqual(SIZE, self.run_transfer(expected))
         self.assertEqual(self.data, self.staged())
         first, second = self.server.data_requests()
@@ -318,14 +319,14 @@ class TransferTest(base.TestCase):
 
     def test_short_body_without_length(self):
         # A close-delimited body that ends early is a broken transfer.
-        self.server.script(fakes.Truncate(CHUNK))
+        self.server.script(faults.Truncate(CHUNK))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
                                 max_retries=0)
         self.assertIn('closed the connection after %d of %d bytes. Gave up '
                       'after 1 attempts' % (CHUNK, SIZE), str(exc))
 
     def test_short_body_is_resumed(self):
-        self.server.script(fakes.Truncate(CHUNK + 100))
+        self.server.script(faults.Truncate(CHUNK + 100))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
         self.assertEqual('bytes=%d-' % (CHUNK + 100),
@@ -334,7 +335,7 @@ class TransferTest(base.TestCase):
                       'Retrying' % (CHUNK + 100, SIZE), self.logs.output)
 
     def test_announced_size_larger_than_image(self):
-        self.server.script(fakes.Announce(extra=10))
+        self.server.script(faults.Oversize(announce=True, extra=10))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertIn('announced %d bytes but the image has %d'
                       % (SIZE + 10, SIZE), str(exc))
@@ -342,7 +343,7 @@ class TransferTest(base.TestCase):
         self.assertEqual(b'', self.staged())
 
     def test_more_bytes_than_image_size_are_never_written(self):
-        self.server.script(fakes.Overflow(extra=3 * CHUNK))
+        self.server.script(faults.Oversize(extra=3 * CHUNK))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertIn('sent more data than expected (over %d bytes)' % SIZE,
                       str(exc))
@@ -351,7 +352,7 @@ class TransferTest(base.TestCase):
 
     def test_unknown_size_adopts_content_length(self):
         expected = transfer.Expected(limit=10 * SIZE)
-        self.server.script(fakes.Drop(after=CHUNK))
+        self.server.script(faults.Close(CHUNK))
         self.assertEqual(SIZE, self.run_transfer(expected))
         self.assertEqual(SIZE, expected.size)
         self.assertEqual(self.data, self.staged())
@@ -361,19 +362,19 @@ class TransferTest(base.TestCase):
 
     def test_unknown_size_without_length(self):
         expected = transfer.Expected(limit=10 * SIZE)
-        self.server.script(fakes.NoLength())
+        self.server.script(faults.NoLength())
         self.assertEqual(SIZE, self.run_transfer(expected))
         self.assertIsNone(expected.size)
         self.assertEqual((SIZE, None, False), self.calls[-1])
 
     def test_chunked_body(self):
-        self.server.script(fakes.Chunked(size=7777))
+        self.server.script(faults.Chunked(size=7777))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
 
     def test_chunked_body_of_unknown_size(self):
         expected = transfer.Expected(limit=10 * SIZE)
-        self.server.script(fakes.Chunked())
+        self.server.script(faults.Chunked())
         self.assertEqual(SIZE, self.run_transfer(expected))
         self.assertEqual(self.data, self.staged())
         self.assertEqual((SIZE, None, False), self.calls[-1])
@@ -385,7 +386,7 @@ class TransferTest(base.TestCase):
                       'accepts' % (SIZE, SIZE - 1), str(exc))
 
     def test_unknown_size_sent_over_limit(self):
-        self.server.script(fakes.NoLength())
+        self.server.script(faults.NoLength())
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
                                 transfer.Expected(limit=2 * CHUNK))
         self.assertIn('sent more data than expected (over %d bytes)'
@@ -398,22 +399,22 @@ class TransferTest(base.TestCase):
         # than that, without a Content-Length, must not stage more than
         # SIZE bytes nor succeed.
         expected = transfer.Expected(limit=10 * SIZE)
-        self.server.script(fakes.Drop(after=CHUNK), fakes.Overflow(CHUNK))
+        self.server.script(faults.Close(CHUNK), faults.Oversize(CHUNK))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer,
                                 expected)
         self.assertIn('sent more data than expected', str(exc))
         self.assertLessEqual(len(self.staged()), SIZE)
 
     def test_wrong_content_range_gives_up(self):
-        self.server.script(fakes.Drop(after=CHUNK), fakes.WrongRange(),
-                           fakes.WrongRange())
+        self.server.script(faults.Close(CHUNK), faults.WrongRange(),
+                           faults.WrongRange())
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertIn('answered a resumed request with a wrong range '
                       '(bytes 0-%d/%d)' % (SIZE - 1, SIZE), str(exc))
         self.assertIn('Gave up after 3 attempts', str(exc))
 
     def test_server_error_is_retried(self):
-        self.server.script(fakes.Status(503), fakes.Status(500))
+        self.server.script(faults.Status(503), faults.Status(500))
         self.assertEqual(SIZE, self.run_transfer())
         self.assertEqual(self.data, self.staged())
         self.assertEqual(3, len(self.server.data_requests()))
@@ -423,12 +424,12 @@ class TransferTest(base.TestCase):
         # or a whole empty answer (also to a resume). Asking again would
         # get the same: no more requests, and the reason.
         for answers, reason in (
-                ([fakes.Status(204)],
+                ([faults.Status(204)],
                  'answered HTTP 204 No Content: it sent no data.'),
-                ([fakes.Truncate(0)],
+                ([faults.Truncate(0)],
                  'sent no data (an empty answer, not a broken connection) '
                  'where %d bytes were expected.' % SIZE),
-                ([fakes.Drop(CHUNK), fakes.Truncate(0)],
+                ([faults.Close(CHUNK), faults.Truncate(0)],
                  'sent no data (an empty answer, not a broken connection) '
                  'where %d bytes were expected.' % (SIZE - CHUNK))):
             self.server.clear_script()
@@ -442,7 +443,7 @@ class TransferTest(base.TestCase):
                 self.server.data_requests()) - requests_before)
 
     def test_client_error_is_not_retried(self):
-        self.server.script(fakes.Status(403))
+        self.server.script(faults.Status(403))
         exc = self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertIn('HTTP 403 Forbidden: access is forbidden', str(exc))
         self.assertEqual(1, len(self.server.data_requests()))
@@ -468,22 +469,22 @@ class TransferTest(base.TestCase):
         self.assertNoHashThread()
 
     def test_thread_stopped_after_mismatch(self):
-        self.server.script(fakes.Flip(3))
+        self.server.script(faults.Flip(3))
         self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertNoHashThread()
 
     def test_thread_stopped_after_giving_up(self):
-        self.server.script(*[fakes.Drop(after=CHUNK + 10)] * 3)
+        self.server.script(*[faults.Close(CHUNK + 10)] * 3)
         self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertNoHashThread()
 
     def test_thread_stopped_after_oversize(self):
-        self.server.script(fakes.Overflow(extra=3 * CHUNK))
+        self.server.script(faults.Oversize(extra=3 * CHUNK))
         self.assertRaises(errors.ImportFailed, self.run_transfer)
         self.assertNoHashThread()
 
     def test_thread_stopped_after_restart_from_zero(self):
-        self.server.script(fakes.Drop(after=2 * CHUNK), fakes.IgnoreRange())
+        self.server.script(faults.Close(2 * CHUNK), faults.IgnoreRange())
         self.assertEqual(SIZE, self.run_transfer())
         self.assertNoHashThread()
 

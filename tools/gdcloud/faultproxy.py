@@ -55,8 +55,9 @@ class FaultProxy(service.Service):
         return {'etc/faultproxy.argv': json.dumps(self.argv()) + '\n'}
 
     def watched(self):
-        # A changed script restarts it too.
-        return {'tools/faultproxy': util.read(paths.FAULTPROXY)}
+        # A changed script, or fault library, restarts it too.
+        return {'tools/faultproxy': util.read(paths.FAULTPROXY),
+                'tests/faults.py': util.read(paths.FAULTS)}
 
     def launch(self):
         """Start it in the background; it writes its pidfile once both of
