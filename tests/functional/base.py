@@ -45,8 +45,9 @@ from keystoneauth1 import exceptions as ks_exceptions
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+import tests
+
+REPO = tests.REPO
 # tools/cloud's rule: GD_CLOUD_DIR, else the state dir of GD_GLANCE_SERIES.
 sys.path.insert(0, os.path.join(REPO, 'tools'))
 from gdcloud import state as cloud_state  # noqa: E402

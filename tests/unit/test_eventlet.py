@@ -18,16 +18,13 @@ Each case runs in its own process: monkey patching cannot be undone.
 """
 
 import json
-import os
 import subprocess
 import sys
 import threading
 
 from glance_download import host
+import tests
 from tests.unit import base
-
-_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 
 
 class EventletCopyTest(base.TestCase):
@@ -42,7 +39,7 @@ class EventletCopyTest(base.TestCase):
         out = subprocess.run(
             [sys.executable, '-m', 'tests.unit.eventlet_copy', '32', '30',
              '3', '0.3'],
-            cwd=_ROOT, capture_output=True, text=True, timeout=600,
+            cwd=tests.REPO, capture_output=True, text=True, timeout=600,
             check=True)
         cls.results = {r['mode']: r for r in map(
             json.loads, out.stdout.strip().splitlines()[-2:])}

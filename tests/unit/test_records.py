@@ -20,9 +20,9 @@ import os
 import testtools
 
 from glance_download import records
+import tests
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+REPO = tests.REPO
 MiB = 1024 * 1024
 
 

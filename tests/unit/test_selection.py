@@ -22,6 +22,7 @@ import fixtures
 
 from glance_download.cmd import check
 from glance_download import selection
+import tests
 from tests.unit import base
 from tests.unit import fakes
 
@@ -141,8 +142,7 @@ class CheckScriptTest(base.TestCase):
             [sys.executable, '-m', 'glance_download.cmd.check',
              '--method', 'web_download'],
             capture_output=True, text=True, timeout=60,
-            cwd=os.path.dirname(os.path.dirname(os.path.dirname(
-                os.path.abspath(__file__)))),
+            cwd=tests.REPO,
             env=dict(os.environ, PYTHONWARNINGS='ignore'))
         self.assertIn(result.returncode, (0, 1), result.stderr)
         ours = 'web_download     OK   -> glance_download.' in result.stdout

@@ -21,9 +21,9 @@ import testtools
 
 from glance_download.copying import logic
 from glance_download.copying import state
-from tests.unit import copying_fakes as fakes
-from tests.unit.test_osc_logic import copy
-from tests.unit.test_osc_logic import source
+from tests.unit.copying import fakes
+from tests.unit.copying.fakes import copy
+from tests.unit.copying.fakes import source
 
 
 def task(task_id, status, message='', created='2026-01-01T00:00:01'):

@@ -33,11 +33,11 @@ from glance_download.copying import logic
 from glance_download.osc import copy as copy_cmd
 from glance_download.osc import plugin
 from glance_download.osc import progress
+import tests
 from tests import terminal
-from tests.unit import copying_fakes as fakes
+from tests.unit.copying import fakes
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+REPO = tests.REPO
 
 
 class PluginTest(testtools.TestCase):

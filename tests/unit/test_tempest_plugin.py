@@ -21,10 +21,10 @@ import uuid
 
 import testtools
 
+import tests
+
 PLUGIN_TESTS = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__)))),
-    'tempest-plugin', 'glance_download_tempest_plugin', 'tests')
+    tests.REPO, 'tempest-plugin', 'glance_download_tempest_plugin', 'tests')
 
 
 def _ids(function):

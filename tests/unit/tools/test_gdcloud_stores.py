@@ -14,22 +14,18 @@
 what each region's glance-api.conf gets, what the environment may say, and
 the Debian packages bindep.txt lists for them."""
 
-import os
-import sys
 import types
 
 import fixtures
 import testtools
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                '..', '..', 'tools'))
-from gdcloud import debian  # noqa: E402
-from gdcloud import settings  # noqa: E402
-from gdcloud import stores  # noqa: E402
-from gdcloud import util  # noqa: E402
+from gdcloud import debian
+from gdcloud import settings
+from gdcloud import stores
+from gdcloud import util
+import tests
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+REPO = tests.REPO
 
 
 class SettingsTest(testtools.TestCase):

@@ -16,28 +16,25 @@ ratios it reports, the py-spy summary and the config a profile writes.
 
 import json
 import os
-import sys
 import tempfile
 
 import fixtures
 import testtools
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                '..', '..', 'tools'))
-from gdbench import api  # noqa: E402
-from gdbench import cli  # noqa: E402
-from gdbench import cloud_control  # noqa: E402
-from gdbench import driver  # noqa: E402
-from gdbench import methods  # noqa: E402
-from gdbench import profiles  # noqa: E402
-from gdbench import pyspy  # noqa: E402
-from gdbench import report  # noqa: E402
-from gdcloud import stores  # noqa: E402
+from gdbench import api
+from gdbench import cli
+from gdbench import cloud_control
+from gdbench import driver
+from gdbench import methods
+from gdbench import profiles
+from gdbench import pyspy
+from gdbench import report
+from gdcloud import stores
+import tests
 
 MiB = 1024 ** 2
 GiB = 1024 ** 3
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+REPO = tests.REPO
 
 
 class StationsTest(testtools.TestCase):

@@ -16,13 +16,10 @@ change of the table or of upstream's files cannot be forgotten: run
 `tools/cloud constraints` and commit the result."""
 
 import os
-import sys
 
 import testtools
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                '..', '..', 'tools'))
-from gdcloud import series  # noqa: E402
+from gdcloud import series
 
 
 class DerivedConstraintsTest(testtools.TestCase):

@@ -20,32 +20,11 @@ import testtools
 
 from glance_download.copying import logic
 from glance_download import records
+from tests.unit.copying.fakes import copy
+from tests.unit.copying.fakes import source
+from tests.unit.copying.fakes import SRC
 
-SRC = 'b1a5e4c2-6a55-4c3e-9b7e-5d1c7c0e0001'
 NOW = datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.timezone.utc)
-
-
-def source(**fields):
-    image = {'id': SRC, 'name': 'cirros', 'status': 'active',
-             'size': 3 * logic.MiB, 'os_hash_algo': 'sha512',
-             'os_hash_value': 'aa' * 64, 'checksum': 'c' * 32,
-             'disk_format': 'qcow2', 'container_format': 'bare',
-             'min_disk': 1, 'min_ram': 64, 'tags': ['golden'],
-             'visibility': 'public'}
-    image.update(fields)
-    return image
-
-
-def copy(image_id='t1', status='active', region='RegionOne', **fields):
-    image = {'id': image_id, 'status': status,
-             logic.ORIGIN_ID: SRC, logic.ORIGIN_REGION: region,
-             logic.ORIGIN_HASH: 'sha512:' + 'aa' * 64,
-             'created_at': '2026-01-01T00:00:0%d' % len(image_id)}
-    if status == 'active':
-        image.update(size=3 * logic.MiB, os_hash_algo='sha512',
-                     os_hash_value='aa' * 64, checksum='c' * 32)
-    image.update(fields)
-    return image
 
 
 class SelectionTest(testtools.TestCase):

@@ -33,11 +33,11 @@ from glance_download.copying import logic
 from glance_download.copying import regions as copying_regions
 from glance_download.osc import progress
 from tests import faults
-from tests.unit.copying_fakes import Base
-from tests.unit.copying_fakes import FakeRegions
-from tests.unit.copying_fakes import new_id
-from tests.unit.copying_fakes import NOW
-from tests.unit.copying_fakes import PROJECT
+from tests.unit.copying.fakes import Base
+from tests.unit.copying.fakes import FakeRegions
+from tests.unit.copying.fakes import new_id
+from tests.unit.copying.fakes import NOW
+from tests.unit.copying.fakes import PROJECT
 from tests.unit import fakes
 from tests.unit import tls
 from tests.unit import unanswered
