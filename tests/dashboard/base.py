@@ -24,14 +24,15 @@ from glanceclient import exc as glance_exc
 import requests
 
 from glance_download.copying import logic
+from tests.functional import base as functional_base
 from tests.functional import fault_base
 from tests.unit import tls
 from tests.unit import unanswered
 
-REGION_ONE = fault_base.REGION_ONE
-REGION_TWO = fault_base.REGION_TWO
+REGION_ONE = functional_base.REGION_ONE
+REGION_TWO = functional_base.REGION_TWO
 REGION_FAULTY = fault_base.REGION_FAULTY
-MiB = fault_base.MiB
+MiB = functional_base.MiB
 # How long a copy of a test image may take (the trickled one included).
 COPY_TIMEOUT = 120
 HORIZON_URL = 'http://127.0.0.1:%s/' % os.environ.get('GD_HORIZON_PORT',

@@ -35,16 +35,6 @@ from glanceclient import exc as glance_exc
 
 from tests.functional import base
 
-# Re-exported for the test modules.
-MiB = base.MiB
-NeverStarted = base.NeverStarted
-POLL = base.POLL
-read_rc = base.read_rc
-REGION_ONE = base.REGION_ONE
-REGION_TWO = base.REGION_TWO
-REPO = base.REPO
-wait_for_import = base.wait_for_import
-
 REGION_FAULTY = 'RegionFaulty'
 STORE = 'fast'                    # RegionTwo's only store (tools/cloud)
 # Stores Glance reads at an offset, so that it serves a Range request.
@@ -136,12 +126,12 @@ class FaultCloud(base.Cloud):
         self.proxy_port = int(argv[argv.index('--port') + 1])
         self.trap_port = int(argv[argv.index('--trap-port') + 1])
         self.proxy = Proxy(self.proxy_port)
-        region_two = self.servers[REGION_TWO]
+        region_two = self.servers[base.REGION_TWO]
         self.staging = region_two.staging
         self.region_two_url = region_two.conf.get('DEFAULT',
                                                   'public_endpoint')
         self.source_resumes = default_driver(
-            self.servers[REGION_ONE].conf) in SEEKABLE_DRIVERS
+            self.servers[base.REGION_ONE].conf) in SEEKABLE_DRIVERS
 
     def staged(self, image_id):
         return os.path.exists(os.path.join(self.staging, image_id))
@@ -156,8 +146,8 @@ class TestCase(unittest.TestCase):
         super().setUp()
         if self.cloud is None:
             type(self).cloud = FaultCloud()
-        self.r1 = self.cloud.glance('demo', REGION_ONE)
-        self.r2 = self.cloud.glance('demo', REGION_TWO)
+        self.r1 = self.cloud.glance('demo', base.REGION_ONE)
+        self.r2 = self.cloud.glance('demo', base.REGION_TWO)
         self.proxy = self.cloud.proxy
         self.tokens = set()
         # First in, last out: after the images are deleted.
@@ -234,10 +224,10 @@ class TestCase(unittest.TestCase):
             target = self.make_target()
             self.start_import(target, source)
             try:
-                image, task = wait_for_import(self.r2, target['id'],
-                                              timeout, start_timeout=20)
+                image, task = base.wait_for_import(self.r2, target['id'],
+                                                   timeout, start_timeout=20)
                 return target, image, task
-            except NeverStarted:
+            except base.NeverStarted:
                 # Under load the cloud's SQLite sometimes answers "database
                 # is locked" to Glance's own pending -> processing update,
                 # in a thread that drops the error: the task stays pending
@@ -259,7 +249,7 @@ class TestCase(unittest.TestCase):
                 return
             self.assertLess(time.monotonic(), deadline,
                             'the download did not start: %s' % requests)
-            time.sleep(POLL)
+            time.sleep(base.POLL)
 
     def wait_for_transfer_end(self, source, timeout=15):
         """The first data request for ``source``, once it ended."""
@@ -270,7 +260,7 @@ class TestCase(unittest.TestCase):
                 return request
             self.assertLess(time.monotonic(), deadline,
                             'the transfer went on: %s' % request)
-            time.sleep(POLL)
+            time.sleep(base.POLL)
 
     # -- assertions ------------------------------------------------------
 
@@ -325,7 +315,7 @@ class TestCase(unittest.TestCase):
     def assert_nothing_staged(self, image_id, wait=5):
         deadline = time.monotonic() + wait
         while self.cloud.staged(image_id) and time.monotonic() < deadline:
-            time.sleep(POLL)
+            time.sleep(base.POLL)
         self.assertFalse(self.cloud.staged(image_id),
                          'staged data of %s left in %s'
                          % (image_id, self.cloud.staging))
@@ -383,7 +373,7 @@ class TestCase(unittest.TestCase):
         self.assertIsNone(requests[0]['range'], requests)
         if not self.cloud.source_resumes:
             data = self.data_requests(requests)
-            server = self.cloud.servers[REGION_TWO]
+            server = self.cloud.servers[base.REGION_TWO]
             for before, refused in zip(data, requests[1::2]):
                 self.assertEqual('bytes=%d-' % before['bytes_sent'],
                                  refused['range'], requests)

@@ -34,11 +34,12 @@ costs about 3 s and an import makes at most 4 attempts.
 
 import time
 
+from tests.functional import base
 from tests.functional import fault_base as fb
 
 # Not a multiple of any chunk size: the plugin keeps every byte that
 # arrived, also inside a chunk.
-SIZE = 12 * fb.MiB + 12345
+SIZE = 12 * base.MiB + 12345
 ATTEMPTS = 4                      # max_retries = 3
 
 
@@ -135,7 +136,7 @@ class ShortBodyTest(FaultTest):
     def test_closed_early_once(self):
         source, requests = self.copied({'mode': 'short', 'at': 50})
         self.assert_resumed(requests, SIZE)
-        self.assertTrue(self.cloud.servers[fb.REGION_TWO].log_lines(
+        self.assertTrue(self.cloud.servers[base.REGION_TWO].log_lines(
             source['id'], 'closed the connection before the end of the '
             'data. Retrying (attempt 2 of %d) from byte %d'
             % (ATTEMPTS, requests[0]['bytes_sent'])))
@@ -162,14 +163,14 @@ class BadDataTest(FaultTest):
         self.assertEqual(1, len(requests))
 
     def test_more_bytes_than_the_image_size(self):
-        self.refused([{'mode': 'oversize', 'extra': fb.MiB}],
+        self.refused([{'mode': 'oversize', 'extra': base.MiB}],
                      'sent more data than expected', 'over %d bytes' % SIZE)
 
     def test_larger_content_length_announced(self):
-        self.refused([{'mode': 'oversize', 'extra': fb.MiB,
+        self.refused([{'mode': 'oversize', 'extra': base.MiB,
                        'announce': True}],
                      'announced %d bytes but the image has %d'
-                     % (SIZE + fb.MiB, SIZE))
+                     % (SIZE + base.MiB, SIZE))
 
 
 class RangeIgnoredTest(FaultTest):
@@ -247,7 +248,7 @@ class RedirectTest(FaultTest):
     def test_redirect_refused_by_the_import_filter(self):
         # A port RegionTwo's import filter does not allow (the cloud's own
         # ports are all allowed, RegionTwo's second node's among them).
-        allowed = self.cloud.servers[fb.REGION_TWO].allowed_ports()
+        allowed = self.cloud.servers[base.REGION_TWO].allowed_ports()
         port = max(allowed | {self.cloud.proxy_port,
                               self.cloud.trap_port}) + 1
         source, _task, _requests = self.refused(
@@ -263,17 +264,17 @@ class DeletedMidDownloadTest(fb.TestCase):
         """Deleting the target while its data trickles in stops the
         transfer within a few seconds and leaves nothing staged.
         """
-        size = 24 * fb.MiB
+        size = 24 * base.MiB
         source, sha512 = self.make_source(size)
         # 24 MiB at 2 MiB/s: 12 s if nothing stopped it. The plugin looks
         # at the image every progress_interval (1 s), between two reads
         # (each takes what has arrived, so a slow source is no slower to
         # stop).
         self.proxy.queue(source['id'], {'mode': 'trickle',
-                                        'rate': 2 * fb.MiB})
+                                        'rate': 2 * base.MiB})
         target = self.make_target()
         self.start_import(target, source)
-        self.wait_for_bytes(source, 5 * fb.MiB)
+        self.wait_for_bytes(source, 5 * base.MiB)
         task_id = self.r2.images.get_associated_image_tasks(
             target['id'])['tasks'][0]['id']
         self.assertTrue(self.cloud.staged(target['id']))
@@ -285,11 +286,11 @@ class DeletedMidDownloadTest(fb.TestCase):
         self.assertLess(request['bytes_sent'], size)
         self.assertEqual(1, len(self.proxy.file_requests(source['id'])))
         self.assert_nothing_staged(target['id'])
-        admin = self.cloud.glance('admin', fb.REGION_TWO)
+        admin = self.cloud.glance('admin', base.REGION_TWO)
         deadline = time.monotonic() + 15
         while admin.tasks.get(task_id)['status'] == 'processing':
             self.assertLess(time.monotonic(), deadline)
-            time.sleep(fb.POLL)
+            time.sleep(base.POLL)
         task = admin.tasks.get(task_id)
         self.assertEqual('failure', task['status'])
         # The plugin stopped because the image was deleted, and says so in
@@ -297,7 +298,7 @@ class DeletedMidDownloadTest(fb.TestCase):
         # Glance's own _ImportMetadata.revert, which runs after ours, fails
         # with ImageNotFound on the deleted image and that exception, not
         # ours, reaches the executor.
-        self.assertTrue(self.cloud.servers[fb.REGION_TWO].log_lines(
+        self.assertTrue(self.cloud.servers[base.REGION_TWO].log_lines(
             'Image %s was deleted during the download; the '
             'download was stopped' % target['id']))
         self.assert_nothing_staged(target['id'])

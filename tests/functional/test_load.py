@@ -47,7 +47,7 @@ from tests.functional import fault_base as fb
 SOURCES = 8                 # each imported twice, once through each node
 IMPORTS = 2 * SOURCES
 OSC_RUNS = 4                # run k copies sources k and k+1 (of 0..3)
-SIZE = 64 * fb.MiB
+SIZE = 64 * base.MiB
 # The whole run: imports, copies, clean-up of staging; generous for a
 # loaded 2-core machine (measured there: see the commit message).
 LOAD_TIMEOUT = float(os.environ.get('GD_LOAD_TIMEOUT', 600))
@@ -58,7 +58,7 @@ SAMPLE_EVERY = 0.5
 # plus what the first import loads (taskflow flows, our plugin, clients).
 # A worker that held an image in memory would pass 64 MiB per import.
 PER_IMPORT_CHUNKS = 8
-FIRST_IMPORT_ALLOWANCE = 64 * fb.MiB
+FIRST_IMPORT_ALLOWANCE = 64 * base.MiB
 FIVE_XX = rb'\(HTTP/1\.[01] 5\d\d\)'
 
 
@@ -148,7 +148,7 @@ class LoadTest(fb.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.node_a = self.cloud.servers[fb.REGION_TWO]
+        self.node_a = self.cloud.servers[base.REGION_TWO]
         if not self.node_a.conf.get('database', 'connection').startswith(
                 'mysql'):
             self.skipTest('the load test needs a real SQL server: start the '
@@ -156,7 +156,7 @@ class LoadTest(fb.TestCase):
                           'tools/cloud up (on SQLite, concurrent writes fail '
                           'with "database is locked" by design)')
         try:
-            self.node_b = base.GlanceServer(fb.REGION_TWO, self.cloud.dir,
+            self.node_b = base.GlanceServer(base.REGION_TWO, self.cloud.dir,
                                             node='glance2b')
         except base.CloudUnavailable as exc:
             self.fail('RegionTwo has one node; start the cloud with '
@@ -178,13 +178,13 @@ class LoadTest(fb.TestCase):
     def start_osc(self, sources):
         """The 4 ``openstack image copy`` runs, started; their Popens."""
         env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
-        env.update(fb.read_rc(self.cloud.dir, 'demo'),
-                   OS_REGION_NAME=fb.REGION_ONE, PYTHONWARNINGS='ignore')
+        env.update(base.read_rc(self.cloud.dir, 'demo'),
+                   OS_REGION_NAME=base.REGION_ONE, PYTHONWARNINGS='ignore')
         runs = []
         for k in range(OSC_RUNS):
             pair = [sources[k]['id'], sources[(k + 1) % OSC_RUNS]['id']]
             argv = [copy_command.OPENSTACK, 'image', 'copy'] + pair + [
-                '--to-region', fb.REGION_TWO, '-f', 'json',
+                '--to-region', base.REGION_TWO, '-f', 'json',
                 '--timeout', str(int(LOAD_TIMEOUT))]
             runs.append(subprocess.Popen(
                 argv, env=env, stdout=subprocess.PIPE,
@@ -241,7 +241,7 @@ class LoadTest(fb.TestCase):
         via = ['glance2'] * SOURCES + ['glance2b'] * SOURCES
         with futures.ThreadPoolExecutor(IMPORTS) as pool:
             calls = [pool.submit(self.start_import, target,
-                                 sources[i % SOURCES], fb.REGION_ONE,
+                                 sources[i % SOURCES], base.REGION_ONE,
                                  node_url=self.nodes[via[i]].url)
                      for i, target in enumerate(targets)]
             runs = self.start_osc(sources)
@@ -268,7 +268,7 @@ class LoadTest(fb.TestCase):
         self.assert_staging_empty()
         workers = sampler.workers()
         figures = {
-            'imports': IMPORTS, 'image_mib': SIZE // fb.MiB,
+            'imports': IMPORTS, 'image_mib': SIZE // base.MiB,
             'imports_succeeded': outcomes.count('success'),
             'imports_failed': outcomes.count('failure'),
             'osc_runs': OSC_RUNS,
@@ -352,7 +352,7 @@ class LoadTest(fb.TestCase):
         deadline = time.monotonic() + wait
         for name, node in self.nodes.items():
             while os.listdir(node.staging) and time.monotonic() < deadline:
-                time.sleep(fb.POLL)
+                time.sleep(base.POLL)
             self.assertEqual([], os.listdir(node.staging),
                              'left in the staging directory of %s' % name)
 

@@ -64,12 +64,12 @@ from keystoneauth1 import session as ks_session
 from tests.functional import base
 from tests.functional import fault_base as fb
 
-CLOUD_DIR = os.path.join(fb.REPO, '.cloud-expiry')
+CLOUD_DIR = os.path.join(base.REPO, '.cloud-expiry')
 TOKEN_LIFETIME = 10
 PORTS = {'GD_KEYSTONE_PORT': 5100, 'GD_GLANCE1_PORT': 9392,
          'GD_GLANCE2_PORT': 9393, 'GD_PROXY_PORT': 9395,
          'GD_TRAP_PORT': 9396, 'GD_WEB_PORT': 8190}
-SIZE = 6 * fb.MiB
+SIZE = 6 * base.MiB
 TRICKLE = 320 * 1024              # bytes/s: 75% of SIZE takes about 14 s
 
 
@@ -94,7 +94,7 @@ def cloud_env(service_token):
 
 def tools_cloud(command, service_token=True):
     proc = subprocess.run(
-        [os.path.join(fb.REPO, 'tools', 'cloud'), command],
+        [os.path.join(base.REPO, 'tools', 'cloud'), command],
         env=cloud_env(service_token), stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
     output = proc.stdout.decode(errors='replace')
@@ -142,7 +142,7 @@ class TokenExpiryTest(fb.TestCase):
         """
         for attempt in (1, 2):
             source_a, sha_a = self.make_source(SIZE, name='gd-expiry-A')
-            source_b, sha_b = self.make_source(fb.MiB, name='gd-expiry-B')
+            source_b, sha_b = self.make_source(base.MiB, name='gd-expiry-B')
             self.proxy.queue(source_a['id'], {'mode': 'drop', 'at': 75,
                                               'rate': TRICKLE})
             target_a, target_b = self.make_target(), self.make_target()
@@ -153,7 +153,7 @@ class TokenExpiryTest(fb.TestCase):
             deadline = time.monotonic() + 5
             while (self.task_status(target_a) == 'pending' and
                    time.monotonic() < deadline):
-                time.sleep(fb.POLL)
+                time.sleep(base.POLL)
             if self.task_status(target_a) == 'processing':
                 break
             self.assertEqual(1, attempt, 'import A never started twice')
@@ -161,8 +161,8 @@ class TokenExpiryTest(fb.TestCase):
         self.assertLess(time.time(), expires)
         # B waits for A: Glance has not even started it.
         self.assertEqual('pending', self.task_status(target_b))
-        image_a, task_a = fb.wait_for_import(self.r2, target_a['id'], 120)
-        image_b, task_b = fb.wait_for_import(self.r2, target_b['id'], 60)
+        image_a, task_a = base.wait_for_import(self.r2, target_a['id'], 120)
+        image_b, task_b = base.wait_for_import(self.r2, target_b['id'], 60)
         return dict(source_a=source_a, sha_a=sha_a, target_a=target_a,
                     image_a=image_a, task_a=task_a, source_b=source_b,
                     target_b=target_b, image_b=image_b, task_b=task_b,
@@ -224,13 +224,13 @@ class TokenExpiryTest(fb.TestCase):
 
         # A transfer that outlives the token without reconnecting is fine:
         # 3 MiB at 192 KiB/s, 16 s, with a 10 s token.
-        source, sha512 = self.make_source(3 * fb.MiB, name='gd-expiry-C')
+        source, sha512 = self.make_source(3 * base.MiB, name='gd-expiry-C')
         self.proxy.queue(source['id'], {'mode': 'trickle',
                                         'rate': 192 * 1024})
         target = self.make_target()
         token, expires = self.fresh_token()
         self.start_import(target, source, token=token)
-        image, task = fb.wait_for_import(self.r2, target['id'], 60)
+        image, task = base.wait_for_import(self.r2, target['id'], 60)
         self.assert_active_copy(source, sha512, image, task)
         (request,) = self.proxy.file_requests(source['id'])
         self.assertLess(request['time'], expires)

@@ -32,12 +32,12 @@ class TwoNodesTest(fb.TestCase):
     def setUp(self):
         super().setUp()
         try:
-            self.node_b = base.GlanceServer(fb.REGION_TWO,
+            self.node_b = base.GlanceServer(base.REGION_TWO,
                                             self.cloud.dir, node='glance2b')
         except base.CloudUnavailable as exc:
             self.fail('RegionTwo has one node; start the cloud with '
                       'GD_GLANCE2_NODES=2 tools/cloud up (%s)' % exc)
-        self.node_a = self.cloud.servers[fb.REGION_TWO]
+        self.node_a = self.cloud.servers[base.REGION_TWO]
         self.assertNotEqual(self.node_a.staging, self.node_b.staging)
         self.r2b = glance_client.Client(
             '2', session=self.cloud.session('demo'),
@@ -48,34 +48,34 @@ class TwoNodesTest(fb.TestCase):
             deadline = time.monotonic() + 5
             while node.staged_files(image_id) and \
                     time.monotonic() < deadline:
-                time.sleep(fb.POLL)
+                time.sleep(base.POLL)
             self.assertEqual([], node.staged_files(image_id), node.staging)
 
     def downloading_on(self, node, target):
         return node.log_lines('glance_download.tasks.download',
                               'Image %s: downloading' % target['id'])
 
-    def start_slow_import(self, size=24 * fb.MiB):
+    def start_slow_import(self, size=24 * base.MiB):
         """A glance-download through node b that trickles at 2 MiB/s;
         returns (source, target) once 4 MiB arrived.
         """
         source, _sha512 = self.make_source(size)
         self.proxy.queue(source['id'], {'mode': 'trickle',
-                                        'rate': 2 * fb.MiB})
+                                        'rate': 2 * base.MiB})
         target = self.make_target()
         self.start_import(target, source, node_url=self.node_b.url)
-        self.wait_for_bytes(source, 4 * fb.MiB)
+        self.wait_for_bytes(source, 4 * base.MiB)
         self.assertTrue(self.node_b.staged_files(target['id']))
         self.assertEqual([], self.node_a.staged_files(target['id']))
         return source, target
 
     def test_glance_download_through_the_second_node(self):
-        source, sha512 = self.make_source(3 * fb.MiB + 17)
+        source, sha512 = self.make_source(3 * base.MiB + 17)
         target = self.make_target()
-        self.start_import(target, source, region=fb.REGION_ONE,
+        self.start_import(target, source, region=base.REGION_ONE,
                           node_url=self.node_b.url)
-        image, task = fb.wait_for_import(self.r2, target['id'], 90,
-                                         start_timeout=20)
+        image, task = base.wait_for_import(self.r2, target['id'], 90,
+                                           start_timeout=20)
         self.assert_active_copy(source, sha512, image, task)
         self.assertEqual(1, len(self.downloading_on(self.node_b, target)))
         self.assertEqual([], self.downloading_on(self.node_a, target))
@@ -105,7 +105,7 @@ class TwoNodesTest(fb.TestCase):
             '%s/v2/images/%s/import' % (self.node_a.url, target['id']),
             json={'method': {'name': 'glance-download',
                              'glance_image_id': source['id'],
-                             'glance_region': fb.REGION_ONE,
+                             'glance_region': base.REGION_ONE,
                              'glance_service_interface': 'public'}},
             raise_exc=False)
         # Glance's usual answer while an import holds the image.

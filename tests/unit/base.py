@@ -27,6 +27,7 @@ import testtools
 from glance_download import opts
 from glance_download import selection
 from glance_download import sessions
+from tests.unit import fakes
 
 CONF = cfg.CONF
 
@@ -85,6 +86,16 @@ class TestCase(testtools.TestCase):
     def allow_ports(self, *servers):
         self.config(group='import_filtering_opts',
                     allowed_ports=[s.port for s in servers])
+
+    def two_servers(self, size):
+        """``self.server`` and ``self.other``: two fake Glances (or web
+        servers) the import filter lets through, a redirect's source and
+        target; ``self.data``: ``size`` random bytes for them to serve.
+        """
+        self.server = self.useFixture(fakes.FakeGlanceServer())
+        self.other = self.useFixture(fakes.FakeGlanceServer())
+        self.allow_ports(self.server, self.other)
+        self.data = os.urandom(size)
 
     def staged_path(self, image_id):
         return os.path.join(self.staging_dir, image_id)

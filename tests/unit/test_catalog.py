@@ -30,23 +30,16 @@ class CatalogTest(base.TestCase):
                 ('v3', fakes.catalog_v3(*regions)))
 
     def test_each_interface_in_both_forms(self):
+        expected = {
+            ('RegionOne', 'public'): 'https://r1.example/image',
+            ('RegionOne', 'internal'): 'http://r1-int.example:9292',
+            ('RegionOne', 'admin'): 'http://r1-adm.example:9292',
+            ('RegionTwo', 'public'): 'https://r2.example:9292'}
         for form, cat in self.catalogs(('RegionOne', R1), ('RegionTwo', R2)):
-            self.assertEqual(
-                'https://r1.example/image',
-                catalog.find_image_endpoint(cat, 'RegionOne', 'public'),
-                form)
-            self.assertEqual(
-                'http://r1-int.example:9292',
-                catalog.find_image_endpoint(cat, 'RegionOne', 'internal'),
-                form)
-            self.assertEqual(
-                'http://r1-adm.example:9292',
-                catalog.find_image_endpoint(cat, 'RegionOne', 'admin'),
-                form)
-            self.assertEqual(
-                'https://r2.example:9292',
-                catalog.find_image_endpoint(cat, 'RegionTwo', 'public'),
-                form)
+            self.assertEqual(expected, {
+                (region, interface): catalog.find_image_endpoint(
+                    cat, region, interface)
+                for region, interface in expected}, form)
 
     def test_region_is_case_insensitive(self):
         for form, cat in self.catalogs(('RegionOne', R1)):

@@ -44,10 +44,7 @@ class NoTokenInLogsTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.server = self.useFixture(fakes.FakeGlanceServer())
-        self.other = self.useFixture(fakes.FakeGlanceServer())
-        self.allow_ports(self.server, self.other)
-        self.data = os.urandom(200000)
+        self.two_servers(200000)
         self.record = self.server.add_image(self.data, hw_disk_bus='scsi')
         self.other.add_image(self.data, image_id=self.record['id'])
         self.host = fakes.GlanceHost()

@@ -15,7 +15,6 @@
 import functools
 import gzip
 import logging
-import os
 
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
@@ -40,10 +39,7 @@ class SourceTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.server = self.useFixture(fakes.FakeGlanceServer())
-        self.other = self.useFixture(fakes.FakeGlanceServer())
-        self.allow_ports(self.server, self.other)
-        self.data = os.urandom(1000)
+        self.two_servers(1000)
         self.image = self.server.add_image(self.data)
         self.other.add_image(self.data, image_id=self.image['id'])
 

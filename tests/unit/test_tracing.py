@@ -20,7 +20,6 @@ ContextFormatter as glance-api formats them.
 """
 
 import logging
-import os
 import threading
 
 import fixtures
@@ -83,10 +82,7 @@ class TracingTestBase(base.TestCase):
     def setUp(self):
         super().setUp()
         oslo_log.register_options(base.CONF)
-        self.server = self.useFixture(fakes.FakeGlanceServer())
-        self.other = self.useFixture(fakes.FakeGlanceServer())
-        self.allow_ports(self.server, self.other)
-        self.data = os.urandom(200000)
+        self.two_servers(200000)
         self.record = self.server.add_image(self.data)
         self.other.add_image(self.data, image_id=self.record['id'])
         self.host = fakes.GlanceHost()

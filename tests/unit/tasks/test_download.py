@@ -279,10 +279,7 @@ class WebDownloadTaskTest(base.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.server = self.useFixture(fakes.FakeGlanceServer())
-        self.other = self.useFixture(fakes.FakeGlanceServer())
-        self.allow_ports(self.server, self.other)
-        self.data = os.urandom(200000)
+        self.two_servers(200000)
         self.server.route('/images/cirros.img', self.data)
         self.other.route('/mirror/cirros.img', self.data)
         self.host = fakes.GlanceHost(stores=[None])
