@@ -164,7 +164,7 @@ class Copier:
                  dry_run=False, parallel=4, timeout=None, poll=1.0,
                  clock=time.monotonic, patience=60, replace=False,
                  dead_after=logic.DEAD_AFTER, utcnow=logic.utcnow,
-                 stores=logic.Stores()):
+                 stores=logic.Stores(), extra=None, same_id=False):
         self.regions = regions
         self.source_region = source_region
         self.project_id = project_id
@@ -176,6 +176,11 @@ class Copier:
         self.replace = replace
         self.dead_after = dead_after
         self.stores = stores
+        # Properties and tags the copies get beside the source's
+        # (logic.target_fields), and whether a copy first asks for the
+        # source's own id: a replication policy's.
+        self.extra = extra or {}
+        self.same_id = same_id
         self.utcnow = utcnow
         self.parallel = max(1, parallel)
         self.timeout = timeout
@@ -579,13 +584,17 @@ class Copier:
         Glance's database, not a list-then-create race, decides which of
         two runs makes it: the other gets 409. An id that is taken by an
         image this project cannot see, or by a deleted one (Glance never
-        gives an id out twice), moves on to the next generation.
+        gives an id out twice), moves on to the next generation. With
+        ``same_id`` the source's own id is asked for first.
         """
         fields = logic.target_fields(source, self.source_region,
-                                     self.visibility)
-        for generation in range(logic.COPY_ID_GENERATIONS):
-            image_id = logic.copy_id(source, self.source_region, region,
-                                     self.project_id, generation)
+                                     self.visibility, self.extra)
+        ids = [logic.copy_id(source, self.source_region, region,
+                             self.project_id, generation)
+               for generation in range(logic.COPY_ID_GENERATIONS)]
+        if self.same_id:
+            ids.insert(0, source['id'])
+        for image_id in ids:
             try:
                 return dict(glance.images.create(id=image_id, **fields)), None
             except glance_exc.HTTPConflict:

@@ -227,17 +227,22 @@ def copy_id(source, source_region, region, project_id, generation=0):
         project_id or '', str(generation)))))
 
 
-def target_fields(source, source_region, visibility):
+def target_fields(source, source_region, visibility, extra=None):
     """What to create the target image with: the source's name, formats,
-    minimums and tags, the requested visibility, and the origin.
+    minimums and tags, the requested visibility, the origin, and
+    ``extra`` properties (its "tags" added to the source's).
     """
     fields = {'visibility': visibility}
     for key in ('name', 'disk_format', 'container_format', 'min_disk',
                 'min_ram'):
         if source.get(key) is not None:
             fields[key] = source[key]
-    if source.get('tags'):
-        fields['tags'] = list(source['tags'])
+    extra = dict(extra or {})
+    tags = list(source.get('tags') or ())
+    tags += [t for t in extra.pop('tags', ()) if t not in tags]
+    if tags:
+        fields['tags'] = tags
+    fields.update(extra)
     fields.update(origin_properties(source, source_region))
     return fields
 

@@ -15,6 +15,7 @@
 makes, the regions around them, and a test case that copies with them.
 """
 
+import collections
 import datetime
 import io
 import itertools
@@ -95,6 +96,7 @@ class FakeImages:
         self.failing = set()        # stores that fail every import
         self.wanted = {}            # image id -> (stores, allow_failure)
         self.now = lambda: NOW
+        self.calls = collections.Counter()      # API call -> how many
 
     def add(self, **fields):
         image = {'id': new_id(), 'status': 'queued', 'owner': PROJECT,
@@ -106,6 +108,7 @@ class FakeImages:
         return image
 
     def get(self, image_id):
+        self.calls['get'] += 1
         if image_id not in self.images:
             raise glance_exc.HTTPNotFound('no image %s' % image_id)
         image = self.images[image_id]
@@ -161,13 +164,32 @@ class FakeImages:
             '%Y-%m-%dT%H:%M:%S.%f'))
 
     def list(self, filters=None):
+        # As Glance: hidden images only when os_hidden=True is asked for.
+        self.calls['list'] += 1
         filters = dict(filters or {})
         filters.pop('visibility', None)
+        filters.setdefault('os_hidden', False)
         tags = filters.pop('tag', [])
         for image in list(self.images.values()):
+            image = dict(image, os_hidden=image.get('os_hidden', False))
             if all(image.get(k) == v for k, v in filters.items()) and \
                     all(t in image.get('tags', []) for t in tags):
-                yield dict(image)
+                yield image
+
+    def deactivate(self, image_id):
+        self._status(image_id, 'active', 'deactivated')
+
+    def reactivate(self, image_id):
+        self._status(image_id, 'deactivated', 'active')
+
+    def _status(self, image_id, before, after):
+        self.calls[after] += 1
+        image = self.images.get(image_id)
+        if image is None:
+            raise glance_exc.HTTPNotFound('no image %s' % image_id)
+        if image['status'] not in (before, after):
+            raise glance_exc.HTTPForbidden('image is %s' % image['status'])
+        image['status'] = after
 
     def create(self, **fields):
         # Glance's database: an id is given out once, deleted or not.

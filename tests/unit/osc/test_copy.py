@@ -71,10 +71,14 @@ class PluginTest(testtools.TestCase):
         self.assertEqual('image_copy = glance_download.osc.plugin',
                          entry_points['openstack.cli.extension'].strip())
         self.assertEqual(
-            'image_copy = glance_download.osc.copy:CopyImage',
-            entry_points['openstack.image_copy.v1'].strip())
+            ['image_copy = glance_download.osc.copy:CopyImage',
+             'image_replicate = glance_download.osc.replicate:Replicate',
+             'image_replication_status = '
+             'glance_download.osc.replicate:ReplicationStatus'],
+            entry_points['openstack.image_copy.v1'].strip().splitlines())
         client = cfg['extras']['client'].split()
-        for requirement in ('osc-lib', 'python-glanceclient', 'rich'):
+        for requirement in ('osc-lib', 'python-glanceclient', 'rich',
+                            'PyYAML'):
             self.assertTrue(any(r.startswith(requirement + '>=')
                                 for r in client), requirement)
 
@@ -92,12 +96,14 @@ class PluginTest(testtools.TestCase):
 
     def test_client_side_imports_nothing_server_side(self):
         self.assert_imports_nothing_of(
-            ['glance_download.osc.copy', 'glance_download.osc.plugin'],
+            ['glance_download.osc.copy', 'glance_download.osc.plugin',
+             'glance_download.osc.replicate'],
             'm == "glance" or '
             'm.startswith(("glance.", "taskflow", "glance_store")) or '
             '(m.startswith("glance_download.") and '
             'not m.startswith(("glance_download.osc", '
-            '"glance_download.copying", "glance_download.records")))')
+            '"glance_download.copying", "glance_download.replication", '
+            '"glance_download.records")))')
 
     def test_shared_copy_logic_imports_no_front_end_framework(self):
         # glance_download.copying is what the command and the dashboard
