@@ -54,7 +54,8 @@ the same images is safe: each copy is made once.
 One row per (policy, image, region): State is in step, out of step,
 copying, waiting, failed, left alone, pending retirement or retired;
 Action what this run did (or would do, with --dry-run); Result how it
-went. The exit status is 1 when an action failed or a region is failed.
+went; Detail why. The exit status is 1 when an action failed or a region
+is failed.
 """
 
 REPLICATE_EPILOG = """\
@@ -117,7 +118,7 @@ class Replicate(_PolicyCommand):
     _epilog = REPLICATE_EPILOG
 
     COLUMNS = ('Policy', 'Image', 'Source ID', 'Region', 'State', 'Action',
-               'Result', 'Target ID')
+               'Result', 'Detail', 'Target ID')
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
@@ -160,7 +161,7 @@ class Replicate(_PolicyCommand):
             _state(o.item),
             ('would %s' % o.item.action if parsed_args.dry_run
              else o.item.action) if o.item.action else '',
-            o.result or o.item.message, o.target_id or o.item.target_id)
+            o.result, o.item.message, o.target_id or o.item.target_id)
             for o in outcomes]
 
     def run(self, parsed_args):

@@ -167,6 +167,35 @@ class ReplicateCommandTest(TestCase):
         self.assertIn("%s:5: policy 'a': grace must be a whole number of "
                       "seconds" % path, stderr)
 
+    def test_source_deleted_while_its_copy_imports(self):
+        # From RegionFaulty (RegionOne's Glance behind the fault proxy,
+        # trickling the data at 2 MiB/s): the copy is still importing when
+        # the source goes; the next pass deletes it.
+        self.write_policy(source_region='RegionFaulty')
+        source = self.make_source(size=16 * base.MiB, tags=[self.tag])
+        self.trickle(source)
+        [row], _ = self.replicate('--no-wait')
+        self.assertTrue(row['Result'].startswith('started'), row)
+        self.wait_for_download(row['Target ID'], 1)
+        self.demo[base.REGION_ONE].images.delete(source['id'])
+        [row], _ = self.replicate()
+        self.assertEqual(('pending retirement', 'delete', 'deleted'),
+                         (row['State'], row['Action'], row['Result']))
+        self.assertEqual('its source was deleted before the copy was '
+                         'finished', row['Detail'])
+        self.assertRaises(glance_exc.HTTPNotFound,
+                          self.demo[base.REGION_TWO].images.get,
+                          row['Target ID'])
+
+    def test_publishing_without_the_right_makes_nothing(self):
+        # demo may not publish images (Glance's publicize_image rule).
+        self.write_policy(copy={'visibility': 'public'})
+        source = self.tagged_source()
+        [row], _ = self.replicate(expect=1)
+        self.assertEqual('copy', row['Action'])
+        self.assertTrue(row['Result'].startswith('failed: HTTP 403'), row)
+        self.assertEqual([], self.copies(source['id']))
+
     def test_region_that_does_not_answer(self):
         self.write_policy(target_regions=[base.REGION_TWO, 'RegionNowhere'])
         source = self.tagged_source()
@@ -176,7 +205,7 @@ class ReplicateCommandTest(TestCase):
             'copied'), rows)
         self.assertEqual('failed', by_region['RegionNowhere']['State'])
         self.assertIn('region RegionNowhere: no image endpoint',
-                      by_region['RegionNowhere']['Result'])
+                      by_region['RegionNowhere']['Detail'])
         self.assertEqual('active', self.the_copy(source['id'])['status'])
 
 
