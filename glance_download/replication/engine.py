@@ -47,6 +47,7 @@ class Outcome:
     done: bool = None
     result: str = ''
     target_id: str = None
+    deferred: bool = False      # a copy left for a later pass (no slot)
 
 
 class Reader:
@@ -119,11 +120,12 @@ class Replicator:
         self.policies = policies
         self.wait = wait
         self.parallel = max(1, parallel)
+        self.per_region = max(1, per_region)
         self.utcnow = utcnow
         self.dead_after = dead_after
         self.poll = poll
         self._slots = collections.defaultdict(
-            lambda: threading.BoundedSemaphore(max(1, per_region)))
+            lambda: threading.BoundedSemaphore(self.per_region))
         self.reader = None
 
     # -- planning ------------------------------------------------------------
@@ -173,8 +175,9 @@ class Replicator:
         if dry_run:
             return outcomes
         policies = {p.name: p for p in self.policies}
-        copies = [(o, source) for o, (_item, source) in
-                  zip(outcomes, planned) if o.item.action == plan.COPY]
+        copies = self._slotted([(o, source) for o, (_item, source) in
+                                zip(outcomes, planned)
+                                if o.item.action == plan.COPY], outcomes)
         for outcome in outcomes:
             if outcome.item.action not in (None, plan.COPY):
                 self._act(outcome)
@@ -185,6 +188,31 @@ class Replicator:
                 list(pool.map(lambda pair: self._copy(
                     policies[pair[0].item.policy], *pair), copies))
         return outcomes
+
+    def _slotted(self, copies, outcomes):
+        """The copies to start now. Following each import (``wait``), a
+        region's semaphore holds its copies to ``per_region`` at a time;
+        without following, this pass starts no more in a region than
+        ``per_region`` less the imports already under way there, and
+        marks the rest deferred (a later pass starts them).
+        """
+        if self.wait:
+            return copies
+        busy = collections.Counter(o.item.region for o in outcomes
+                                   if o.item.state == plan.COPYING)
+        now = []
+        for outcome, source in copies:
+            region = outcome.item.region
+            if busy[region] < self.per_region:
+                busy[region] += 1
+                now.append((outcome, source))
+            else:
+                outcome.deferred = True
+                outcome.result = ('deferred: %d imports under way in %s '
+                                  '(per region: %d)' % (
+                                      busy[region], region,
+                                      self.per_region))
+        return now
 
     def _copy(self, policy, outcome, source):
         item = outcome.item

@@ -95,6 +95,29 @@ class EngineTest(fakes.Base):
                          [(o.item.action, o.done) for o in outcomes])
         self.assertEqual([], self.copies(self.r2) + self.copies(self.r4))
 
+    def test_per_region_bounds_the_imports_under_way(self):
+        # Without following the imports (the service), a pass starts no
+        # more than per_region in a region, counting those under way.
+        for n in range(2):
+            self.make_source('more-%d' % n)
+        pol = dataclasses.replace(POLICY, target_regions=('RegionTwo',))
+        replicator = self.replicator(pol=pol, wait=False, per_region=1)
+        outcomes = replicator.run()
+        self.assertEqual([True, None, None], [o.done for o in outcomes])
+        self.assertEqual([False, True, True],
+                         [o.deferred for o in outcomes])
+        self.assertEqual('deferred: 1 imports under way in RegionTwo (per '
+                         'region: 1)', outcomes[1].result)
+        [copy] = self.copies(self.r2)
+        self.r2.get(copy['id'])         # the import is under way
+        outcomes = replicator.run()
+        self.assertEqual([plan.COPYING, plan.WAITING, plan.WAITING],
+                         [o.item.state for o in outcomes])
+        self.assertEqual(1, len(self.copies(self.r2)))
+        self.r2.get(copy['id'])         # ... and over
+        outcomes = replicator.run()
+        self.assertEqual([None, True, None], [o.done for o in outcomes])
+
     def test_same_id(self):
         self.run_pass(pol=dataclasses.replace(POLICY, same_id=True))
         self.assertEqual([self.source['id']],

@@ -23,15 +23,19 @@ from oslo_config import cfg
 import oslo_messaging
 import testtools
 
+from glance_download.replication import engine
 from glance_download.replication import service
 
 
 class FakeReplicator:
-    """Records the passes; a pass of ``image_id`` None is a full one."""
+    """Records the passes; a pass of ``image_id`` None is a full one.
+    ``deferring``: how many passes leave a copy for want of a slot.
+    """
 
-    def __init__(self, fail_on=None):
+    def __init__(self, fail_on=None, deferring=0):
         self.passes = []
         self.fail_on = fail_on
+        self.deferring = deferring
         self.ran = threading.Event()
 
     def run(self, image_id=None):
@@ -39,6 +43,9 @@ class FakeReplicator:
         self.ran.set()
         if image_id is not None and image_id == self.fail_on:
             raise RuntimeError('Glance answered 500')
+        if self.deferring:
+            self.deferring -= 1
+            return [engine.Outcome(item=None, deferred=True)]
         return []
 
 
@@ -98,6 +105,27 @@ class WorkerTest(testtools.TestCase):
         now[0] = 10.5
         worker.notify('wake')       # rather than waiting the real 10 s
         self.wait_for(lambda: worker.passes == 2)
+
+    def test_deferred_copies_are_passed_again_soon(self):
+        now = [0.0]
+        replicator = FakeReplicator(deferring=3)
+        worker = service.Service(
+            config(self, interval=600, event_delay=0), replicator,
+            clock=lambda: now[0])
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+        self.addCleanup(worker.stop)
+        self.wait_for(lambda: worker.passes == 1)
+        # The full pass deferred copies: the next one is due in
+        # DEFERRED_RETRY seconds, not in the interval's 600.
+        now[0] = service.DEFERRED_RETRY + 0.1
+        worker.notify('x')
+        self.wait_for(lambda: replicator.passes == [None, None, 'x'])
+        # The event's pass deferred too: it is made again as soon.
+        now[0] += service.DEFERRED_RETRY + 0.1
+        worker._wake.set()
+        self.wait_for(lambda: replicator.passes.count('x') == 2)
 
     def test_a_failing_pass_does_not_end_the_service(self):
         replicator = FakeReplicator(fail_on='bad')
