@@ -77,8 +77,11 @@ class Selection:
             image.get('name') or '', self.name)
 
     def list_filters(self):
-        """What Glance can filter by on its side (the rest is matches())."""
-        filters = {'visibility': self.visibility}
+        """What Glance can filter by on its side (the rest is matches()):
+        visibility, tags, one owner, and property values (Glance compares
+        extra properties exactly, as matches() does).
+        """
+        filters = dict(self.properties, visibility=self.visibility)
         if self.tags:
             filters['tag'] = list(self.tags)
         if len(self.owners) == 1:

@@ -90,7 +90,8 @@ class ParseTest(testtools.TestCase):
             self.assertFalse(p.select.matches(dict(image, **{key: value})),
                              key)
         self.assertEqual({'visibility': 'public', 'tag': ['golden'],
-                          'owner': 'p1'}, p.select.list_filters())
+                          'owner': 'p1', 'os_distro': 'ubuntu',
+                          'os_version': '24.04'}, p.select.list_filters())
 
     def test_follows_by_prefix(self):
         [p] = policy.parse(FULL)
