@@ -99,6 +99,14 @@ class Reader:
             self._copies[key] = self._list(region, filters)
         return self._copies[key]
 
+    def importing(self, region):
+        """How many of this project's copies (of any source) are being
+        imported into in ``region`` now.
+        """
+        return sum(1 for image in self._list(region, {
+            'status': 'importing', 'owner': self.project_id,
+            'visibility': 'all'}) if image.get(logic.ORIGIN_ID))
+
     def tasks(self, region, image_id):
         self.calls[(region, 'tasks')] += 1
         return copier.import_tasks(self.regions.glance(region), image_id)
@@ -177,7 +185,7 @@ class Replicator:
         policies = {p.name: p for p in self.policies}
         copies = self._slotted([(o, source) for o, (_item, source) in
                                 zip(outcomes, planned)
-                                if o.item.action == plan.COPY], outcomes)
+                                if o.item.action == plan.COPY])
         for outcome in outcomes:
             if outcome.item.action not in (None, plan.COPY):
                 self._act(outcome)
@@ -189,20 +197,27 @@ class Replicator:
                     policies[pair[0].item.policy], *pair), copies))
         return outcomes
 
-    def _slotted(self, copies, outcomes):
+    def _slotted(self, copies):
         """The copies to start now. Following each import (``wait``), a
         region's semaphore holds its copies to ``per_region`` at a time;
         without following, this pass starts no more in a region than
-        ``per_region`` less the imports already under way there, and
-        marks the rest deferred (a later pass starts them).
+        ``per_region`` less the imports of this project already under way
+        there (whichever pass, instance or command started them), and
+        marks the rest deferred, for a later pass.
         """
         if self.wait:
             return copies
-        busy = collections.Counter(o.item.region for o in outcomes
-                                   if o.item.state == plan.COPYING)
+        busy = {}
         now = []
         for outcome, source in copies:
             region = outcome.item.region
+            if region not in busy:
+                try:
+                    busy[region] = self.reader.importing(region)
+                except copier.API_ERRORS as exc:
+                    outcome.done = False
+                    outcome.result = copier.describe_error(exc)
+                    continue
             if busy[region] < self.per_region:
                 busy[region] += 1
                 now.append((outcome, source))

@@ -43,9 +43,10 @@ LOG = logging.getLogger(__name__)
 
 GROUP = 'replicator'
 AUTH_GROUP = 'service_credentials'
-# Seconds after which a pass that left copies for want of a slot (the
-# region's per_region imports under way) is made again.
-DEFERRED_RETRY = 10
+# Seconds after which the images whose copies a pass left for want of a
+# slot (the region's per_region imports under way) are passed again, each
+# alone: a few list calls, until the imports before them have ended.
+DEFERRED_RETRY = 3
 
 OPTS = [
     cfg.StrOpt('policy_file', required=True,
@@ -207,21 +208,15 @@ class Service:
             while not self.stopping.is_set():
                 now = self.clock()
                 if now >= next_full:
-                    deferred = self._pass(None)
+                    self._pass(None)
                     self.passes += 1
-                    # Copies left for want of a slot start as soon as the
-                    # imports under way may have ended, not a whole
-                    # interval later.
-                    next_full = self.clock() + (
-                        min(self.interval, DEFERRED_RETRY) if deferred
-                        else self.interval)
+                    next_full = self.clock() + self.interval
                     continue
                 due = self._due(now)
                 for image_id in due:
                     if self.stopping.is_set():
                         break
-                    if self._pass(image_id):
-                        self._again(image_id)
+                    self._pass(image_id)
                 if due:
                     continue
                 self._wake.clear()
@@ -229,11 +224,16 @@ class Service:
         finally:
             self._stop_listener()
 
-    def _again(self, image_id):
-        """Pass ``image_id`` again DEFERRED_RETRY seconds from now."""
+    def _again(self, image_ids):
+        """Pass ``image_ids`` again, each alone, DEFERRED_RETRY seconds
+        from now: copies left for want of a slot start as soon as the
+        imports under way may have ended, not an interval later.
+        """
         with self._lock:
-            self._pending.setdefault(
-                image_id, self.clock() + DEFERRED_RETRY - self.event_delay)
+            for image_id in image_ids:
+                self._pending.setdefault(
+                    image_id,
+                    self.clock() + DEFERRED_RETRY - self.event_delay)
 
     def _due(self, now):
         with self._lock:
@@ -251,20 +251,20 @@ class Service:
         return max(0.05, wake - now)
 
     def _pass(self, image_id):
-        """One pass; whether it deferred copies for want of a slot."""
+        """One pass (of every image, or of ``image_id``)."""
         what = 'image %s' % image_id if image_id else 'full pass'
         try:
             outcomes = self.replicator.run(image_id=image_id)
         except Exception:
             # The next pass starts over; the service must not end.
             LOG.exception('%s failed', what)
-            return False
+            return
         acted = [o for o in outcomes if o.done is not None]
         failed = [o for o in outcomes if o.done is False]
         deferred = [o for o in outcomes if o.deferred]
         LOG.info('%s: %d items, %d acted on, %d failed, %d deferred', what,
                  len(outcomes), len(acted), len(failed), len(deferred))
-        return bool(deferred)
+        self._again({o.item.source_id for o in deferred})
 
     def stop(self):
         self.stopping.set()

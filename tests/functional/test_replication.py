@@ -214,12 +214,18 @@ class ReplicatorServiceTest(TestCase):
     user's credentials, and no command.
     """
 
-    def start_service(self, interval=10, **options):
+    def start_service(self, interval=10, transport_url=None, **options):
+        """glance-download-replicator with a config file of its own:
+        ``(process, its log file)``; killed after the test.
+        """
         rc = base.read_rc(self.cloud.dir, 'demo')
         lines = ['[DEFAULT]', 'debug = false',
                  '[replicator]', 'policy_file = %s' % self.policy_file,
                  'interval = %d' % interval, 'event_delay = 1']
         lines += ['%s = %s' % kv for kv in options.items()]
+        if transport_url:
+            lines += ['[oslo_messaging_notifications]',
+                      'transport_url = %s' % transport_url]
         lines += ['[service_credentials]', 'auth_type = password',
                   'auth_url = %s' % rc['OS_AUTH_URL'],
                   'username = %s' % rc['OS_USERNAME'],
@@ -245,6 +251,20 @@ class ReplicatorServiceTest(TestCase):
             proc.kill()
             proc.wait(10)
 
+    @staticmethod
+    def read(log):
+        log.flush()
+        with open(log.name) as f:
+            return f.read()
+
+    def wait_for_log(self, log, needle, timeout=60):
+        deadline = time.monotonic() + timeout
+        while needle not in self.read(log):
+            self.assertLess(time.monotonic(), deadline,
+                            'no %r in %s after %d s: %s' % (
+                                needle, log.name, timeout, self.read(log)))
+            time.sleep(0.2)
+
     def wait_for_copy(self, source_id, status='active', timeout=120):
         deadline = time.monotonic() + timeout
         while True:
@@ -263,8 +283,87 @@ class ReplicatorServiceTest(TestCase):
         self.assertEqual(source['os_hash_value'], copy['os_hash_value'])
         proc.send_signal(signal.SIGTERM)
         self.assertEqual(0, proc.wait(30))
-        log.seek(0)
-        text = log.read()
+        text = self.read(log)
         self.assertIn('No transport_url: full passes every 10 s only', text)
         self.assertIn('glance-download-replicator stopped', text)
         self.assertNotIn('Traceback', text)
+
+
+class ReplicatorEventsTest(ReplicatorServiceTest):
+    """Two instances listening to Glance's notifications on the cloud's
+    RabbitMQ (GD_RABBITMQ=1), with full passes ten minutes apart: what
+    they do, they do because an event said so.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.url = self.cloud.notification_url()
+        if not self.url:
+            self.skipTest('the cloud runs no message broker (start it with '
+                          'GD_RABBITMQ=1)')
+        self.pool = 'gd-test-%s' % self.unique
+        self.instances = []
+        for _ in range(2):
+            proc, log = self.start_service(interval=600,
+                                           transport_url=self.url,
+                                           pool=self.pool)
+            self.instances.append((proc, log))
+        for _proc, log in self.instances:
+            self.wait_for_log(log, 'full pass: ')
+
+    def passes_of(self, image_id):
+        return sum(self.read(log).count('image %s: ' % image_id)
+                   for _proc, log in self.instances)
+
+    def test_published_image_copied_by_one_instance(self):
+        source = self.tagged_source()
+        [copy] = self.wait_for_copy(source['id'], timeout=60)
+        self.assertEqual(source['os_hash_value'], copy['os_hash_value'])
+        self.assertGreaterEqual(self.passes_of(source['id']), 1)
+        # A property change follows, again without a full pass.
+        self.demo[base.REGION_ONE].images.update(source['id'],
+                                                 os_distro='debian')
+        deadline = time.monotonic() + 60
+        while self.the_copy(source['id']).get('os_distro') != 'debian':
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(base.POLL)
+        for _proc, log in self.instances:
+            self.assertNotIn('Traceback', self.read(log))
+            self.assertNotIn('full pass: ', self.read(log).split(
+                'full pass: ', 1)[1])   # one full pass each, at start
+
+    def test_instance_killed_mid_copy(self):
+        # The data trickles (RegionFaulty as the source region, 2 MiB/s):
+        # the copy is importing when both instances are killed; Glance
+        # finishes the import, and status says in step.
+        self.write_policy(source_region='RegionFaulty')
+        for proc, _log in self.instances:
+            proc.kill()
+            proc.wait(10)
+        self.instances = [self.start_service(
+            interval=600, transport_url=self.url, pool=self.pool)
+            for _ in range(2)]
+        for _proc, log in self.instances:
+            self.wait_for_log(log, 'full pass: ')
+        # Tagged (selected) only once the proxy is set to trickle it.
+        source = self.make_source(size=12 * base.MiB)
+        self.trickle(source)
+        self.demo[base.REGION_ONE].image_tags.update(source['id'], self.tag)
+        [copy] = self.wait_for_copy(source['id'], status='importing',
+                                    timeout=60)
+        for proc, _log in self.instances:
+            proc.kill()
+        self.wait_for_copy(source['id'], timeout=120)
+        [row], _ = self.replicate(command=('replication', 'status'))
+        self.assertEqual(('in step', copy['id']),
+                         (row['State'], row['Target ID']))
+
+    def test_broker_down_periodic_passes_keep_step(self):
+        self.addCleanup(base.cloud_up, self.cloud.dir, GD_RABBITMQ='1')
+        self.cloud.stop_broker()
+        proc, log = self.start_service(interval=10,
+                                       transport_url=self.url,
+                                       pool=self.pool)
+        source = self.tagged_source()
+        self.wait_for_copy(source['id'], timeout=90)
+        self.assertEqual(None, proc.poll())

@@ -24,6 +24,7 @@ import oslo_messaging
 import testtools
 
 from glance_download.replication import engine
+from glance_download.replication import plan
 from glance_download.replication import service
 
 
@@ -45,7 +46,9 @@ class FakeReplicator:
             raise RuntimeError('Glance answered 500')
         if self.deferring:
             self.deferring -= 1
-            return [engine.Outcome(item=None, deferred=True)]
+            return [engine.Outcome(item=plan.Item(
+                'p', 'deferred-image', 'name', 'RegionTwo', plan.WAITING),
+                deferred=True)]
         return []
 
 
@@ -108,7 +111,7 @@ class WorkerTest(testtools.TestCase):
 
     def test_deferred_copies_are_passed_again_soon(self):
         now = [0.0]
-        replicator = FakeReplicator(deferring=3)
+        replicator = FakeReplicator(deferring=2)
         worker = service.Service(
             config(self, interval=600, event_delay=0), replicator,
             clock=lambda: now[0])
@@ -117,15 +120,19 @@ class WorkerTest(testtools.TestCase):
         self.addCleanup(thread.join, 5)
         self.addCleanup(worker.stop)
         self.wait_for(lambda: worker.passes == 1)
-        # The full pass deferred copies: the next one is due in
-        # DEFERRED_RETRY seconds, not in the interval's 600.
-        now[0] = service.DEFERRED_RETRY + 0.1
-        worker.notify('x')
-        self.wait_for(lambda: replicator.passes == [None, None, 'x'])
-        # The event's pass deferred too: it is made again as soon.
-        now[0] += service.DEFERRED_RETRY + 0.1
-        worker._wake.set()
-        self.wait_for(lambda: replicator.passes.count('x') == 2)
+        # The full pass left a copy for want of a slot: its image is
+        # passed again, alone, DEFERRED_RETRY seconds later (not in the
+        # interval's 600), and again while it is deferred.
+        for passes in (2, 3):
+            time.sleep(0.1)
+            self.assertEqual(passes - 1, len(replicator.passes))
+            now[0] += service.DEFERRED_RETRY + 0.1
+            worker._wake.set()
+            self.wait_for(lambda: len(replicator.passes) == passes)
+        self.assertEqual([None, 'deferred-image', 'deferred-image'],
+                         replicator.passes)
+        time.sleep(0.2)
+        self.assertEqual(3, len(replicator.passes))
 
     def test_a_failing_pass_does_not_end_the_service(self):
         replicator = FakeReplicator(fail_on='bad')
