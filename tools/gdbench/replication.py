@@ -14,6 +14,7 @@
 cloud, as the demo user.
 
     tools/bench-replication pass [--images 500,50] [--repeat 3]
+    tools/bench-replication events [--images 20] [--burst 50]
     tools/bench-replication report [FILE]
 
 ``pass``: a policy whose N source images (RegionOne) are all in step in
@@ -22,18 +23,31 @@ behind the fault proxy, the cloud's third region), so that a pass has
 nothing to do: its seconds (median of --repeat) and its API calls, by
 region and kind, HTTP requests (list pages) included. The images are made
 for the run (tiny, uploaded directly, the copies with their lineage and
-policy properties) and deleted after it. Results go to
-doc/benchmarks-replication.json, which the documentation renders with
-``report``.
+policy properties) and deleted after it.
+
+``events`` (a cloud started with GD_RABBITMQ=1): glance-download-
+replicator listening to the cloud's broker, full passes an hour apart.
+Latency: --images images published one after the other, each timed from
+the end of its upload to its copy's import being under way in RegionTwo
+(median, 95th percentile), at the default event_delay (2 s) and at 0.
+Burst: --burst images published at once with per_region = 2: the most
+imports under way in RegionTwo at a time (sampled every 0.2 s), and the
+seconds until every copy is active.
+
+Results go to doc/benchmarks-replication.json (each subcommand its own
+part), which the documentation renders with ``report``.
 """
 
 import argparse
 import collections
 import io
 import json
+import math
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -55,6 +69,7 @@ from glance_download.replication import policy as policy_mod  # noqa: E402
 RESULTS = os.path.join(context.REPO, 'doc', 'benchmarks-replication.json')
 SOURCE, TARGETS = 'RegionOne', ('RegionTwo', 'RegionFaulty')
 DATA = b'x'
+MiB_DATA = 1024 * 1024     # the events' images: 1 MiB each
 
 
 class CountingSession(ks_session.Session):
@@ -159,6 +174,157 @@ def measure_pass(count, repeat):
         delete_images(session, made)
 
 
+# -- events ------------------------------------------------------------------
+
+def start_replicator(session, workdir, policy_file, url, **options):
+    """The service as a process (this tree's code), with its config."""
+    env = {}
+    with open(os.path.join(context.CLOUD_DIR, 'demo.rc')) as f:
+        for line in f:
+            key, _, value = line.replace('export ', '').strip().partition('=')
+            env[key] = value
+    lines = ['[replicator]', 'policy_file = %s' % policy_file,
+             'interval = 3600']
+    lines += ['%s = %s' % kv for kv in options.items()]
+    lines += ['[oslo_messaging_notifications]', 'transport_url = %s' % url,
+              '[service_credentials]', 'auth_type = password',
+              'auth_url = %s' % env['OS_AUTH_URL'],
+              'username = %s' % env['OS_USERNAME'],
+              'password = %s' % env['OS_PASSWORD'],
+              'project_name = %s' % env['OS_PROJECT_NAME'],
+              'user_domain_name = %s' % env['OS_USER_DOMAIN_NAME'],
+              'project_domain_name = %s' % env['OS_PROJECT_DOMAIN_NAME']]
+    conf = os.path.join(workdir, 'replicator-%s.conf' % uuid.uuid4().hex)
+    with open(conf, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    log = open(conf + '.log', 'w')
+    proc = subprocess.Popen(
+        [sys.executable, '-m', 'glance_download.cmd.replicator',
+         '--config-file', conf], stdout=log, stderr=subprocess.STDOUT,
+        env=dict(os.environ, PYTHONPATH=context.REPO))
+    deadline = time.monotonic() + 60
+    while 'full pass: ' not in open(conf + '.log').read():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit('the replicator did not start: %s'
+                             % open(conf + '.log').read()[-2000:])
+        time.sleep(0.1)
+    return proc
+
+
+def publish(session, run, n):
+    images = glance(session, SOURCE).images
+    source = images.create(name='gd-bench-repl-%s-%d' % (run, n),
+                           disk_format='raw', container_format='bare',
+                           bench_run=run)
+    images.upload(source['id'], io.BytesIO(DATA * MiB_DATA),
+                  image_size=len(DATA) * MiB_DATA)
+    return source['id']
+
+
+def copy_of(session, source_id):
+    found = list(glance(session, TARGETS[0]).images.list(filters={
+        logic.ORIGIN_ID: source_id, 'visibility': 'all'}))
+    return found[0] if found else None
+
+
+def measure_latency(session, run, policy_file, url, count, event_delay):
+    proc = start_replicator(session, os.path.dirname(policy_file),
+                            policy_file, url, event_delay=event_delay)
+    made, seconds = [], []
+    try:
+        for n in range(count):
+            source_id = publish(session, run, n)
+            made.append(source_id)
+            published = time.monotonic()
+            while True:
+                copy = copy_of(session, source_id)
+                if copy and (copy['status'] in ('importing', 'active') or
+                             copy.get('os_glance_import_task')):
+                    break
+                if time.monotonic() - published > 120:
+                    raise SystemExit('no copy of %s after 120 s' % source_id)
+                time.sleep(0.05)
+            seconds.append(time.monotonic() - published)
+            time.sleep(1)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    ordered = sorted(seconds)
+    return made, {'event_delay': event_delay, 'images': count,
+                  'seconds': seconds,
+                  'median_seconds': statistics.median(seconds),
+                  'p95_seconds': ordered[max(0, math.ceil(
+                      0.95 * len(ordered)) - 1)]}
+
+
+def measure_burst(session, run, policy_file, url, count, per_region=2):
+    proc = start_replicator(session, os.path.dirname(policy_file),
+                            policy_file, url, per_region=per_region,
+                            event_delay=0.5)
+    try:
+        started = time.monotonic()
+        made = [publish(session, run, 1000 + n) for n in range(count)]
+        most, active = 0, 0
+        while active < count:
+            copies = list(glance(session, TARGETS[0]).images.list(filters={
+                plan.POLICY: 'bench-%s' % run, 'visibility': 'all'}))
+            most = max(most, sum(1 for c in copies
+                                 if c['status'] == 'importing'))
+            active = sum(1 for c in copies if c['status'] == 'active' and
+                         c[logic.ORIGIN_ID] in made)
+            if time.monotonic() - started > 1200:
+                raise SystemExit('%d of %d copies active after 1200 s'
+                                 % (active, count))
+            time.sleep(0.2)
+        return made, {'images': count, 'per_region': per_region,
+                      'most_importing': most,
+                      'seconds_to_all_active': time.monotonic() - started}
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def measure_events(count, burst):
+    url_file = os.path.join(context.CLOUD_DIR, 'etc', 'notifications.url')
+    if not os.path.exists(url_file):
+        raise SystemExit('the cloud runs no broker: GD_RABBITMQ=1 '
+                         'tools/cloud up')
+    with open(url_file) as f:
+        url = f.read().strip()
+    session = demo_session()
+    run = uuid.uuid4().hex[:8]
+    workdir = tempfile.mkdtemp(prefix='gd-bench-repl-')
+    policy_file = os.path.join(workdir, 'policies.yaml')
+    with open(policy_file, 'w') as f:
+        json.dump({'policies': [{
+            'name': 'bench-%s' % run, 'source_region': SOURCE,
+            'target_regions': [TARGETS[0]],
+            'select': {'properties': {'bench_run': run}}}]}, f)
+    made = []
+    try:
+        latency = []
+        for delay in (2.0, 0.0):
+            ids, result = measure_latency(session, run, policy_file, url,
+                                          count, delay)
+            made += ids
+            latency.append(result)
+        ids, burst_result = measure_burst(session, run, policy_file, url,
+                                          burst)
+        made += ids
+        return {'latency': latency, 'burst': burst_result}
+    finally:
+        for source_id in made:
+            copy = copy_of(session, source_id)
+            for region, image_id in ((SOURCE, source_id),
+                                     (TARGETS[0], copy and copy['id'])):
+                if image_id:
+                    try:
+                        glance(session, region).images.delete(image_id)
+                    except Exception as exc:  # keep deleting the others
+                        context.say('could not delete %s: %s'
+                                    % (image_id, exc))
+
+
 def report(results):
     lines = ['Measured on %s, %s GiB, Python %s.' % (
         results['machine']['cpu'], results['machine']['memory_gib'],
@@ -166,7 +332,7 @@ def report(results):
     header = ('Source images', 'Target regions', 'Items in step',
               'Seconds (median)', 'List operations', 'HTTP requests')
     rows = []
-    for run in results['passes']:
+    for run in results.get('passes', ()):
         rows.append((str(run['images']), str(run['target_regions']),
                      str(run['states'].get(plan.IN_STEP, 0)),
                      '%.2f' % run['median_seconds'],
@@ -180,6 +346,23 @@ def report(results):
               rule]
     lines += [' '.join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
     lines += [rule]
+    events = results.get('events')
+    if events:
+        lines += ['', 'From the end of an upload to its copy\'s import under '
+                  'way (%d images each):' % events['latency'][0]['images'],
+                  '']
+        for run in events['latency']:
+            lines.append('- event_delay %.1f s: median %.2f s, 95th '
+                         'percentile %.2f s' % (run['event_delay'],
+                                                run['median_seconds'],
+                                                run['p95_seconds']))
+        burst = events['burst']
+        lines += ['', '%d images published at once, per_region = %d: at '
+                  'most %d imports under way in RegionTwo at a time; every '
+                  'copy active after %.0f s.' % (
+                      burst['images'], burst['per_region'],
+                      burst['most_importing'],
+                      burst['seconds_to_all_active'])]
     return '\n'.join(lines)
 
 
@@ -194,6 +377,11 @@ def main(argv=None):
                           '500,50)')
     run.add_argument('--repeat', type=int, default=3)
     run.add_argument('--out', default=RESULTS)
+    events = sub.add_parser('events', help='measure the service on '
+                            'notifications')
+    events.add_argument('--images', type=int, default=20)
+    events.add_argument('--burst', type=int, default=50)
+    events.add_argument('--out', default=RESULTS)
     show = sub.add_parser('report', help='the results as a table')
     show.add_argument('file', nargs='?', default=RESULTS)
     args = parser.parse_args(argv)
@@ -201,12 +389,20 @@ def main(argv=None):
         with open(args.file) as f:
             print(report(json.load(f)))
         return 0
-    results = {'machine': machine.describe(), 'passes': []}
-    for count in (int(n) for n in args.images.split(',')):
-        context.say('%d source images x %d target regions' % (
-            count, len(TARGETS)))
-        results['passes'].append(measure_pass(count, args.repeat))
+    results = {}
+    if os.path.exists(args.out):
+        with open(args.out) as f:
+            results = json.load(f)
+    results['machine'] = machine.describe()
     results['machine'].pop('commit', None)
+    if args.command == 'events':
+        results['events'] = measure_events(args.images, args.burst)
+    else:
+        results['passes'] = []
+        for count in (int(n) for n in args.images.split(',')):
+            context.say('%d source images x %d target regions' % (
+                count, len(TARGETS)))
+            results['passes'].append(measure_pass(count, args.repeat))
     with open(args.out, 'w') as f:
         json.dump(results, f, indent=1, sort_keys=True)
         f.write('\n')
