@@ -10,9 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""tools/cloud's GD_RABBITMQ switch: what the environment may say, the
-broker's environment, files and definitions, and the Debian package."""
+"""tools/cloud's GD_RABBITMQ switch: what the environment may say, what
+each region's glance-api.conf gets (and does not get without the switch),
+the broker's environment, files and definitions, and the Debian package."""
 
+import configparser
 import json
 import os
 import stat
@@ -22,6 +24,7 @@ import fixtures
 import testtools
 
 from gdcloud import debian
+from gdcloud import glance
 from gdcloud import rabbitmq
 from gdcloud import settings
 from gdcloud import state
@@ -107,6 +110,48 @@ class SettingsTest(testtools.TestCase):
         error = self.assertRaises(util.CloudError, self.settings,
                                   GD_RABBITMQ='1', GD_CLOUD_DIR='/a b/c')
         self.assertIn('needs a state directory without blanks', str(error))
+
+
+class GlanceConfTest(testtools.TestCase):
+
+    def conf(self, **env):
+        ctx = self.useFixture(CloudFixture(**env)).ctx
+        confs = {}
+        for port, name, region in ((9292, 'glance1', 'RegionOne'),
+                                   (9293, 'glance2', 'RegionTwo')):
+            # [DEFAULT] as a section of its own, not in every section.
+            parser = configparser.ConfigParser(interpolation=None,
+                                               default_section='-')
+            parser.read_string(glance.GlanceApi(
+                ctx, port, name, region).conf().replace(ctx.state.dir,
+                                                        '<state>'))
+            confs[region] = parser
+        return ctx, confs
+
+    def test_both_regions_notify_the_broker_without_retrying(self):
+        ctx, confs = self.conf(GD_RABBITMQ='1', GD_RABBITMQ_PORT='15672')
+        password = util.read(ctx.broker.password_file)
+        for region, conf in confs.items():
+            self.assertEqual(
+                {'driver': 'messagingv2',
+                 'transport_url': 'rabbit://openstack:%s@127.0.0.1:15672/'
+                                  'openstack' % password,
+                 'retry': '0'},
+                dict(conf['oslo_messaging_notifications']))
+            self.assertEqual('image.%s' % region,
+                             conf['DEFAULT']['default_publisher_id'])
+
+    def test_nothing_without_the_switch(self):
+        _, without = self.conf()
+        _, with_broker = self.conf(GD_RABBITMQ='1')
+        for region, conf in without.items():
+            self.assertNotIn('oslo_messaging_notifications', conf)
+            self.assertNotIn('default_publisher_id', conf['DEFAULT'])
+            other = with_broker[region]
+            other.remove_section('oslo_messaging_notifications')
+            other.remove_option('DEFAULT', 'default_publisher_id')
+            self.assertEqual({s: dict(conf[s]) for s in conf},
+                             {s: dict(other[s]) for s in other})
 
 
 class BrokerTest(testtools.TestCase):
