@@ -176,9 +176,10 @@ class GlanceApi(uwsgi.UwsgiService):
             # oslo.messaging's default, -1, retries for ever inside the API
             # request that sent the notification: with the broker down
             # every image call hangs (measured: > 20 s). With 0 the
-            # notification is dropped and logged at once; the replicator's
-            # periodic full pass catches what a consumer of these events
-            # missed.
+            # notification is dropped and logged at once, and so is the
+            # first one a worker sends on a connection a broker restart
+            # broke; the replicator's periodic full pass catches what a
+            # consumer of these events missed.
             'retry': '0',
         }
 
