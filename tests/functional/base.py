@@ -50,6 +50,7 @@ import tests
 REPO = tests.REPO
 # tools/cloud's rule: GD_CLOUD_DIR, else the state dir of GD_GLANCE_SERIES.
 sys.path.insert(0, os.path.join(REPO, 'tools'))
+from gdcloud import rabbitmq as cloud_rabbitmq  # noqa: E402
 from gdcloud import state as cloud_state  # noqa: E402
 CLOUD_DIR = cloud_state.default_dir(REPO)
 
@@ -262,12 +263,13 @@ def _alive(pid):
         return False
 
 
-def cloud_up(cloud_dir=CLOUD_DIR):
+def cloud_up(cloud_dir=CLOUD_DIR, **switches):
     """``tools/cloud up`` for the cloud of ``cloud_dir`` (its ports: the
-    GD_* of this process's environment): starts again what is not running,
-    a glance-api a test killed for one.
+    GD_* of this process's environment, and ``switches``, GD_* the cloud
+    is known to run with): starts again what is not running, a glance-api
+    or the broker a test stopped for one.
     """
-    env = dict(os.environ, GD_CLOUD_DIR=cloud_dir)
+    env = dict(os.environ, GD_CLOUD_DIR=cloud_dir, **switches)
     proc = subprocess.run([os.path.join(REPO, 'tools', 'cloud'), 'up'],
                           env=env, stdin=subprocess.DEVNULL,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -356,6 +358,42 @@ class Cloud:
     def logs(self):
         """Paths of every log of this cloud (servers, fault proxy, set-up)."""
         return glob.glob(os.path.join(self.dir, 'logs', '*.log'))
+
+    def notification_url(self):
+        """The transport URL of the RabbitMQ broker both regions' Glance
+        send their notifications to, or None when the cloud runs none
+        (``GD_RABBITMQ=1 tools/cloud up`` starts one).
+        """
+        path = cloud_rabbitmq.url_file(cloud_state.StateDir(self.dir))
+        try:
+            with open(path) as f:
+                return f.read().strip() or None
+        except FileNotFoundError:
+            return None
+
+    def stop_broker(self, timeout=30):
+        """SIGTERM the broker (its Erlang VM, by the PID of its pidfile),
+        as an operator's restart or a crash takes it away from Glance, and
+        wait until it has exited; ``cloud_up(GD_RABBITMQ='1')`` starts it
+        again.
+        """
+        pidfile = cloud_state.StateDir(self.dir).run_file('rabbitmq', 'pid')
+        try:
+            with open(pidfile) as f:
+                pid = int(f.read().strip())
+            with open('/proc/%d/cmdline' % pid) as f:
+                ours = pidfile in f.read().split('\0')
+        except (OSError, ValueError):
+            ours = False
+        if not ours:
+            raise CloudUnavailable('no broker runs from %s' % pidfile)
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _alive(pid):
+            if time.monotonic() > deadline:
+                raise AssertionError('the broker (PID %d) still runs %d s '
+                                     'after SIGTERM' % (pid, timeout))
+            time.sleep(POLL)
 
 
 _cloud = None

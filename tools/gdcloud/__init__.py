@@ -26,6 +26,7 @@ runs). One module per job:
     stores     a region's image stores      ceph      Ceph for RBD stores
     ceph_conf  its ceph.conf                ceph_bindings  rados/rbd in the
     debian     Debian packages (bindep.txt)            venv
+    rabbitmq   RabbitMQ for Glance's notifications (GD_RABBITMQ=1)
 
 catalog_apply.py runs inside the venv (keystoneauth1); uwsgi_imports/ is
 imported by every uWSGI worker; smoke is a shell smoke test of a running

@@ -53,6 +53,9 @@ series reinstalls nothing:
                      locks
     mariadb/data/    MariaDB's data (GD_DB=mariadb)
     ceph/            Ceph's ceph.conf, keyrings, daemons' data (GD_STORE=rbd)
+    rabbitmq/        RabbitMQ's config, data, password and a rabbitmqctl
+                     that reaches it (GD_RABBITMQ=1; etc/notifications.url
+                     is the transport URL for clients)
     run/             pidfiles; the servers' working directory
     logs/            one log per server, plus set-up command logs
     horizon/         tools/dashboard's Horizon: venv/, run/, logs/
@@ -116,6 +119,22 @@ Environment:
                         image_conversion import plugin to that format
                         (qemu-utils installed with apt-get when missing);
                         default off
+    GD_RABBITMQ         1: a RabbitMQ broker of this tool's own (Debian's
+                        rabbitmq-server, installed with apt-get when
+                        missing: bindep.txt; its system service need not
+                        run), on 127.0.0.1, started and stopped by PID
+                        with its epmd, data in <state dir>/rabbitmq/; both
+                        regions' Glance send their notifications to it
+                        (exchange glance, topic notifications, publisher
+                        image.<region>) with retry 0: while the broker is
+                        down a notification is dropped and logged, and API
+                        calls do not wait. The transport URL (vhost and
+                        user openstack, a generated password) is in
+                        <state dir>/etc/notifications.url. Default 0
+    GD_RABBITMQ_PORT    5672  RabbitMQ's AMQP port (GD_RABBITMQ=1)
+    GD_RABBITMQ_DIST_PORT  25672  its Erlang distribution port;
+                        rabbitmqctl binds one of the 10 ports above it
+    GD_EPMD_PORT        4369  its Erlang port mapper (epmd)
     GD_GLANCE2_STORES   1 (default) or 2: RegionTwo with a second store,
                         "cheap" (file), beside "fast" (file, or RBD with
                         GD_STORE=rbd), for imports with stores/all_stores

@@ -30,6 +30,7 @@ from gdcloud import mariadb
 from gdcloud import paths
 from gdcloud import plugin
 from gdcloud import procs
+from gdcloud import rabbitmq
 from gdcloud import series
 from gdcloud import settings as settings_mod
 from gdcloud import sqlite
@@ -77,23 +78,32 @@ class Cloud(object):
         # The image stores' Ceph (GD_STORE=rbd); None with file stores.
         self.ceph = ceph.Cluster(self) \
             if self.settings.store == 'rbd' else None
+        # The notifications' broker (GD_RABBITMQ=1); None without.
+        self.broker = rabbitmq.Broker(self) if self.settings.rabbitmq \
+            else None
         self.services = self.database.servers() + self.ceph_servers() + \
-            [self.keystone] + self.glances + [self.proxy]
+            self.broker_servers() + [self.keystone] + self.glances + \
+            [self.proxy]
 
     def ceph_servers(self):
         return self.ceph.servers() if self.ceph else []
 
+    def broker_servers(self):
+        return self.broker.servers() if self.broker else []
+
     def unused_servers(self):
         """Servers an earlier `up` started that this one does without
         (found by their pidfiles; stopped by PID): the MariaDB of
-        GD_DB=mariadb, the Ceph of GD_STORE=rbd, RegionTwo's second node
-        of GD_GLANCE2_NODES=2.
+        GD_DB=mariadb, the Ceph of GD_STORE=rbd, the RabbitMQ of
+        GD_RABBITMQ=1, RegionTwo's second node of GD_GLANCE2_NODES=2.
         """
         unused = []
         if not self.database.servers():
             unused.append(mariadb.MariaDB(self, self.settings.db_port, []))
         if not self.ceph:
             unused += ceph.Cluster(self).servers()
+        if not self.broker:
+            unused += rabbitmq.Broker(self).servers()
         if self.settings.glance2_nodes == 1:
             unused.append(glance.GlanceApi(
                 self, self.settings.glance2b_port, 'glance2b', REGIONS[1],
@@ -184,7 +194,8 @@ class Cloud(object):
     def up(self, reinstall=False):
         t0 = time.time()
         subdirs = ['keystone/locks'] + [g.name for g in self.glances] + \
-            (['ceph'] if self.ceph else [])
+            (['ceph'] if self.ceph else []) + \
+            (self.broker.dirs() if self.broker else [])
         for s in self.glances + self.database.servers():
             subdirs += s.dirs()
         if self.keystone_venv is not self.venv:
@@ -206,6 +217,11 @@ class Cloud(object):
             server.create_databases()
         if self.ceph:
             self.ceph.up(lambda servers: self.start(fingerprints, servers))
+        if self.broker:
+            self.broker.up(lambda servers: self.start(fingerprints, servers))
+        else:
+            # Clients take the file for a broker to listen to.
+            util.remove(rabbitmq.url_file(self.state))
         if self.settings.convert:
             # qemu-img, for RegionTwo's image_conversion.
             debian.ensure('convert', 'GD_CONVERT', self.setup)
@@ -214,6 +230,9 @@ class Cloud(object):
         if self.ceph:
             # Its placement groups peer meanwhile.
             self.ceph.wait_ready()
+        if self.broker:
+            # Booted meanwhile; ready before Glance has anything to send.
+            self.broker.wait_ready()
         # Only the glance-apis load the plugin; they restart when their
         # config or the installed plugin changed.
         installed = self.plugin.fingerprint()
@@ -256,7 +275,9 @@ class Cloud(object):
             else 'the standalone glance-api command (eventlet)')
 
     def start(self, fingerprints, services):
-        """(Re)start those of ``services`` not running as configured."""
+        """(Re)start those of ``services`` not running as configured;
+        return those it started.
+        """
         started, restart = self.to_start(fingerprints, services)
         for name, why in restart.items():
             util.log('restarting %s (%s)' % (name, why))
@@ -266,6 +287,7 @@ class Cloud(object):
             self.supervisor.start(service, fingerprints[service.name])
         if started:
             util.log('started %s' % ', '.join(s.name for s in started))
+        return started
 
     def print_summary(self):
         util.log('%s; state in %s' % (self.describe_glance(),
@@ -277,6 +299,8 @@ class Cloud(object):
                 self.ceph.mon_port, ', '.join(
                     self.ceph.pool(g) for g in self.first_glances),
                 self.ceph.conf))
+        if self.broker:
+            util.log(self.broker.log_summary())
         util.log('Keystone  %s' % self.settings.auth_url)
         for g in self.glances:
             util.log('Glance    %s  %s%s' % (
@@ -327,7 +351,7 @@ class Cloud(object):
                                              self.services):
                 util.log('nothing running')
         if wipe or wipe_venv:
-            self.state.wipe(['keystone', 'mariadb', 'ceph'] +
+            self.state.wipe(['keystone', 'mariadb', 'ceph', 'rabbitmq'] +
                             [g.name for g in self.glances] +
                             clients.RC_FILES, wipe_venv)
         util.log('down in %.1f s' % (time.time() - t0))

@@ -171,7 +171,16 @@ class Supervisor(object):
                    fingerprint)
 
     def stop_many(self, services):
-        """SIGTERM our masters, wait, then SIGKILL them and their workers."""
+        """SIGTERM our masters, wait, then SIGKILL them and their workers;
+        a wave at a time (Service.stop_wave). Returns {name: [PIDs]}.
+        """
+        targets = {}
+        for wave in sorted({s.stop_wave for s in services}):
+            targets.update(self._stop_wave(
+                [s for s in services if s.stop_wave == wave]))
+        return targets
+
+    def _stop_wave(self, services):
         targets = {}
         for service in services:
             pid = self.pid(service)

@@ -25,6 +25,9 @@ class Service(object):
     name = None
     region = '-'
     probe = '/'
+    # Services stop in waves, lowest first: one that others rely on while
+    # they stop (epmd, for the RabbitMQ broker) waits for them to exit.
+    stop_wave = 0
 
     def __init__(self, ctx, port):
         self.ctx = ctx

@@ -15,6 +15,7 @@
 import os
 
 from gdcloud import ceph_conf
+from gdcloud import rabbitmq
 from gdcloud import series
 from gdcloud import state
 from gdcloud import util
@@ -90,6 +91,19 @@ class Settings(object):
             raise util.CloudError('GD_CONVERT must be one of %s (or unset), '
                                   'not %r' % (', '.join(CONVERSIONS),
                                               self.convert))
+        self.rabbitmq = os.environ.get('GD_RABBITMQ') or '0'
+        if self.rabbitmq not in ('0', '1'):
+            raise util.CloudError('GD_RABBITMQ must be 0 or 1, not %r'
+                                  % self.rabbitmq)
+        self.rabbitmq = self.rabbitmq == '1'
+        if self.rabbitmq and len(self.dir.split()) > 1:
+            # RabbitMQ's start script splits its Erlang arguments, which
+            # name a file in it, at blanks.
+            raise util.CloudError('GD_RABBITMQ=1 needs a state directory '
+                                  'without blanks, not %r' % self.dir)
+        self.rabbitmq_port = util.env_int('GD_RABBITMQ_PORT', 5672)
+        self.rabbitmq_dist_port = util.env_int('GD_RABBITMQ_DIST_PORT', 25672)
+        self.epmd_port = util.env_int('GD_EPMD_PORT', 4369)
         self.admin_password = os.environ.get('GD_ADMIN_PASSWORD', 'admin')
         self.timeout = float(os.environ.get('GD_CLOUD_TIMEOUT', '90'))
         # Horizon's first page compiles its SCSS: minutes on a busy machine.
@@ -101,17 +115,27 @@ class Settings(object):
         ports = [self.keystone_port] + self.all_glance_ports + \
             [self.proxy_port, self.trap_port, self.horizon_port] + \
             ([self.db_port] if self.db == 'mariadb' else []) + \
-            (self.ceph_ports if self.store == 'rbd' else [])
+            (self.ceph_ports if self.store == 'rbd' else []) + \
+            (self.rabbitmq_ports if self.rabbitmq else [])
         if len(set(ports)) != len(ports):
             raise util.CloudError('the Keystone, Glance, proxy, trap, '
-                                  'Horizon, database and Ceph ports must '
-                                  'differ: %s' % ports)
+                                  'Horizon, database, RabbitMQ and Ceph '
+                                  'ports must differ: %s' % ports)
 
     @property
     def ceph_ports(self):
         """The monitor's port and the block the OSD and manager bind in."""
         return [self.ceph_mon_port] + list(range(
             self.ceph_port_min, self.ceph_port_min + ceph_conf.PORT_SPAN))
+
+    @property
+    def rabbitmq_ports(self):
+        """AMQP, Erlang distribution and epmd, and the block above the
+        distribution port that rabbitmqctl's own node binds in.
+        """
+        return [self.rabbitmq_port, self.epmd_port] + list(range(
+            self.rabbitmq_dist_port,
+            self.rabbitmq_dist_port + rabbitmq.CTL_PORTS + 1))
 
     @property
     def all_glance_ports(self):
