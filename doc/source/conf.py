@@ -14,9 +14,10 @@
 
 Built by ``tox -e docs`` (``sphinx-build -W``: a warning fails the build)
 into doc/build/html. What the pages show of the code is generated from it
-at build time: the configuration reference and sample file from the
-``oslo.config.opts`` entry point, the ``openstack image copy`` reference
-from the command's parser (cliff), the tools' help from the tools
+at build time: the configuration references and sample files from the
+``oslo.config.opts`` entry points, the ``openstack image copy``,
+``image replicate`` and ``image replication status`` references from the
+commands' parsers (cliff), the tools' help from the tools
 themselves, and the benchmark figures from the committed results
 (``_exts/benchmarks.py``).
 """
@@ -54,10 +55,19 @@ pygments_style = 'native'
 openstackdocs_auto_name = False
 html_theme = 'openstackdocs'
 
-# The sample file, generated from the oslo.config.opts entry point.
-config_generator_config_file = os.path.join(
-    REPO, 'etc', 'oslo-config-generator', 'glance-download.conf')
-sample_config_basename = '_static/glance-download'
+# The sample files, generated from the oslo.config.opts entry points by
+# the generator configurations tox -e genconfig runs too: the Glance
+# plugin's and the replication service's. Each (generator configuration,
+# output path without ".conf.sample") is written under _static, which is
+# published with the pages so that the samples can be downloaded.
+_GENERATOR = os.path.join(REPO, 'etc', 'oslo-config-generator')
+config_generator_config_file = [
+    (os.path.join(_GENERATOR, 'glance-download.conf'),
+     '_static/glance-download'),
+    (os.path.join(_GENERATOR, 'glance-download-replicator.conf'),
+     '_static/glance-download-replicator'),
+]
+html_static_path = ['_static']
 
-# `openstack image copy`: OSC's global options are documented by OSC.
+# The openstack commands: OSC's global options are documented by OSC.
 autoprogram_cliff_application = 'openstack'
