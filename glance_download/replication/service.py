@@ -181,22 +181,40 @@ class Service:
         self._wake.set()
 
     def listen(self):
-        """Start the notification listener, if a message bus is set."""
+        """Start the notification listener, if a message bus is set, in a
+        thread of its own: while the broker cannot be reached, connecting
+        waits (oslo.messaging retries for ever), and the full passes must
+        go on meanwhile.
+        """
         if not has_message_bus(self.conf):
             LOG.info('No transport_url: full passes every %d s only',
                      self.interval)
             return
-        transport = oslo_messaging.get_notification_transport(self.conf)
-        targets = [oslo_messaging.Target(topic=topic, exchange='glance')
-                   for topic in self.conf.oslo_messaging_notifications.topics]
-        self._listener = oslo_messaging.get_notification_listener(
-            transport, targets, [_Endpoint(self)], executor='threading',
-            pool=self.conf[GROUP].pool)
-        self._listener.start()
+        threading.Thread(target=self._listen, name='listener',
+                         daemon=True).start()
+
+    def _listen(self):
+        topics = self.conf.oslo_messaging_notifications.topics
+        pool = self.conf[GROUP].pool
+        try:
+            transport = oslo_messaging.get_notification_transport(self.conf)
+            listener = oslo_messaging.get_notification_listener(
+                transport, [oslo_messaging.Target(topic=topic,
+                                                  exchange='glance')
+                            for topic in topics],
+                [_Endpoint(self)], executor='threading', pool=pool)
+            listener.start()
+        except Exception:
+            LOG.exception('Cannot listen to Glance\'s notifications: full '
+                          'passes every %d s only', self.interval)
+            return
+        with self._lock:
+            self._listener = listener
+        if self.stopping.is_set():
+            self._stop_listener()
+            return
         LOG.info('Listening to Glance\'s notifications (exchange glance, '
-                 'topics %s, pool %s)', ', '.join(
-                     self.conf.oslo_messaging_notifications.topics),
-                 self.conf[GROUP].pool)
+                 'topics %s, pool %s)', ', '.join(topics), pool)
 
     # -- the worker ----------------------------------------------------------
 
@@ -271,7 +289,8 @@ class Service:
         self._wake.set()
 
     def _stop_listener(self):
-        if self._listener is not None:
-            self._listener.stop()
-            self._listener.wait()
-            self._listener = None
+        with self._lock:
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
+            listener.wait()

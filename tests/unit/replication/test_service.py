@@ -142,6 +142,25 @@ class WorkerTest(testtools.TestCase):
         worker.notify('good')
         self.wait_for(lambda: 'good' in replicator.passes)
 
+    def test_full_passes_while_the_broker_cannot_be_reached(self):
+        # Nothing listens on this port: the listener keeps trying to
+        # connect, the timer's passes go on.
+        conf = config(self, interval=10)
+        conf.set_override('transport_url', 'rabbit://u:p@127.0.0.1:9/',
+                          group='oslo_messaging_notifications')
+        replicator = FakeReplicator()
+        now = [0.0]
+        worker = service.Service(conf, replicator, clock=lambda: now[0])
+        thread = threading.Thread(target=worker.run, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+        self.addCleanup(worker.stop)
+        self.wait_for(lambda: worker.passes == 1)
+        now[0] = 10.5
+        worker._wake.set()
+        self.wait_for(lambda: worker.passes == 2)
+        self.assertIsNone(worker._listener)
+
     def test_stop_ends_run(self):
         worker = service.Service(config(self), FakeReplicator())
         thread = threading.Thread(target=worker.run, daemon=True)
@@ -176,6 +195,9 @@ class ListenerTest(testtools.TestCase):
         self.addCleanup(thread.join, 5)
         self.addCleanup(worker.stop)
         self.assertTrue(replicator.ran.wait(5))
+        deadline = time.monotonic() + 5
+        while worker._listener is None and time.monotonic() < deadline:
+            time.sleep(0.01)
         notifier = oslo_messaging.Notifier(
             worker._listener.transport, driver='messagingv2',
             topics=['notifications'], publisher_id='image.localhost')
