@@ -15,9 +15,10 @@ policies, as a service.
 
     glance-download-replicator --config-file replicator.conf
 
-Runs until SIGTERM or SIGINT, then finishes the Glance call in progress and
-exits 0. See glance_download.replication.service for what it does, and the
-sample configuration (etc/glance-download-replicator.conf.sample) for its
+Runs until SIGTERM or SIGINT, then finishes the pass under way and exits 0;
+exits 2 at once when its configuration or policy file cannot be used. See
+glance_download.replication.service for what it does, and the sample
+configuration (etc/glance-download-replicator.conf.sample) for its
 options: [replicator] policy_file and [service_credentials] are required;
 a transport_url makes it listen to Glance's notifications.
 """
@@ -25,6 +26,7 @@ a transport_url makes it listen to Glance's notifications.
 import signal
 import sys
 
+from keystoneauth1 import exceptions as ks_exc
 from oslo_config import cfg
 from oslo_log import log as logging
 
@@ -39,13 +41,23 @@ def main(argv=None):
     conf = cfg.ConfigOpts()
     service.register_opts(conf)
     logging.register_options(conf)
-    conf(sys.argv[1:] if argv is None else argv, project='glance-download',
-         prog=NAME)
+    try:
+        conf(sys.argv[1:] if argv is None else argv,
+             project='glance-download', prog=NAME)
+    except cfg.Error as exc:
+        sys.stderr.write('%s: cannot start: %s\n' % (NAME, exc))
+        return 2
     logging.setup(conf, NAME)
+    problem = None
     try:
         worker = service.Service(conf)
-    except (policy.PolicyError, cfg.Error) as exc:
-        LOG.error('Cannot start: %s', exc)
+    except (policy.PolicyError, service.ConfigError, cfg.Error,
+            ks_exc.ClientException) as exc:
+        problem = str(exc)
+    if problem:
+        # Logged outside the handler: oslo.log would add the exception's
+        # text to the line a second time.
+        LOG.error('Cannot start: %s', problem)
         return 2
     signal.signal(signal.SIGTERM, lambda *a: worker.stop())
     signal.signal(signal.SIGINT, lambda *a: worker.stop())

@@ -131,7 +131,8 @@ class Replicate(_PolicyCommand):
         parser.add_argument(
             '--no-wait', dest='wait', action='store_false',
             help='Start the copies\' imports without following them; the '
-                 'next run (or replication status) sees them through.\n'
+                 'next run verifies them (replication status shows how far '
+                 'they are).\n'
                  'Example: openstack image replicate --policy p.yaml '
                  '--no-wait')
         parser.add_argument(

@@ -16,11 +16,14 @@ A full pass lists the source region's images once per policy (with the
 filters Glance applies itself) and each target region's copies once per
 source region, whatever the number of images: list calls grow with
 regions, not with images x regions. An event's pass looks up one image.
-The actions are those of plan.Items; copies are made by copying.copier
-(deterministic copy ids: two passes, or a pass and ``openstack image
-copy``, racing on one copy make one), the rest are single Glance calls
-whose "already done" answers (404 on a delete, 409 on a deactivate) count
-as done, so that concurrent replicators never fail on each other's work.
+A full pass also looks up, one by one, the sources of kept copies that
+the listing left out: an image Glance's filters no longer select is not a
+deleted one. The actions are those of plan.Items; copies are made by
+copying.copier (deterministic copy ids: two passes, or a pass and
+``openstack image copy``, racing on one copy make one), the rest are
+single Glance calls that a second replicator repeating them does not make
+fail (an update to the same values, a deactivate of a deactivated image),
+or whose "already done" answer counts as done (404 on a delete).
 """
 
 import collections
@@ -54,6 +57,8 @@ class Reader:
     """The region reads of one pass, each made once."""
 
     def __init__(self, regions, project_id):
+        if callable(project_id):
+            project_id = project_id()
         self.regions = regions
         self.project_id = project_id
         self.calls = collections.Counter()      # (region, call) -> count
@@ -118,12 +123,14 @@ class Replicator:
     ``wait``: follow each import to its verified end (the command), or
     start it and let a later pass see it through (the service).
     ``per_region``: copies started at the same time in one region.
+    ``project_id`` may be a callable, asked at each pass until it answers.
     """
 
     def __init__(self, regions, project_id, policies, wait=True,
                  parallel=4, per_region=2, utcnow=plan.utcnow,
-                 dead_after=logic.DEAD_AFTER, poll=2.0):
+                 dead_after=logic.DEAD_AFTER, poll=2.0, interface='public'):
         self.regions = regions
+        self.interface = interface
         self.project_id = project_id
         self.policies = policies
         self.wait = wait
@@ -143,6 +150,7 @@ class Replicator:
         read of each region (Reader; kept in ``self.reader``).
         """
         self.reader = reader = Reader(self.regions, self.project_id)
+        self.project_id = reader.project_id
         now = self.utcnow()
         planned = []
         for policy in self.policies:
@@ -160,12 +168,32 @@ class Replicator:
                 except copier.API_ERRORS as exc:
                     errors[region] = 'region %s: %s' % (
                         region, copier.describe_error(exc))
+            if image_id is None:
+                sources += self._unlisted(policy, sources, copies)
             by_id = {s['id']: s for s in sources}
             looked_up = None if image_id is None else {image_id}
             for item in plan.plan(policy, sources, copies, now,
-                                  reader.tasks, errors, looked_up):
+                                  reader.tasks, errors, looked_up,
+                                  self.dead_after):
                 planned.append((item, by_id.get(item.source_id)))
         return planned
+
+    def _unlisted(self, policy, sources, copies):
+        """The sources of the policy's copies that the listing left out
+        (Glance filtered them out: they no longer match), looked up one by
+        one; those gone are not there. Only copies still kept count, so
+        that this costs nothing once they are retired.
+        """
+        listed = {s['id'] for s in sources}
+        missing = {c.get(logic.ORIGIN_ID)
+                   for region_copies in copies.values()
+                   for c in region_copies
+                   if c.get(plan.POLICY) == policy.name and
+                   not c.get(plan.RETIRED)} - listed - {None}
+        found = []
+        for image_id in sorted(missing):
+            found += self.reader.sources(policy, image_id)
+        return found
 
     @staticmethod
     def _unreadable(policy, image_id, reason):
@@ -237,7 +265,8 @@ class Replicator:
         job = copier.Copier(
             self.regions, policy.source_region, self.project_id,
             copier.SilentReporter(), visibility=policy.visibility,
-            wait=self.wait, poll=self.poll, replace=item.replace,
+            interface=self.interface, wait=self.wait, poll=self.poll,
+            replace=item.replace,
             dead_after=self.dead_after, utcnow=self.utcnow, extra=extra,
             same_id=policy.same_id)
         with self._slots[item.region]:

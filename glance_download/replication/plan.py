@@ -53,6 +53,11 @@ HIDE = 'hide'
 DONE = {UPDATE: 'updated', DEACTIVATE: 'deactivated',
         REACTIVATE: 'reactivated', DELETE: 'deleted', HIDE: 'hidden'}
 
+# A copy whose import failed is imported into again after RETRY_AFTER
+# seconds, doubled after each further failure, at most RETRY_MAX.
+RETRY_AFTER = 60
+RETRY_MAX = 3600
+
 # Fields of an image record that are never "properties" to follow, even
 # when a prefix (os_, hw_...) would take them in.
 _NOT_PROPERTIES = frozenset((
@@ -115,7 +120,7 @@ def current_sources(policy, sources):
 
 
 def plan(policy, sources, copies, now, tasks_of=lambda region, i: [],
-         region_errors=None, looked_up=None):
+         region_errors=None, looked_up=None, dead_after=logic.DEAD_AFTER):
     """The Items of ``policy``.
 
     ``sources``: the source region's images (hidden ones too) the pass
@@ -141,7 +146,8 @@ def plan(policy, sources, copies, now, tasks_of=lambda region, i: [],
             theirs = [c for c in copies.get(region, ())
                       if logic.is_copy_of(c, source, policy.source_region)]
             items.append(_keep(policy, source, region, theirs, now,
-                               lambda i, r=region: tasks_of(r, i)))
+                               lambda i, r=region: tasks_of(r, i),
+                               dead_after))
     wanted_ids = {s['id'] for s in wanted}
     for region in policy.target_regions:
         for copy in copies.get(region, ()):
@@ -161,7 +167,7 @@ def plan(policy, sources, copies, now, tasks_of=lambda region, i: [],
 
 # -- sources the policy keeps ------------------------------------------------
 
-def _keep(policy, source, region, copies, now, tasks_of):
+def _keep(policy, source, region, copies, now, tasks_of, dead_after):
     def item(state, message='', copy=None, **fields):
         return Item(policy.name, source['id'], source.get('name'), region,
                     state, message, copy['id'] if copy else None, **fields)
@@ -172,13 +178,17 @@ def _keep(policy, source, region, copies, now, tasks_of):
     if status != 'active':
         return item(WAITING, 'the source is %s; it is copied once it is '
                     'active' % status)
+    problem = logic.source_problem(source)
+    if problem:
+        # A snapshot of a server booted from a volume: a record, no data.
+        return item(LEFT_ALONE, problem)
     for copy in copies:
         if policy.follow_status and copy.get('status') == 'deactivated' \
                 and copy.get(DEACTIVATED) and logic.verify(source, copy)[0]:
             return item(OUT_OF_STEP, 'deactivated with its source, which '
                         'is active again', copy, action=REACTIVATE)
     decision = logic.decide(source, policy.source_region, copies,
-                            tasks_of=tasks_of, now=now)
+                            tasks_of=tasks_of, now=now, dead_after=dead_after)
     copy = decision.image
     if decision.action == logic.PRESENT:
         changes = _changes(policy, source, copy)
@@ -187,8 +197,9 @@ def _keep(policy, source, region, copies, now, tasks_of):
                 logic.verify(source, copy)[1], _describe(changes)), copy,
                 action=UPDATE, changes=changes)
         return item(IN_STEP, decision.message, copy)
-    if decision.action in (logic.CREATE, logic.RETRY, logic.REPLACE,
-                           logic.DEAD):
+    if decision.action == logic.RETRY:
+        return _retry(decision, copy, now, tasks_of, item)
+    if decision.action in (logic.CREATE, logic.REPLACE, logic.DEAD):
         return item(WAITING, decision.message or 'no copy yet', copy,
                     action=COPY,
                     replace=decision.action in (logic.REPLACE, logic.DEAD))
@@ -203,6 +214,29 @@ def _keep(policy, source, region, copies, now, tasks_of):
     if decision.action == logic.LEAVE:
         return item(LEFT_ALONE, decision.message, copy)
     return item(FAILED, decision.message, copy)
+
+
+def _retry(decision, copy, now, tasks_of, item):
+    """A queued copy: never imported into (copy it), or whose imports
+    failed: failed, with Glance's reason, and imported into again once
+    RETRY_AFTER doubled for each failure (at most RETRY_MAX) has passed
+    since the last one.
+    """
+    failures = sorted((t for t in tasks_of(copy['id'])
+                       if t.get('status') == 'failure'),
+                      key=lambda t: t.get('updated_at') or '')
+    if not failures:
+        return item(WAITING, decision.message, copy, action=COPY)
+    last = failures[-1]
+    wait = min(RETRY_AFTER * 2 ** (len(failures) - 1), RETRY_MAX)
+    ended = logic.parse_time(last.get('updated_at')) or now
+    left = wait - (now - ended).total_seconds()
+    why = 'import failed (%d time%s): %s' % (
+        len(failures), 's' if len(failures) > 1 else '',
+        last.get('message') or 'no reason given')
+    if left > 0:
+        return item(FAILED, '%s; tried again in %d s' % (why, left), copy)
+    return item(FAILED, '%s; trying again' % why, copy, action=COPY)
 
 
 def _source_deactivated(policy, source, copies, item):
@@ -251,7 +285,9 @@ def _changes(policy, source, copy):
         hidden = bool(copy.get('os_hidden')) and RETIRED not in copy
     if bool(copy.get('os_hidden')) != hidden:
         changes['set']['os_hidden'] = hidden
-    if copy.get(POLICY) != policy.name:
+    if not copy.get(POLICY):
+        # Adopted (made by openstack image copy): retired by this policy
+        # from now on. A copy another policy made stays that policy's.
         changes['set'][POLICY] = policy.name
     changes['remove'].sort()
     return changes if changes['set'] or changes['remove'] else None

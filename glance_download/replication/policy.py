@@ -170,7 +170,7 @@ class _Reader:
             return (self.text(node, what),)
         if not isinstance(node, yaml.SequenceNode) or not node.value:
             self.fail(node, '%s must be a list of names' % what)
-        return tuple(self.text(item, 'each of %s' % what)
+        return tuple(self.text(item, '%s: each' % what)
                      for item in node.value)
 
     def pairs(self, node, what):

@@ -77,15 +77,23 @@ OPTS = [
                     'above the longest silent step of your Glance (image '
                     'conversion of the largest image).'),
     cfg.StrOpt('interface', default='public',
-               choices=('public', 'internal', 'admin'),
+               choices=(('public', 'the catalog\'s public endpoints'),
+                        ('internal', 'the internal endpoints, where the '
+                                     'service and the regions reach each '
+                                     'other inside the cloud'),
+                        ('admin', 'the admin endpoints')),
                help='Which catalog endpoints of Glance the service talks to, '
-                    'and the target regions download from.'),
+                    'and the target regions download the data from.'),
     cfg.StrOpt('pool', default='glance-download-replicator',
                help='The notification listener pool. Instances in one pool '
                     'share the notifications (each goes to one of them); '
                     'give another pool name only to a deployment that must '
                     'act on the same notifications independently.'),
 ]
+
+
+class ConfigError(ValueError):
+    """A configuration the service cannot start with."""
 
 
 def register_opts(conf):
@@ -163,15 +171,22 @@ class Service:
         options = conf[GROUP]
         policies = policy_mod.load(options.policy_file)
         auth = ks_loading.load_auth_from_conf_options(conf, AUTH_GROUP)
+        if auth is None:
+            raise ConfigError(
+                '[%s] gives no credentials (auth_type and its options: a '
+                'service user\'s password, or an application credential)'
+                % AUTH_GROUP)
         session = ks_loading.load_session_from_conf_options(
             conf, AUTH_GROUP, auth=auth)
         LOG.info('Policies %s from %s', ', '.join(p.name for p in policies),
                  options.policy_file)
+        # The project is asked of Keystone at the first pass, not here: a
+        # Keystone that is down at start fails passes, not the service.
         return engine.Replicator(
             regions_mod.GlanceRegions(session, options.interface),
-            session.get_project_id(), policies, wait=False,
+            session.get_project_id, policies, wait=False,
             parallel=options.parallel, per_region=options.per_region,
-            dead_after=options.dead_after)
+            dead_after=options.dead_after, interface=options.interface)
 
     # -- notifications -------------------------------------------------------
 

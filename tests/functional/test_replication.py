@@ -209,7 +209,7 @@ class ReplicateCommandTest(TestCase):
         self.assertEqual('active', self.the_copy(source['id'])['status'])
 
 
-class ReplicatorServiceTest(TestCase):
+class ServiceTestCase(TestCase):
     """The service as an operator runs it: its own config file, the demo
     user's credentials, and no command.
     """
@@ -276,6 +276,9 @@ class ReplicatorServiceTest(TestCase):
                             % (status, source_id, timeout, copies))
             time.sleep(base.POLL)
 
+
+class ReplicatorServiceTest(ServiceTestCase):
+
     def test_periodic_passes_copy_without_a_command(self):
         proc, log = self.start_service(interval=10)
         source = self.tagged_source()
@@ -289,7 +292,7 @@ class ReplicatorServiceTest(TestCase):
         self.assertNotIn('Traceback', text)
 
 
-class ReplicatorEventsTest(ReplicatorServiceTest):
+class ReplicatorEventsTest(ServiceTestCase):
     """Two instances listening to Glance's notifications on the cloud's
     RabbitMQ (GD_RABBITMQ=1), with full passes ten minutes apart: what
     they do, they do because an event said so.

@@ -159,6 +159,21 @@ class EngineTest(fakes.Base):
         self.assertEqual([plan.RETIRED_STATE] * 2,
                          [o.item.state for o in self.replicator().run()])
 
+    def test_a_source_that_stops_matching_is_not_a_deleted_one(self):
+        # The tag that selected it is removed: Glance's listing (by tag)
+        # leaves it out, and the pass looks it up before calling it gone.
+        pol = dataclasses.replace(POLICY, on_unmatched='keep',
+                                  on_source_deleted='delete', grace=0)
+        self.run_pass(pol=pol)
+        self.r1.images[self.source['id']]['tags'] = []
+        got = self.run_pass(pol=pol)
+        outcome = got[(self.source['id'], 'RegionTwo')]
+        self.assertEqual((plan.LEFT_ALONE, None, 'kept: its source no '
+                          'longer matches the policy'),
+                         (outcome.item.state, outcome.item.action,
+                          outcome.item.message))
+        self.assertEqual(1, len(self.copies(self.r2)))
+
     def test_event_pass_looks_up_one_image(self):
         other = self.make_source('other')
         outcomes = self.replicator().run(image_id=other['id'])

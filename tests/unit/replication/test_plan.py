@@ -145,6 +145,64 @@ class PlanTest(Base):
         self.assertEqual((plan.COPY, True), (got['RegionTwo'].action,
                                              got['RegionTwo'].replace))
 
+    def test_failed_import_waits_then_is_tried_again(self):
+        def tasks(*times):
+            return [{'id': 'k%d' % n, 'status': 'failure',
+                     'message': 'Remote image gone', 'updated_at': t}
+                    for n, t in enumerate(times)]
+        queued = ours(status='queued')
+        # One failure, 30 s ago: RETRY_AFTER (60 s) not passed yet.
+        got = self.plan([source()], [queued], [ours('t3')],
+                        tasks_of=lambda r, i: tasks('2026-03-01T11:59:30'))
+        two = got['RegionTwo']
+        self.assertEqual((plan.FAILED, None), (two.state, two.action))
+        self.assertEqual('import failed (1 time): Remote image gone; tried '
+                         'again in 30 s', two.message)
+        # Two failures, the last 90 s ago: 120 s to wait.
+        got = self.plan([source()], [queued], [ours('t3')],
+                        tasks_of=lambda r, i: tasks('2026-03-01T11:50:00',
+                                                    '2026-03-01T11:58:30'))
+        self.assertIn('(2 times)', got['RegionTwo'].message)
+        self.assertIsNone(got['RegionTwo'].action)
+        got = self.plan([source()], [queued], [ours('t3')],
+                        tasks_of=lambda r, i: tasks('2026-03-01T11:50:00',
+                                                    '2026-03-01T11:57:59'))
+        self.assertEqual((plan.FAILED, plan.COPY),
+                         (got['RegionTwo'].state, got['RegionTwo'].action))
+        self.assertTrue(got['RegionTwo'].message.endswith('trying again'))
+
+    def test_queued_copy_never_imported_into_is_copied(self):
+        got = self.plan([source()], [ours(status='queued')], [ours('t3')])
+        self.assertEqual((plan.WAITING, plan.COPY),
+                         (got['RegionTwo'].state, got['RegionTwo'].action))
+
+    def test_source_without_data_is_left_alone(self):
+        # A snapshot of a server booted from a volume: no data, no hash.
+        got = self.plan([source(size=0, os_hash_value=None, checksum=None)])
+        self.assertEqual((plan.LEFT_ALONE, None,
+                          'the source image has no os_hash_value or '
+                          'checksum'),
+                         (got['RegionTwo'].state, got['RegionTwo'].action,
+                          got['RegionTwo'].message))
+
+    def test_a_copy_another_policy_made_stays_its(self):
+        got = self.plan([source()], [ours(**{plan.POLICY: 'other'})],
+                        [ours('t3')])
+        self.assertEqual((plan.IN_STEP, None),
+                         (got['RegionTwo'].state, got['RegionTwo'].action))
+
+    def test_dead_after_is_the_policy_runner_s(self):
+        tasks = [{'id': 'k', 'status': 'processing', 'message': '',
+                  'updated_at': '2026-03-01T11:50:00'}]
+        kwargs = dict(tasks_of=lambda region, i: tasks)
+        got = self.plan([source()], [ours(status='importing')],
+                        [ours('t3')], **kwargs)
+        self.assertEqual(plan.COPYING, got['RegionTwo'].state)
+        got = self.plan([source()], [ours(status='importing')],
+                        [ours('t3')], dead_after=300, **kwargs)
+        self.assertEqual((plan.COPY, True), (got['RegionTwo'].action,
+                                             got['RegionTwo'].replace))
+
     def test_region_that_could_not_be_read(self):
         got = self.plan([source()], [], [ours('t3', description='x')],
                         region_errors={'RegionTwo': 'region RegionTwo: '
