@@ -53,6 +53,7 @@ import uuid
 
 from gdbench import context
 from gdbench import machine
+from gdbench import replication_report
 
 sys.path.insert(0, context.REPO)
 
@@ -325,47 +326,6 @@ def measure_events(count, burst):
                                     % (image_id, exc))
 
 
-def report(results):
-    lines = ['Measured on %s, %s GiB, Python %s.' % (
-        results['machine']['cpu'], results['machine']['memory_gib'],
-        results['machine']['python']), '']
-    header = ('Source images', 'Target regions', 'Items in step',
-              'Seconds (median)', 'List operations', 'HTTP requests')
-    rows = []
-    for run in results.get('passes', ()):
-        rows.append((str(run['images']), str(run['target_regions']),
-                     str(run['states'].get(plan.IN_STEP, 0)),
-                     '%.2f' % run['median_seconds'],
-                     str(sum(n for k, n in run['operations'].items()
-                             if k.endswith(' list'))),
-                     str(sum(run['http_requests'].values()))))
-    widths = [max(len(h), *(len(r[i]) for r in rows))
-              for i, h in enumerate(header)]
-    rule = ' '.join('=' * w for w in widths)
-    lines += [rule, ' '.join(h.ljust(w) for h, w in zip(header, widths)),
-              rule]
-    lines += [' '.join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
-    lines += [rule]
-    events = results.get('events')
-    if events:
-        lines += ['', 'From the end of an upload to its copy\'s import under '
-                  'way (%d images each):' % events['latency'][0]['images'],
-                  '']
-        for run in events['latency']:
-            lines.append('- event_delay %.1f s: median %.2f s, 95th '
-                         'percentile %.2f s' % (run['event_delay'],
-                                                run['median_seconds'],
-                                                run['p95_seconds']))
-        burst = events['burst']
-        lines += ['', '%d images published at once, per_region = %d: at '
-                  'most %d imports under way in RegionTwo at a time; every '
-                  'copy active after %.0f s.' % (
-                      burst['images'], burst['per_region'],
-                      burst['most_importing'],
-                      burst['seconds_to_all_active'])]
-    return '\n'.join(lines)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog='tools/bench-replication', description=__doc__,
@@ -387,7 +347,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.command == 'report':
         with open(args.file) as f:
-            print(report(json.load(f)))
+            print(replication_report.report(json.load(f)))
         return 0
     results = {}
     if os.path.exists(args.out):
@@ -406,5 +366,5 @@ def main(argv=None):
     with open(args.out, 'w') as f:
         json.dump(results, f, indent=1, sort_keys=True)
         f.write('\n')
-    print(report(results))
+    print(replication_report.report(results))
     return 0

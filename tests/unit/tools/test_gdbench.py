@@ -420,3 +420,33 @@ class CommandLineTest(testtools.TestCase):
         self.assertTrue(line.startswith('GD_STORE=rbd GD_GLANCE2_STORES=2 '
                                         'GD_CEPH_MON_PORT=3905 '), line)
         self.assertTrue(line.endswith(' tools/bench --sizes 1G'), line)
+
+
+class ReplicationReportTest(testtools.TestCase):
+    """tools/bench-replication report: the committed results as the
+    documentation shows them.
+    """
+
+    def test_committed_results(self):
+        from gdbench import replication_report
+        from glance_download.replication import plan
+        self.assertEqual(plan.IN_STEP, replication_report.IN_STEP)
+        with open(os.path.join(REPO, 'doc',
+                               'benchmarks-replication.json')) as f:
+            results = json.load(f)
+        text = replication_report.report(results)
+        self.assertIn('Measured on %s' % results['machine']['cpu'], text)
+        for run in results['passes']:
+            self.assertRegex(text, r'\n%d +2 +%d ' % (
+                run['images'], 2 * run['images']))
+        results['events'] = {
+            'latency': [{'event_delay': 2.0, 'images': 3,
+                         'median_seconds': 2.5, 'p95_seconds': 3.25}],
+            'burst': {'images': 50, 'per_region': 2, 'most_importing': 2,
+                      'seconds_to_all_active': 61.4}}
+        text = replication_report.report(results)
+        self.assertIn('- event_delay 2.0 s: median 2.50 s, 95th percentile '
+                      '3.25 s', text)
+        self.assertIn('50 images published at once, per_region = 2: at '
+                      'most 2 imports under way in RegionTwo at a time; '
+                      'every copy active after 61 s.', text)
