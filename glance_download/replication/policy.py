@@ -213,29 +213,16 @@ def _policy(reader, node):
     if 'select' in spec:
         fields['select'] = _selection(reader, spec['select'], what)
     if 'copy' in spec:
-        copy = reader.mapping(spec['copy'], what + 'copy',
-                              {'visibility', 'tags', 'properties', 'same_id'})
-        if 'visibility' in copy:
-            fields['visibility'] = reader.choice(
-                copy['visibility'], what + 'copy visibility', VISIBILITIES)
-        if 'tags' in copy:
-            fields['tags'] = reader.texts(copy['tags'], what + 'copy tags')
-        if 'properties' in copy:
-            fields['properties'] = reader.pairs(copy['properties'],
-                                                what + 'copy properties')
-        if 'same_id' in copy:
-            fields['same_id'] = reader.flag(copy['same_id'],
-                                            what + 'copy same_id')
+        fields.update(_read(reader, spec['copy'], what + 'copy', {
+            'visibility': ('visibility', reader.choice, VISIBILITIES),
+            'tags': ('tags', reader.texts),
+            'properties': ('properties', reader.pairs),
+            'same_id': ('same_id', reader.flag)}))
     if 'follow' in spec:
-        follow = reader.mapping(spec['follow'], what + 'follow',
-                                {'properties', 'status', 'hidden'})
-        if 'properties' in follow:
-            fields['follow_properties'] = reader.texts(
-                follow['properties'], what + 'follow properties')
-        for key in ('status', 'hidden'):
-            if key in follow:
-                fields['follow_' + key] = reader.flag(
-                    follow[key], what + 'follow ' + key)
+        fields.update(_read(reader, spec['follow'], what + 'follow', {
+            'properties': ('follow_properties', reader.texts),
+            'status': ('follow_status', reader.flag),
+            'hidden': ('follow_hidden', reader.flag)}))
     for key in ('on_source_deleted', 'on_unmatched'):
         if key in spec:
             fields[key] = reader.choice(spec[key], what + key, RETIRE)
@@ -248,24 +235,25 @@ def _policy(reader, node):
 
 
 def _selection(reader, node, what):
-    spec = reader.mapping(node, what + 'select', {
-        'visibility', 'tags', 'properties', 'owners', 'name'})
+    return Selection(**_read(reader, node, what + 'select', {
+        'visibility': ('visibility', reader.choice,
+                       VISIBILITIES + ('all',)),
+        'tags': ('tags', reader.texts),
+        'properties': ('properties', reader.pairs),
+        'owners': ('owners', reader.texts),
+        'name': ('name', reader.text)}))
+
+
+def _read(reader, node, what, table):
+    """``{field: value}`` of the mapping ``node``, whose keys ``table``
+    maps to ``(field, reader method, its extra arguments...)``.
+    """
+    spec = reader.mapping(node, what, set(table))
     fields = {}
-    if 'visibility' in spec:
-        fields['visibility'] = reader.choice(
-            spec['visibility'], what + 'select visibility',
-            VISIBILITIES + ('all',))
-    if 'tags' in spec:
-        fields['tags'] = reader.texts(spec['tags'], what + 'select tags')
-    if 'properties' in spec:
-        fields['properties'] = reader.pairs(spec['properties'],
-                                            what + 'select properties')
-    if 'owners' in spec:
-        fields['owners'] = reader.texts(spec['owners'],
-                                        what + 'select owners')
-    if 'name' in spec:
-        fields['name'] = reader.text(spec['name'], what + 'select name')
-    return Selection(**fields)
+    for key, value in spec.items():
+        field, read, *args = table[key]
+        fields[field] = read(value, '%s %s' % (what, key), *args)
+    return fields
 
 
 def parse(text, path='<policy>'):

@@ -66,17 +66,22 @@ def config(test, **options):
     return conf
 
 
+def run_worker(test, worker):
+    """``worker``'s run() in a thread, stopped after ``test``."""
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    test.addCleanup(thread.join, 5)
+    test.addCleanup(worker.stop)
+    return worker
+
+
 class WorkerTest(testtools.TestCase):
 
     def start(self, replicator, **options):
         options.setdefault('interval', 600)
         options.setdefault('event_delay', 0.1)
-        worker = service.Service(config(self, **options), replicator)
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(worker.stop)
-        return worker
+        return run_worker(self, service.Service(config(self, **options),
+                                                replicator))
 
     def wait_for(self, condition, timeout=5):
         deadline = time.monotonic() + timeout
@@ -100,10 +105,7 @@ class WorkerTest(testtools.TestCase):
         worker = service.Service(config(self, interval=10), replicator,
                                  clock=lambda: now[0])
         now = [0.0]
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(worker.stop)
+        run_worker(self, worker)
         self.wait_for(lambda: worker.passes == 1)
         now[0] = 10.5
         worker.notify('wake')       # rather than waiting the real 10 s
@@ -115,10 +117,7 @@ class WorkerTest(testtools.TestCase):
         worker = service.Service(
             config(self, interval=600, event_delay=0), replicator,
             clock=lambda: now[0])
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(worker.stop)
+        run_worker(self, worker)
         self.wait_for(lambda: worker.passes == 1)
         # The full pass left a copy for want of a slot: its image is
         # passed again, alone, DEFERRED_RETRY seconds later (not in the
@@ -151,10 +150,7 @@ class WorkerTest(testtools.TestCase):
         replicator = FakeReplicator()
         now = [0.0]
         worker = service.Service(conf, replicator, clock=lambda: now[0])
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(worker.stop)
+        run_worker(self, worker)
         self.wait_for(lambda: worker.passes == 1)
         now[0] = 10.5
         worker._wake.set()
@@ -190,10 +186,7 @@ class ListenerTest(testtools.TestCase):
         conf.set_override('control_exchange', 'glance')
         replicator = FakeReplicator()
         worker = service.Service(conf, replicator)
-        thread = threading.Thread(target=worker.run, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(worker.stop)
+        run_worker(self, worker)
         self.assertTrue(replicator.ran.wait(5))
         deadline = time.monotonic() + 5
         while worker._listener is None and time.monotonic() < deadline:
