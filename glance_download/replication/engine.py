@@ -106,11 +106,20 @@ class Reader:
 
     def importing(self, region):
         """How many of this project's copies (of any source) are being
-        imported into in ``region`` now.
+        imported into in ``region`` now: importing, or still queued with
+        the import lock an import call has just taken (Glance sets
+        "importing" only once the task runs).
         """
-        return sum(1 for image in self._list(region, {
-            'status': 'importing', 'owner': self.project_id,
-            'visibility': 'all'}) if image.get(logic.ORIGIN_ID))
+        busy = 0
+        for status in ('importing', 'queued'):
+            for image in self._list(region, {
+                    'status': status, 'owner': self.project_id,
+                    'visibility': 'all'}):
+                if image.get(logic.ORIGIN_ID) and (
+                        status == 'importing' or
+                        image.get('os_glance_import_task')):
+                    busy += 1
+        return busy
 
     def tasks(self, region, image_id):
         self.calls[(region, 'tasks')] += 1

@@ -217,13 +217,19 @@ def _keep(policy, source, region, copies, now, tasks_of, dead_after):
 
 
 def _retry(decision, copy, now, tasks_of, item):
-    """A queued copy: never imported into (copy it), or whose imports
-    failed: failed, with Glance's reason, and imported into again once
+    """A queued copy: whose import has just started (copying), never
+    imported into (copy it), or whose imports failed: failed, with
+    Glance's reason, and imported into again once
     RETRY_AFTER doubled for each failure (at most RETRY_MAX) has passed
     since the last one.
     """
-    failures = sorted((t for t in tasks_of(copy['id'])
-                       if t.get('status') == 'failure'),
+    tasks = tasks_of(copy['id'])
+    if any(t.get('status') in ('pending', 'processing') for t in tasks):
+        # An import call has just taken the lock; Glance sets the image
+        # importing once the task runs.
+        return item(COPYING, 'an import into %s has started' % copy['id'],
+                    copy)
+    failures = sorted((t for t in tasks if t.get('status') == 'failure'),
                       key=lambda t: t.get('updated_at') or '')
     if not failures:
         return item(WAITING, decision.message, copy, action=COPY)

@@ -108,6 +108,11 @@ class EngineTest(fakes.Base):
                          [o.deferred for o in outcomes])
         self.assertEqual('deferred: 1 imports under way in RegionTwo (per '
                          'region: 1)', outcomes[1].result)
+        # Queued still, with the lock the import call took: under way.
+        outcomes = replicator.run()
+        self.assertEqual([(plan.COPYING, False), (plan.WAITING, True),
+                          (plan.WAITING, True)],
+                         [(o.item.state, o.deferred) for o in outcomes])
         [copy] = self.copies(self.r2)
         self.r2.get(copy['id'])         # the import is under way
         outcomes = replicator.run()
