@@ -37,6 +37,7 @@ from oslo_messaging import opts as messaging_opts
 from glance_download.copying import logic
 from glance_download.copying import regions as regions_mod
 from glance_download.replication import engine
+from glance_download.replication import plan
 from glance_download.replication import policy as policy_mod
 
 LOG = logging.getLogger(__name__)
@@ -294,6 +295,14 @@ class Service:
             return
         acted = [o for o in outcomes if o.done is not None]
         failed = [o for o in outcomes if o.done is False]
+        for outcome in outcomes:
+            item = outcome.item
+            if outcome.done is False or item.state == plan.FAILED:
+                # A region down, a refused import: the next pass tries
+                # again; the operator sees why in the meantime.
+                LOG.warning('%s: image %s in %s: %s', item.policy,
+                            item.source_id, item.region,
+                            outcome.result or item.message)
         deferred = [o for o in outcomes if o.deferred]
         LOG.info('%s: %d items, %d acted on, %d failed, %d deferred', what,
                  len(outcomes), len(acted), len(failed), len(deferred))

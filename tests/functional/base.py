@@ -28,6 +28,7 @@ import glob
 import hashlib
 import io
 import os
+import queue
 import re
 import signal
 import sqlite3
@@ -261,6 +262,43 @@ def _alive(pid):
             return f.read().rpartition(')')[2].split()[0] != 'Z'
     except OSError:
         return False
+
+
+class Recorder:
+    """A notification endpoint that keeps every info notification, as
+    ``(publisher_id, event_type, payload)`` in ``events`` (a queue).
+    """
+
+    def __init__(self):
+        self.events = queue.Queue()
+
+    def info(self, ctxt, publisher_id, event_type, payload, metadata):
+        self.events.put((publisher_id, event_type, payload))
+
+
+def record_notifications(test, url, pool):
+    """A Recorder behind a started oslo.messaging listener of Glance's
+    notifications (exchange glance, topic notifications) on ``url``, in
+    ``pool``; stopped after ``test``.
+    """
+    # Imported here: the dashboard's tests import this module in Horizon's
+    # environment, which has no oslo.messaging.
+    from oslo_config import cfg
+    import oslo_messaging
+    recorder = Recorder()
+    transport = oslo_messaging.get_notification_transport(
+        cfg.ConfigOpts(), url=url)
+    test.addCleanup(transport.cleanup)
+    listener = oslo_messaging.get_notification_listener(
+        transport, [oslo_messaging.Target(topic='notifications',
+                                          exchange='glance')],
+        [recorder], executor='threading', pool=pool)
+    # start() declares and binds the pool's queue before it returns:
+    # nothing Glance sends from then on is missed.
+    listener.start()
+    test.addCleanup(listener.wait)
+    test.addCleanup(listener.stop)
+    return recorder
 
 
 def cloud_up(cloud_dir=CLOUD_DIR, **switches):

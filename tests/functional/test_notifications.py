@@ -29,8 +29,6 @@ from urllib import parse
 
 from glanceclient import client as glance_client
 from keystoneauth1 import session as ks_session
-from oslo_config import cfg
-import oslo_messaging
 
 from tests.functional import base
 
@@ -44,16 +42,6 @@ POOL = 'gd-functional-notifications'
 PROMPT = 5
 
 
-class Recorder:
-    """A notification endpoint that keeps every info notification."""
-
-    def __init__(self):
-        self.events = queue.Queue()
-
-    def info(self, ctxt, publisher_id, event_type, payload, metadata):
-        self.events.put((publisher_id, event_type, payload))
-
-
 class NotificationsTest(base.TestCase):
 
     def setUp(self):
@@ -64,21 +52,8 @@ class NotificationsTest(base.TestCase):
                           'GD_RABBITMQ=1 tools/cloud up)')
 
     def listen(self):
-        """A Recorder behind a started listener, stopped at cleanup."""
-        recorder = Recorder()
-        transport = oslo_messaging.get_notification_transport(
-            cfg.ConfigOpts(), url=self.url)
-        self.addCleanup(transport.cleanup)
-        listener = oslo_messaging.get_notification_listener(
-            transport, [oslo_messaging.Target(topic='notifications',
-                                              exchange='glance')],
-            [recorder], executor='threading', pool=POOL)
-        # start() declares and binds the pool's queue before it returns:
-        # nothing Glance sends from then on is missed.
-        listener.start()
-        self.addCleanup(listener.wait)
-        self.addCleanup(listener.stop)
-        return recorder
+        """base.Recorder behind a started listener, stopped at cleanup."""
+        return base.record_notifications(self, self.url, POOL)
 
     def wait_for(self, recorder, event_type, *image_ids):
         """(publisher_id, payload) of the first ``event_type`` about one of

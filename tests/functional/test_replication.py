@@ -20,6 +20,7 @@ leave each other's images (and the rest of the cloud) alone.
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -214,12 +215,13 @@ class ServiceTestCase(TestCase):
     user's credentials, and no command.
     """
 
-    def start_service(self, interval=10, transport_url=None, **options):
+    def start_service(self, interval=10, transport_url=None, debug=False,
+                      **options):
         """glance-download-replicator with a config file of its own:
         ``(process, its log file)``; killed after the test.
         """
         rc = base.read_rc(self.cloud.dir, 'demo')
-        lines = ['[DEFAULT]', 'debug = false',
+        lines = ['[DEFAULT]', 'debug = %s' % str(debug).lower(),
                  '[replicator]', 'policy_file = %s' % self.policy_file,
                  'interval = %d' % interval, 'event_delay = 1']
         lines += ['%s = %s' % kv for kv in options.items()]
@@ -291,6 +293,18 @@ class ReplicatorServiceTest(ServiceTestCase):
         self.assertIn('glance-download-replicator stopped', text)
         self.assertNotIn('Traceback', text)
 
+    def test_region_down_then_up_in_step_after_the_next_pass(self):
+        self.addCleanup(base.cloud_up)
+        self.region_two.kill()
+        proc, log = self.start_service(interval=10)
+        source = self.tagged_source()
+        self.wait_for_log(log, 'image %s in RegionTwo: region RegionTwo: '
+                          'Glance did not answer (connection refused)'
+                          % source['id'])
+        base.cloud_up()
+        self.wait_for_copy(source['id'], timeout=60)
+        self.assertIsNone(proc.poll())
+
 
 class ReplicatorEventsTest(ServiceTestCase):
     """Two instances listening to Glance's notifications on the cloud's
@@ -307,9 +321,10 @@ class ReplicatorEventsTest(ServiceTestCase):
         self.pool = 'gd-test-%s' % self.unique
         self.instances = []
         for _ in range(2):
+            # debug: each notification an instance gets is logged.
             proc, log = self.start_service(interval=600,
                                            transport_url=self.url,
-                                           pool=self.pool)
+                                           pool=self.pool, debug=True)
             self.instances.append((proc, log))
         for _proc, log in self.instances:
             self.wait_for_log(log, 'full pass: ')
@@ -319,6 +334,10 @@ class ReplicatorEventsTest(ServiceTestCase):
                    for _proc, log in self.instances)
 
     def test_published_image_copied_by_one_instance(self):
+        # A listener of its own sees every notification; together the
+        # instances get each of them once.
+        observer = base.record_notifications(
+            self, self.url, 'gd-test-observer-%s' % self.unique)
         source = self.tagged_source()
         [copy] = self.wait_for_copy(source['id'], timeout=60)
         self.assertEqual(source['os_hash_value'], copy['os_hash_value'])
@@ -330,6 +349,22 @@ class ReplicatorEventsTest(ServiceTestCase):
         while self.the_copy(source['id']).get('os_distro') != 'debian':
             self.assertLess(time.monotonic(), deadline)
             time.sleep(base.POLL)
+        seen, got, deadline = 0, -1, time.monotonic() + 30
+        while seen != got:
+            self.assertLess(time.monotonic(), deadline,
+                            'the observer saw %d notifications of %s, the '
+                            'instances got %d' % (seen, source['id'], got))
+            time.sleep(1)
+            while not observer.events.empty():
+                _publisher, event_type, payload = observer.events.get()
+                if payload.get('id') == source['id'] and re.match(
+                        r'^image\.(create|update|activate|delete)$',
+                        event_type):
+                    seen += 1
+            got = sum(len(re.findall(r'image\.\w+ of image %s from'
+                                     % source['id'], self.read(log)))
+                      for _proc, log in self.instances)
+        self.assertGreater(seen, 2)
         for _proc, log in self.instances:
             self.assertNotIn('Traceback', self.read(log))
             self.assertNotIn('full pass: ', self.read(log).split(
