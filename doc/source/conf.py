@@ -68,6 +68,10 @@ config_generator_config_file = [
      '_static/glance-download-replicator'),
 ]
 html_static_path = ['_static']
+# Made here: in a fresh clone the directory holds nothing but what the
+# generator writes, after Sphinx has checked html_static_path.
+os.makedirs(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         '_static'), exist_ok=True)
 
 # The openstack commands: OSC's global options are documented by OSC.
 autoprogram_cliff_application = 'openstack'
