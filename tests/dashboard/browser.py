@@ -107,6 +107,16 @@ class Browser:
         menu.find_element(By.CSS_SELECTOR, '.dropdown-toggle').click()
         return menu
 
+    def open_details_view(self, image_id, name):
+        """The details page of an image, on its view (tab) ``name``; the
+        view's pane.
+        """
+        self.driver.get(HORIZON_URL + 'project/images/%s' % image_id)
+        self.find('//ul[contains(@class, "nav-tabs")]'
+                  '//a[normalize-space()="%s"]' % name).click()
+        return self.find('//div[contains(@class, "tab-pane") and '
+                         'contains(@class, "active")]')
+
     def action(self, row, text):
         return self.wait(lambda d: row.find_element(
             By.XPATH, './/a[normalize-space()="%s"]' % text))

@@ -13,9 +13,10 @@
 """"Copy to regions" in a real browser: log in as demo, open Images, copy
 an image to RegionTwo and watch it arrive; an image already there; a copy
 whose data differs, replaced on request; regions that do not offer
-glance-download or do not answer; an import that fails. Screenshots go to
+glance-download or do not answer; an import that fails; the "Regions" view
+of an image's details page, for a source and for a copy. Screenshots go to
 $GD_SCREENSHOT_DIR (default <state dir>/horizon/screenshots);
-doc/dashboard-*.png are three of them.
+doc/source/user/images/dashboard-*.png are five of them.
 """
 
 import os
@@ -29,6 +30,7 @@ from tests.functional import base as functional_base
 SHOTS = os.environ.get('GD_SCREENSHOT_DIR') or os.path.join(
     functional_base.CLOUD_DIR, 'horizon', 'screenshots')
 FINAL = ('copied', 'exists', 'failed', 'left-alone')
+POLICY = 'glance_download_policy'
 
 
 class BrowserTest(base.TestCase):
@@ -242,3 +244,56 @@ class BrowserTest(base.TestCase):
                           copy[logic.ORIGIN_REGION]))
         self.assertRaises(base.glance_exc.HTTPNotFound, self.r2.images.get,
                           stale['id'])
+
+    def copied(self, size=1 * base.MiB):
+        """A source image in RegionOne and its verified copy in RegionTwo,
+        made through the plugin's REST API (as the dialog does).
+        """
+        source, _sha = self.make_source(
+            size, name='gd-dashboard-%s' % functional_base.random_id()[:8])
+        horizon = base.Horizon()
+        status, body = horizon.post('images/%s/copies/' % source['id'],
+                                    {'regions': [base.REGION_TWO]})
+        self.assertEqual(200, status, body)
+        horizon.wait_for(source['id'], base.REGION_TWO, ('copied',))
+        return source, self.the_copy(base.REGION_TWO, source['id'])
+
+    def test_details_regions_view_of_a_source(self):
+        # A region that refuses connections is in the catalog too: it says
+        # why, the others are read as usual.
+        [(down, down_reason)] = self.unanswered_regions('refusing').items()
+        source, copy = self.copied()
+        self.browser.log_in()
+        b = self.browser
+        pane = b.open_details_view(source['id'], 'Regions')
+        # The dialog's states and words, from the same REST call.
+        self.assertEqual(('copied', 100, 'Copied, verified (sha512 equal)'),
+                         b.region_state(base.REGION_TWO))
+        self.assertEqual(copy['id'], b.region_row(base.REGION_TWO)
+                         .find_element(browser.By.CSS_SELECTOR,
+                                       '.gd-target').text)
+        self.assertEqual(('none', None, 'No copy'),
+                         b.region_state(base.REGION_FAULTY))
+        self.assertEqual(down_reason, b.region_row(down).find_element(
+            browser.By.CSS_SELECTOR, '.gd-reason').text)
+        self.shot('regions')
+        # Not a copy: no origin; read-only: nothing to press or tick.
+        self.assertEqual([], pane.find_elements(browser.By.CSS_SELECTOR,
+                                                '.gd-origin'))
+        self.assertEqual([], pane.find_elements(
+            browser.By.CSS_SELECTOR, 'button, input, select'))
+
+    def test_details_regions_view_of_a_copy(self):
+        source, copy = self.copied()
+        # What a replication policy marks the copies it keeps with.
+        self.r2.images.update(copy['id'], **{POLICY: 'gd-test-policy'})
+        self.browser.log_in(region=base.REGION_TWO)
+        b = self.browser
+        b.open_details_view(copy['id'], 'Regions')
+        self.assertEqual(
+            'Copied from region RegionOne, image %s. Kept in step by the '
+            'replication policy gd-test-policy.' % source['id'],
+            b.find('//p[contains(@class, "gd-origin")]').text)
+        # The copy has no copy of its own in RegionOne.
+        self.assertEqual('none', b.region_state(base.REGION_ONE)[0])
+        self.shot('copy')

@@ -14,8 +14,8 @@
 /**
  * The copy dialog: the target regions, the visibility of the copies and
  * whether to replace a differing copy; then one progress bar per region,
- * fed by polling the copies' state (read from Glance each time, so the
- * dialog shows the same when opened again later).
+ * fed by polling the copies' state (copy-state service: read from Glance
+ * each time, so the dialog shows the same when opened again later).
  */
 (function() {
   'use strict';
@@ -27,84 +27,29 @@
 
   CopyController.$inject = [
     '$scope',
-    '$timeout',
     'horizon.dashboard.glance-download.api',
+    'horizon.dashboard.glance-download.copy-state',
     'image'
   ];
 
-  var POLL_MS = 2000;
-  var RUNNING = ['importing', 'waiting', 'started'];
-
-  function CopyController($scope, $timeout, api, image) {
+  function CopyController($scope, api, states, image) {
     var ctrl = this;
-    var timer = null;
+    var copies = states.tracker(image.id);
 
     ctrl.image = image;
+    ctrl.copies = copies;
     ctrl.visibility = 'private';
     ctrl.replace = false;
-    ctrl.rows = [];
-    ctrl.loading = true;
     ctrl.starting = false;
     ctrl.chosen = chosen;
     ctrl.start = start;
-    ctrl.percent = percent;
-    ctrl.running = running;
-    ctrl.label = label;
+    ctrl.running = function(r) { return states.running(r.state); };
 
-    $scope.$on('$destroy', function() { $timeout.cancel(timer); });
-
-    api.regions().then(function(data) {
-      ctrl.sourceRegion = data.source_region;
-      ctrl.rows = data.items.map(function(region) {
-        return {name: region.name, offers: region.offers,
-                reason: region.reason, selected: false, state: null};
-      });
-      return refresh(offeredNames());
-    }).finally(function() { ctrl.loading = false; });
-
-    function offeredNames() {
-      return ctrl.rows.filter(function(row) { return row.offers; })
-        .map(function(row) { return row.name; });
-    }
-
-    function row(name) {
-      return ctrl.rows.filter(function(r) { return r.name === name; })[0];
-    }
-
-    function running(r) {
-      return r.state !== null && RUNNING.indexOf(r.state.state) >= 0;
-    }
+    $scope.$on('$destroy', copies.stop);
+    copies.load();
 
     function chosen() {
-      return ctrl.rows.filter(function(r) { return r.selected; });
-    }
-
-    function refresh(names) {
-      $timeout.cancel(timer);
-      if (!names.length) {
-        return null;
-      }
-      return api.copies(image.id, names).then(function(data) {
-        data.items.forEach(function(item) {
-          var r = row(item.region);
-          // "already there" is what the start said: keep the words.
-          if (r.state && r.state.state === 'exists' &&
-              item.state === 'copied') {
-            return;
-          }
-          r.state = item;
-        });
-        schedule();
-      }, schedule);
-    }
-
-    function schedule() {
-      var names = ctrl.rows.filter(running).map(function(r) {
-        return r.name;
-      });
-      if (names.length) {
-        timer = $timeout(function() { refresh(names); }, POLL_MS);
-      }
+      return copies.rows.filter(function(r) { return r.selected; });
     }
 
     function start() {
@@ -114,46 +59,16 @@
                            replace: ctrl.replace})
         .then(function(data) {
           data.items.forEach(function(result) {
-            var r = row(result.region);
+            var r = copies.row(result.region);
             r.selected = false;
             r.state = {state: result.status, message: result.message,
                        target_id: result.target_id,
                        done_mib: result.status === 'exists' ? 1 : 0,
                        total_mib: 1};
           });
-          schedule();
+          copies.schedule();
         })
         .finally(function() { ctrl.starting = false; });
-    }
-
-    function percent(r) {
-      if (!r.state || !r.state.total_mib) {
-        return 0;
-      }
-      return Math.min(100, Math.round(
-        100 * (r.state.done_mib || 0) / r.state.total_mib));
-    }
-
-    function label(r) {
-      var s = r.state;
-      if (!s || s.state === 'none') {
-        return '';
-      }
-      var words = {
-        started: gettext('Import started'),
-        waiting: gettext('Waiting'),
-        importing: gettext('Copying'),
-        failed: gettext('Failed'),
-        'left-alone': gettext('Left alone')
-      }[s.state] || s.state;
-      if (s.state === 'copied' || s.state === 'exists') {
-        // "copied, verified (sha512 equal)", "already there (...)": the
-        // message says it all, with the comparison made.
-        return s.message.charAt(0).toUpperCase() + s.message.slice(1);
-      }
-      // A started import's own message is the command line's advice.
-      return s.message && s.state !== 'started' ?
-        words + ': ' + s.message : words;
     }
   }
 })();

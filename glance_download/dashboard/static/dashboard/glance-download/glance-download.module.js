@@ -13,8 +13,8 @@
  */
 /**
  * "Copy to regions": a row and detail action of Horizon's images panel
- * (the OS::Glance::Image resource type), backed by the REST views of
- * glance_download.dashboard.rest.
+ * (the OS::Glance::Image resource type) and a "Regions" view of its
+ * details page, backed by the REST views of glance_download.dashboard.rest.
  */
 (function() {
   'use strict';
@@ -26,7 +26,7 @@
       'ui.bootstrap'
     ])
     .config(config)
-    .run(registerAction);
+    .run(register);
 
   config.$inject = ['$provide', '$windowProvider'];
 
@@ -35,18 +35,27 @@
       $windowProvider.$get().STATIC_URL + 'dashboard/glance-download/');
   }
 
-  registerAction.$inject = [
+  register.$inject = [
     'horizon.framework.conf.resource-type-registry.service',
     'horizon.app.core.images.resourceType',
+    'horizon.dashboard.glance-download.basePath',
     'horizon.dashboard.glance-download.copy.service'
   ];
 
-  function registerAction(registry, imageResourceType, copyService) {
+  function register(registry, imageResourceType, basePath, copyService) {
+    var images = registry.getResourceType(imageResourceType);
     // itemActions are both the table's row menu and the details page's.
-    registry.getResourceType(imageResourceType).itemActions.append({
+    images.itemActions.append({
       id: 'glanceDownloadCopyAction',
       service: copyService,
       template: {text: gettext('Copy to regions')}
+    });
+    // A tab after Horizon's Overview (horizon.app.core.images.details
+    // runs first: a module this one depends on).
+    images.detailsViews.append({
+      id: 'glanceDownloadRegions',
+      name: gettext('Regions'),
+      template: basePath + 'regions.html'
     });
   }
 })();
