@@ -13,15 +13,14 @@
 """``openstack image copy``: copy images to other regions with
 glance-download."""
 
-import argparse
 import logging
 
-from cliff import _argparse as cliff_argparse
 from osc_lib.command import command
 from osc_lib import exceptions
 
 from glance_download.copying import copier
 from glance_download.copying import logic
+from glance_download.osc import options
 from glance_download.osc import progress
 
 LOG = logging.getLogger(__name__)
@@ -81,40 +80,13 @@ Examples::
   openstack image copy --tag golden --to-region RegionTwo -f json"""
 
 
-class _HelpFormatter(cliff_argparse.SmartHelpFormatter):
-    """Keeps the line breaks of the description and the examples.
-
-    Both are reStructuredText, which the documentation renders (cliff's
-    autoprogram-cliff); a terminal shows a literal block's ``::`` as the
-    colon it reads as.
-    """
-
-    def _fill_text(self, text, width, indent):
-        return ''.join(indent + line.replace('::\n', ':\n')
-                       for line in text.splitlines(True))
-
-
-def _positive_int(value):
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError('must be at least 1')
-    return number
-
-
-def _seconds(value):
-    number = float(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError('must be more than 0')
-    return number
-
-
 class CopyImage(command.Lister):
     _description = DESCRIPTION
     _epilog = EPILOG
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.formatter_class = _HelpFormatter
+        parser.formatter_class = options.HelpFormatter
         parser.add_argument(
             'images', metavar='<image>', nargs='*',
             help='Source image(s) to copy, by name or ID; several may be '
@@ -177,7 +149,7 @@ class CopyImage(command.Lister):
                  'Example: openstack image copy cirros-0.6 --to-region '
                  'RegionTwo --replace')
         parser.add_argument(
-            '--dead-after', metavar='<seconds>', type=_seconds,
+            '--dead-after', metavar='<seconds>', type=options.seconds,
             default=logic.DEAD_AFTER,
             help='Call an import dead when its task has not changed for '
                  'this long (twice as long while pending). Default: %d, '
@@ -220,7 +192,7 @@ class CopyImage(command.Lister):
                  'the whole import (all_stores_must_succeed = true).\n'
                  'Example: --store fast --store ceph --disallow-failure')
         parser.add_argument(
-            '--parallel', metavar='<n>', type=_positive_int, default=4,
+            '--parallel', metavar='<n>', type=options.positive_int, default=4,
             help='At most this many copies at once (default: 4).\n'
                  'Example: --parallel 8')
         parser.add_argument(
@@ -236,7 +208,7 @@ class CopyImage(command.Lister):
                  'Example: openstack image copy --public --to-region '
                  'RegionTwo --dry-run')
         parser.add_argument(
-            '--timeout', metavar='<seconds>', type=_seconds,
+            '--timeout', metavar='<seconds>', type=options.seconds,
             help='Stop following a copy after this long and report it '
                  'failed; its import goes on in Glance (default: no '
                  'limit).\n'

@@ -16,7 +16,7 @@ status``: one reconcile pass of a policy file, and where it stands."""
 from osc_lib.command import command
 from osc_lib import exceptions
 
-from glance_download.osc import copy as copy_cmd
+from glance_download.osc import options
 from glance_download.replication import engine
 from glance_download.replication import plan
 from glance_download.replication import policy as policy_mod
@@ -101,7 +101,7 @@ class _PolicyCommand(command.Lister):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
-        parser.formatter_class = copy_cmd._HelpFormatter
+        parser.formatter_class = options.HelpFormatter
         parser.add_argument('--policy', metavar='<file>', required=True,
                             help=POLICY_HELP)
         return parser
@@ -136,12 +136,12 @@ class Replicate(_PolicyCommand):
                  'Example: openstack image replicate --policy p.yaml '
                  '--no-wait')
         parser.add_argument(
-            '--parallel', metavar='<n>', type=copy_cmd._positive_int,
+            '--parallel', metavar='<n>', type=options.positive_int,
             default=4,
             help='At most this many copies at once (default: 4).\n'
                  'Example: --parallel 8')
         parser.add_argument(
-            '--per-region', metavar='<n>', type=copy_cmd._positive_int,
+            '--per-region', metavar='<n>', type=options.positive_int,
             default=2,
             help='At most this many copies at once into one region '
                  '(default: 2): what one region\'s staging area and '

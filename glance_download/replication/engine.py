@@ -136,7 +136,7 @@ class Replicator:
     """
 
     def __init__(self, regions, project_id, policies, wait=True,
-                 parallel=4, per_region=2, utcnow=plan.utcnow,
+                 parallel=4, per_region=2, utcnow=logic.utcnow,
                  dead_after=logic.DEAD_AFTER, poll=2.0, interface='public'):
         self.regions = regions
         self.interface = interface

@@ -22,7 +22,6 @@ deactivated them (RETIRED, DEACTIVATED).
 """
 
 import dataclasses
-import datetime
 
 from glance_download.copying import logic
 from glance_download.copying import state as copy_state
@@ -350,7 +349,3 @@ def _retire(policy, copy, source, newer, region, now):
         return item(PENDING_RETIREMENT, why, action=DELETE)
     return item(PENDING_RETIREMENT, why, action=HIDE, changes={'set': {
         'os_hidden': True, RETIRED: why}, 'remove': [MISSING_SINCE]})
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)

@@ -28,15 +28,20 @@ POLL_EVERY = 0.2
 DROPPED_AFTER = 30
 
 
-def session(user='demo'):
-    """A keystoneauth session of USER, with the cloud's own credentials."""
+def credentials(user='demo'):
+    """USER's password credentials, keystoneauth's option names."""
     _, project, password, _ = next(u for u in keystone.USERS
                                    if u[0] == user)
-    auth = v3.Password(
-        auth_url=context.SETTINGS.auth_url, username=user,
-        password=password, project_name=project,
-        user_domain_name='Default', project_domain_name='Default')
-    return ks_session.Session(auth=auth)
+    return {'auth_url': context.SETTINGS.auth_url, 'username': user,
+            'password': password, 'project_name': project,
+            'user_domain_name': 'Default', 'project_domain_name': 'Default'}
+
+
+def session(user='demo', cls=ks_session.Session):
+    """A keystoneauth session (of ``cls``) of USER, with the cloud's own
+    credentials.
+    """
+    return cls(auth=v3.Password(**credentials(user)))
 
 
 class Glance:

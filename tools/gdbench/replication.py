@@ -51,6 +51,7 @@ import tempfile
 import time
 import uuid
 
+from gdbench import api
 from gdbench import context
 from gdbench import machine
 from gdbench import replication_report
@@ -58,7 +59,6 @@ from gdbench import replication_report
 sys.path.insert(0, context.REPO)
 
 from glanceclient import client as glance_client  # noqa: E402
-from keystoneauth1.identity import v3  # noqa: E402
 from keystoneauth1 import session as ks_session  # noqa: E402
 
 from glance_download.copying import logic  # noqa: E402
@@ -90,16 +90,7 @@ class CountingSession(ks_session.Session):
 
 
 def demo_session():
-    env = {}
-    with open(os.path.join(context.CLOUD_DIR, 'demo.rc')) as f:
-        for line in f:
-            key, _, value = line.replace('export ', '').strip().partition('=')
-            env[key] = value
-    return CountingSession(auth=v3.Password(
-        auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-        password=env['OS_PASSWORD'], project_name=env['OS_PROJECT_NAME'],
-        user_domain_name=env['OS_USER_DOMAIN_NAME'],
-        project_domain_name=env['OS_PROJECT_DOMAIN_NAME']))
+    return api.session('demo', CountingSession)
 
 
 def glance(session, region):
@@ -179,22 +170,12 @@ def measure_pass(count, repeat):
 
 def start_replicator(session, workdir, policy_file, url, **options):
     """The service as a process (this tree's code), with its config."""
-    env = {}
-    with open(os.path.join(context.CLOUD_DIR, 'demo.rc')) as f:
-        for line in f:
-            key, _, value = line.replace('export ', '').strip().partition('=')
-            env[key] = value
     lines = ['[replicator]', 'policy_file = %s' % policy_file,
              'interval = 3600']
     lines += ['%s = %s' % kv for kv in options.items()]
     lines += ['[oslo_messaging_notifications]', 'transport_url = %s' % url,
-              '[service_credentials]', 'auth_type = password',
-              'auth_url = %s' % env['OS_AUTH_URL'],
-              'username = %s' % env['OS_USERNAME'],
-              'password = %s' % env['OS_PASSWORD'],
-              'project_name = %s' % env['OS_PROJECT_NAME'],
-              'user_domain_name = %s' % env['OS_USER_DOMAIN_NAME'],
-              'project_domain_name = %s' % env['OS_PROJECT_DOMAIN_NAME']]
+              '[service_credentials]', 'auth_type = password']
+    lines += ['%s = %s' % kv for kv in api.credentials('demo').items()]
     conf = os.path.join(workdir, 'replicator-%s.conf' % uuid.uuid4().hex)
     with open(conf, 'w') as f:
         f.write('\n'.join(lines) + '\n')
