@@ -215,6 +215,18 @@ class ServiceTestCase(TestCase):
     user's credentials, and no command.
     """
 
+    def setUp(self):
+        super().setUp()
+        self.services = []
+
+    def tearDown(self):
+        # Before the cleanups delete the test's images: a pass running
+        # meanwhile would update a copy that is being deleted, and Glance
+        # answers such a delete 500.
+        for proc in self.services:
+            self._stop(proc)
+        super().tearDown()
+
     def start_service(self, interval=10, transport_url=None, debug=False,
                       **options):
         """glance-download-replicator with a config file of its own:
@@ -245,6 +257,7 @@ class ServiceTestCase(TestCase):
                                 stdout=log, stderr=subprocess.STDOUT,
                                 env=self.env)
         self.addCleanup(self._stop, proc)
+        self.services.append(proc)
         return proc, log
 
     @staticmethod
